@@ -1,0 +1,101 @@
+#include <gox/cli/cli.hpp>
+#include <gox/util/error.hpp>
+
+#include <gox_config.hpp>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstdio>
+
+namespace gox::cli {
+
+namespace {
+
+constexpr const char* kMainHelp = R"(usage: gox <command> [arguments]
+
+gox reads the go command's -x trace and explains what the Go build cache did:
+which packages were rebuilt, which came from the cache, and what failed.
+
+Commands:
+  parse [--format=text|json] [--actiongraph=FILE] FILE|-
+                 read a saved trace (stderr of `go build -x`, a CI log) and
+                 print the build model
+
+Options:
+  -h, --help     show this help (`gox <command> --help` for a command)
+  --version      print gox's version
+
+Exit status: 0 on success; 125 when gox itself fails (bad option, unreadable
+input). See gox(1) for the JSON schema and examples.
+)";
+
+const std::vector<std::string> kCommands = {"parse", "help"};
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+    std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+        cur[0] = i;
+        for (std::size_t j = 1; j <= b.size(); ++j)
+            cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] != b[j - 1] ? 1 : 0)});
+        std::swap(prev, cur);
+    }
+    return prev[b.size()];
+}
+
+int run_help_for(const std::string& cmd) {
+    if (cmd == "parse") return cmd_parse({"--help"});
+    std::fputs(kMainHelp, stdout);
+    return 0;
+}
+
+} // namespace
+
+std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates) {
+    std::string best;
+    std::size_t best_d = 3;
+    for (const auto& c : candidates) {
+        std::size_t d = edit_distance(word, c);
+        if (d < best_d || (d == best_d && best.empty() && d <= c.size() / 2)) {
+            best_d = d;
+            best = c;
+        }
+    }
+    return best;
+}
+
+void usage_error(const std::string& msg, const std::string& hint) {
+    std::fprintf(stderr, "gox: %s\n", msg.c_str());
+    if (!hint.empty()) std::fprintf(stderr, "%s\n", hint.c_str());
+    std::exit(util::kExitGoxError);
+}
+
+int run(int argc, char** argv) {
+    std::vector<std::string> args(argv + 1, argv + argc);
+    if (args.empty()) {
+        std::fputs(kMainHelp, stderr);
+        return util::kExitGoxError;
+    }
+    const std::string cmd = args.front();
+    std::vector<std::string> rest(args.begin() + 1, args.end());
+    if (cmd == "-h" || cmd == "--help" || cmd == "help") {
+        if (cmd == "help" && !rest.empty()) return run_help_for(rest.front());
+        std::fputs(kMainHelp, stdout);
+        return 0;
+    }
+    if (cmd == "--version" || cmd == "version") {
+        std::printf("gox %s\n", GOX_VERSION);
+        return 0;
+    }
+    if (cmd == "parse") return cmd_parse(rest);
+    if (!cmd.empty() && cmd[0] == '-') {
+        auto s = did_you_mean(cmd, {"--help", "--version"});
+        usage_error(fmt::format("unknown option {}", cmd), s.empty() ? "Run 'gox --help' for usage." : "Did you mean " + s + "?");
+    }
+    auto s = did_you_mean(cmd, kCommands);
+    usage_error(fmt::format("unknown command \"{}\"", cmd),
+                s.empty() ? "Run 'gox --help' for usage." : "Did you mean \"" + s + "\"?");
+}
+
+} // namespace gox::cli

@@ -1,0 +1,97 @@
+// gox parse: a saved trace in, the build model out.
+
+#include <gox/cli/cli.hpp>
+#include <gox/model/actiongraph.hpp>
+#include <gox/model/build.hpp>
+#include <gox/report/report.hpp>
+#include <gox/util/error.hpp>
+
+#include <boost/program_options.hpp>
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fcntl.h>
+#include <iostream>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace po = boost::program_options;
+
+namespace gox::cli {
+
+namespace {
+constexpr const char* kParseUsage = R"(usage: gox parse [--format=text|json] [--actiongraph=FILE] FILE|-
+
+Reads a saved trace: what `go build -x`, `go test -x`, `go install -x` or
+`go run -x` printed on stderr (Go 1.19 to 1.27), a CI log or a ticket
+attachment. `-` reads standard input. Lines gox does not recognise are counted
+and shown, never fatal.
+
+Options)";
+} // namespace
+
+int cmd_parse(const std::vector<std::string>& args) {
+    po::options_description opts(kParseUsage);
+    std::string format = "text", actiongraph, input;
+    opts.add_options()
+        ("help,h", "show this help")
+        ("format", po::value<std::string>(&format)->default_value("text")->value_name("text|json"),
+         "output format: a short summary, or the full model as JSON (schema in gox(1))")
+        ("actiongraph", po::value<std::string>(&actiongraph)->value_name("FILE"),
+         "merge the -debug-actiongraph=FILE output of the same run: adds the cache hits the "
+         "trace does not show, and timings");
+    po::options_description hidden;
+    hidden.add_options()("input", po::value<std::string>(&input));
+    po::options_description all;
+    all.add(opts).add(hidden);
+    po::positional_options_description pos;
+    pos.add("input", 1);
+    po::variables_map vm;
+    try {
+        po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
+        po::notify(vm);
+    } catch (const po::error& e) {
+        usage_error(fmt::format("parse: {}", e.what()), "Run 'gox parse --help' for usage.");
+    }
+    if (vm.count("help")) {
+        std::cout << opts << "\n";
+        return 0;
+    }
+    if (format != "text" && format != "json")
+        usage_error(fmt::format("parse: unknown format \"{}\" (want text or json)", format));
+    if (input.empty()) usage_error("parse: no input file (use - for standard input)", "Run 'gox parse --help' for usage.");
+
+    int fd = 0;
+    if (input != "-") {
+        fd = ::open(input.c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd < 0) throw util::Fatal(fmt::format("cannot open {}: {}", input, std::strerror(errno)));
+        struct stat st{};
+        if (::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+            ::close(fd);
+            throw util::Fatal(fmt::format("cannot read {}: is a directory", input));
+        }
+    }
+    model::Build b;
+    try {
+        b = model::parse_trace_fd(fd);
+    } catch (...) {
+        if (fd > 0) ::close(fd);
+        throw;
+    }
+    if (fd > 0) ::close(fd);
+    if (!actiongraph.empty()) {
+        std::string err;
+        auto g = model::read_actiongraph_file(actiongraph, err);
+        if (!g) throw util::Fatal(fmt::format("--actiongraph {}: {}", actiongraph, err));
+        model::merge_actiongraph(b, *g);
+    }
+    std::string out = format == "json" ? report::render_json(b)
+                                       : report::render_text(b, {.color = false, .max_listed = 20});
+    std::fwrite(out.data(), 1, out.size(), stdout);
+    if (std::fflush(stdout) != 0) throw util::Fatal(fmt::format("writing output: {}", std::strerror(errno)));
+    return 0;
+}
+
+} // namespace gox::cli

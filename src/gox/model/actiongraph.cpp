@@ -1,0 +1,168 @@
+#include <gox/model/actiongraph.hpp>
+#include <gox/util/strings.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <ctime>
+#include <fstream>
+#include <sstream>
+
+namespace gox::model {
+
+using nlohmann::json;
+
+double parse_rfc3339(std::string_view t) {
+    // 2026-11-24T20:55:32.364740281Z (Go's time.Time JSON; "Z" or ±hh:mm)
+    if (t.size() < 20) return 0;
+    auto num = [&](std::size_t pos, std::size_t len) {
+        int v = 0;
+        for (std::size_t i = pos; i < pos + len; ++i) {
+            if (t[i] < '0' || t[i] > '9') return -1;
+            v = v * 10 + (t[i] - '0');
+        }
+        return v;
+    };
+    std::tm tm{};
+    int y = num(0, 4), mo = num(5, 2), d = num(8, 2), h = num(11, 2), mi = num(14, 2), s = num(17, 2);
+    if (y < 0 || mo < 0 || d < 0 || h < 0 || mi < 0 || s < 0) return 0;
+    if (y == 1) return 0; // Go's zero time
+    tm.tm_year = y - 1900;
+    tm.tm_mon = mo - 1;
+    tm.tm_mday = d;
+    tm.tm_hour = h;
+    tm.tm_min = mi;
+    tm.tm_sec = s;
+    double secs = static_cast<double>(timegm(&tm));
+    std::size_t i = 19;
+    if (i < t.size() && t[i] == '.') {
+        double scale = 0.1;
+        for (++i; i < t.size() && t[i] >= '0' && t[i] <= '9'; ++i, scale /= 10) secs += (t[i] - '0') * scale;
+    }
+    if (i < t.size() && (t[i] == '+' || t[i] == '-') && i + 6 <= t.size()) {
+        int oh = num(i + 1, 2), om = num(i + 4, 2);
+        if (oh >= 0 && om >= 0) secs -= (t[i] == '+' ? 1 : -1) * (oh * 3600.0 + om * 60.0);
+    }
+    return secs;
+}
+
+namespace {
+int objdir_number(std::string_view dir) {
+    while (!dir.empty() && (dir.back() == '/' || dir.back() == '\\')) dir.remove_suffix(1);
+    std::string_view b = util::base_name(dir);
+    if (b.size() < 2 || b[0] != 'b') return -1;
+    int v = 0;
+    for (char c : b.substr(1)) {
+        if (c < '0' || c > '9') return -1;
+        v = v * 10 + (c - '0');
+    }
+    return v;
+}
+
+std::string str_field(const json& o, const char* k) {
+    auto it = o.find(k);
+    return it != o.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+} // namespace
+
+std::optional<ActionGraph> parse_actiongraph(std::string_view text, std::string& error) {
+    json j = json::parse(text.begin(), text.end(), nullptr, false);
+    if (j.is_discarded() || !j.is_array()) {
+        error = "not a JSON array of actions";
+        return std::nullopt;
+    }
+    ActionGraph g;
+    g.actions.reserve(j.size());
+    for (const json& o : j) {
+        if (!o.is_object()) continue;
+        GraphAction a;
+        if (auto it = o.find("ID"); it != o.end() && it->is_number_integer()) a.id = it->get<int>();
+        a.mode = str_field(o, "Mode");
+        a.package = str_field(o, "Package");
+        a.objdir = str_field(o, "Objdir");
+        a.objdir_number = objdir_number(a.objdir);
+        if (auto it = o.find("Cmd"); it != o.end()) a.ran = it->is_array() && !it->empty();
+        if (auto it = o.find("Failed"); it != o.end() && it->is_boolean()) a.failed = it->get<bool>();
+        if (auto it = o.find("Deps"); it != o.end() && it->is_array())
+            for (const json& d : *it)
+                if (d.is_number_integer()) a.deps.push_back(d.get<int>());
+        a.action_id = str_field(o, "ActionID");
+        a.build_id = str_field(o, "BuildID");
+        a.time_start = parse_rfc3339(str_field(o, "TimeStart"));
+        a.time_done = parse_rfc3339(str_field(o, "TimeDone"));
+        g.actions.push_back(std::move(a));
+    }
+    return g;
+}
+
+std::optional<ActionGraph> read_actiongraph_file(const std::string& path, std::string& error) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        error = "cannot open " + path;
+        return std::nullopt;
+    }
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return parse_actiongraph(ss.str(), error);
+}
+
+void merge_actiongraph(Build& b, const ActionGraph& g) {
+    b.actiongraph_merged = true;
+    // The invocation whose work dir holds the graph's objdirs (default: the last).
+    int inv = b.invocations.empty() ? 0 : static_cast<int>(b.invocations.size()) - 1;
+    for (const auto& a : g.actions) {
+        if (a.objdir.empty()) continue;
+        for (std::size_t i = 0; i < b.invocations.size(); ++i)
+            if (!b.invocations[i].work_dir.empty() && util::starts_with(a.objdir, b.invocations[i].work_dir))
+                inv = static_cast<int>(i);
+        break;
+    }
+    if (b.invocations.empty()) b.invocations.emplace_back();
+    std::size_t added = 0, disagree = 0;
+    for (const auto& a : g.actions) {
+        if (a.mode != "build" || a.package.empty()) continue;
+        double secs = a.time_done > 0 && a.time_start > 0 ? a.time_done - a.time_start : -1;
+        Package* match = nullptr;
+        for (auto& p : b.packages) {
+            if (p.invocation != inv) continue;
+            if (p.objdir >= 0 && p.objdir == a.objdir_number) {
+                match = &p;
+                break;
+            }
+        }
+        if (!match)
+            for (auto& p : b.packages)
+                if (p.invocation == inv && p.objdir < 0 && p.import_path == a.package && !p.seconds) {
+                    match = &p;
+                    break;
+                }
+        if (match) {
+            if (secs >= 0) match->seconds = secs;
+            if (match->import_path == "main") match->import_path = a.package;
+            if (a.ran && match->outcome != Outcome::Rebuilt && match->outcome != Outcome::Failed) ++disagree;
+            continue;
+        }
+        Package p;
+        p.invocation = inv;
+        p.import_path = a.package;
+        p.objdir = a.objdir_number;
+        p.outcome = a.failed ? Outcome::Failed : a.ran ? Outcome::Rebuilt : Outcome::CacheHit;
+        p.evidence = "actiongraph";
+        if (a.ran) ++disagree;
+        if (secs >= 0) p.seconds = secs;
+        p.standard = !a.package.empty() && a.package.substr(0, a.package.find('/')).find('.') == std::string::npos &&
+                     a.package != "main" && a.package != "command-line-arguments";
+        b.packages.push_back(std::move(p));
+        ++added;
+    }
+    if (disagree)
+        b.notes.push_back(std::to_string(disagree) +
+                          " build action(s) ran commands in the action graph but not in the trace");
+    std::sort(b.packages.begin(), b.packages.end(), [](const Package& x, const Package& y) {
+        return std::tie(x.invocation, x.import_path, x.objdir, x.for_test) <
+               std::tie(y.invocation, y.import_path, y.objdir, y.for_test);
+    });
+    (void)added;
+}
+
+} // namespace gox::model

@@ -1,0 +1,45 @@
+#pragma once
+// Reader for the go command's -debug-actiongraph=FILE output (a JSON array of
+// actions, stable in shape from Go 1.19 to 1.26) and the merge of it into a
+// Build: the graph lists every action, including the cache hits that print
+// nothing under -x, and carries timings.
+
+#include <gox/model/build.hpp>
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace gox::model {
+
+struct GraphAction {
+    int id = 0;
+    std::string mode;    // build, link, vet, test run, build check cache (1.26), ...
+    std::string package; // import path, "" for nop actions
+    std::string objdir;  // absolute, "" if none
+    int objdir_number = -1;
+    bool ran = false;    // Cmd not null: the action ran commands
+    bool failed = false;
+    std::vector<int> deps;
+    std::string action_id, build_id;
+    double time_start = 0, time_done = 0; // seconds since the epoch, 0 if absent
+};
+
+struct ActionGraph {
+    std::vector<GraphAction> actions;
+};
+
+// Parses the file's text. Returns nullopt and sets error on malformed input.
+std::optional<ActionGraph> parse_actiongraph(std::string_view text, std::string& error);
+std::optional<ActionGraph> read_actiongraph_file(const std::string& path, std::string& error);
+
+// Seconds since the epoch of an RFC 3339 time with optional fraction, or 0.
+double parse_rfc3339(std::string_view t);
+
+// Adds the graph's build actions to b: timings for packages the trace shows,
+// and the packages it does not show (cache hits with nothing printed).
+// Disagreements (a compile in the graph that the trace lacks) become notes.
+void merge_actiongraph(Build& b, const ActionGraph& g);
+
+} // namespace gox::model

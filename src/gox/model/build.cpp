@@ -1,0 +1,702 @@
+#include <gox/model/build.hpp>
+#include <gox/util/line_reader.hpp>
+#include <gox/util/strings.hpp>
+
+#include <algorithm>
+#include <unistd.h>
+
+namespace gox::model {
+
+using trace::Event;
+using trace::Kind;
+using trace::WriteTarget;
+using util::ends_with;
+using util::starts_with;
+
+std::string_view outcome_name(Outcome o) {
+    switch (o) {
+#define X(id, name, desc)                                                                          \
+    case Outcome::id: return name;
+        GOX_OUTCOMES(X)
+#undef X
+    }
+    return "unknown";
+}
+
+std::string_view outcome_description(Outcome o) {
+    switch (o) {
+#define X(id, name, desc)                                                                          \
+    case Outcome::id: return desc;
+        GOX_OUTCOMES(X)
+#undef X
+    }
+    return "";
+}
+
+std::string_view action_name(Action a) {
+    switch (a) {
+#define X(id, name)                                                                                \
+    case Action::id: return name;
+        GOX_ACTIONS(X)
+#undef X
+    case Action::Count_: break;
+    }
+    return "";
+}
+
+std::size_t Build::count(Outcome o) const {
+    return static_cast<std::size_t>(
+        std::count_if(packages.begin(), packages.end(), [o](const Package& p) { return p.outcome == o; }));
+}
+
+namespace {
+
+constexpr std::size_t kMaxFailureLines = 10;
+constexpr std::size_t kMaxLineChars = 400;
+constexpr std::size_t kMaxExamples = 10;
+constexpr std::size_t kMaxBlocks = 4096;
+
+// Evidence ids (documented in the JSON schema in man/gox.1).
+constexpr const char* kEvCompile = "compile";
+constexpr const char* kEvCompileFailed = "compile_failed";
+constexpr const char* kEvLinkInputCache = "link_input_from_cache";
+constexpr const char* kEvPackagefileCache = "packagefile_from_cache";
+constexpr const char* kEvInstalled = "packagefile_from_goroot_pkg";
+constexpr const char* kEvReplay = "cache_replay";
+constexpr const char* kEvRestore = "cache_restore";
+constexpr const char* kEvVetOnly = "vet_without_compile";
+constexpr const char* kEvNone = "no_evidence";
+
+bool is_std_path(std::string_view p) {
+    if (p.empty() || p == "main" || p == "command-line-arguments" || ends_with(p, ".test") || ends_with(p, "_test"))
+        return false;
+    std::string_view first = p.substr(0, p.find('/'));
+    return first.find('.') == std::string_view::npos;
+}
+
+// A GOROOT/pkg/<os_arch>/<path>.a archive (Go 1.19 installed std).
+bool is_installed_archive(std::string_view a) {
+    return ends_with(a, ".a") && (a.find("/pkg/") != std::string_view::npos || a.find("\\pkg\\") != std::string_view::npos);
+}
+
+struct ObjRec {
+    std::string import_path;
+    std::string for_test;
+    std::array<std::uint32_t, kActionCount> actions{};
+    bool compiled = false, compile_ok = false, std_flag = false, main_flag = false, test_files = false;
+    bool bound_cache = false, bound_installed = false, link_main_cached = false;
+    bool replayed = false, restored = false, link_done = false, failed = false;
+    bool ref_test = false, ref_other = false;
+    std::uint64_t last_vet_line = 0, last_compile_line = 0;
+    void add(Action a) { ++actions[static_cast<std::size_t>(a)]; }
+    std::uint32_t n(Action a) const { return actions[static_cast<std::size_t>(a)]; }
+};
+
+struct PathRec {
+    std::string import_path;
+    Outcome outcome = Outcome::CacheHit;
+    const char* evidence = kEvPackagefileCache;
+    bool replayed = false;
+};
+
+struct Block {
+    std::string header; // text after "# "
+    std::string desc;   // 1.22+ second header "# [desc]"
+    std::vector<std::string> lines;
+    std::size_t count = 0;
+    bool replay = false;
+    int inv = 0;
+    std::uint64_t line_no = 0;
+};
+
+struct Inv {
+    Invocation info;
+    std::map<int, ObjRec> objs;
+    std::map<std::string, PathRec> by_archive;
+    bool touched = false;
+};
+
+} // namespace
+
+struct BuildBuilder::Impl {
+    std::vector<Inv> invs;
+    Build out;
+    std::vector<Block> blocks;
+    std::optional<Block> open_block;
+    bool pending_replay = false;
+    // heredoc / write context
+    std::uint64_t body_index = 0;
+    bool link_cfg_is_test = false;
+    std::uint64_t line_no = 0;
+
+    Inv& inv() {
+        if (invs.empty()) invs.emplace_back();
+        return invs.back();
+    }
+    int inv_index() const { return invs.empty() ? 0 : static_cast<int>(invs.size()) - 1; }
+    ObjRec& rec(int objdir) {
+        Inv& i = inv();
+        i.touched = true;
+        return i.objs[objdir];
+    }
+    ObjRec* rec_if(int objdir) {
+        if (objdir < 0) return nullptr;
+        return &rec(objdir);
+    }
+
+    void close_block() {
+        if (!open_block) return;
+        if (blocks.size() < kMaxBlocks) blocks.push_back(std::move(*open_block));
+        open_block.reset();
+    }
+
+    void note_cache_root(std::string_view entry) {
+        Inv& i = inv();
+        if (i.info.gocache.empty()) i.info.gocache = std::string(trace::Tokenizer::cache_root(entry));
+    }
+
+    // "packagefile P=ARCHIVE" in an importcfg or importcfg.link body.
+    void on_packagefile(std::string_view body, int cfg_objdir, bool is_link_cfg, bool first_line,
+                        const trace::Tokenizer& tok) {
+        std::string_view rest = body.substr(12);
+        auto eq = rest.find('=');
+        if (eq == std::string_view::npos) return;
+        std::string_view path = rest.substr(0, eq), archive = rest.substr(eq + 1);
+        if (is_link_cfg && first_line) {
+            // The first line of importcfg.link is the main package (its real
+            // import path: compile says "-p main").
+            link_cfg_is_test = ends_with(path, ".test");
+            if (cfg_objdir >= 0) {
+                ObjRec& r = rec(cfg_objdir);
+                r.import_path.assign(path);
+                r.main_flag = true;
+                if (trace::Tokenizer::is_cache_entry(archive)) {
+                    r.bound_cache = true;
+                    note_cache_root(archive);
+                }
+            }
+        }
+        int od = tok.objdir_of(archive);
+        if (od >= 0) {
+            ObjRec& r = rec(od);
+            if (r.import_path.empty()) r.import_path.assign(path);
+            if (is_link_cfg) (link_cfg_is_test ? r.ref_test : r.ref_other) = true;
+            return;
+        }
+        if (is_link_cfg && first_line && cfg_objdir >= 0) return;
+        Inv& i = inv();
+        if (trace::Tokenizer::is_cache_entry(archive)) {
+            note_cache_root(archive);
+            auto [it, fresh] = i.by_archive.try_emplace(std::string(archive));
+            if (fresh) it->second.import_path.assign(path);
+        } else if (is_installed_archive(archive)) {
+            auto [it, fresh] = i.by_archive.try_emplace(std::string(archive));
+            if (fresh) {
+                it->second.import_path.assign(path);
+                it->second.outcome = Outcome::Installed;
+                it->second.evidence = kEvInstalled;
+            }
+        }
+    }
+
+    void on_write_line(const Event& ev, std::string_view body, const trace::Tokenizer& tok) {
+        switch (ev.target) {
+        case WriteTarget::Importcfg:
+        case WriteTarget::ImportcfgLink:
+            if (starts_with(body, "packagefile "))
+                on_packagefile(body, ev.objdir, ev.target == WriteTarget::ImportcfgLink, body_index == 0, tok);
+            if (starts_with(body, "packagefile ") || starts_with(body, "packageshlib ")) ++body_index;
+            break;
+        case WriteTarget::VetCfg:
+        case WriteTarget::PkgCfg: {
+            // "ImportPath": "P",  /  "PkgPath": "P",
+            std::string_view key = ev.target == WriteTarget::VetCfg ? "\"ImportPath\": \"" : "\"PkgPath\": \"";
+            auto k = body.find(key);
+            if (k == std::string_view::npos || ev.objdir < 0) break;
+            std::string_view v = body.substr(k + key.size());
+            v = v.substr(0, v.find('"'));
+            ObjRec& r = rec(ev.objdir);
+            std::string_view path = v.substr(0, v.find(" ["));
+            if (r.import_path.empty()) r.import_path.assign(path);
+            if (auto b = v.find(" ["); b != std::string_view::npos && r.for_test.empty()) {
+                std::string_view t = v.substr(b + 2);
+                if (ends_with(t, "]")) t.remove_suffix(1);
+                r.for_test.assign(t);
+            }
+            break;
+        }
+        default:
+            break;
+        }
+    }
+
+    void on_test_output(std::string_view line) {
+        // ok  \tP\t0.01s | ok  \tP\t(cached) | FAIL\tP [build failed] | FAIL\tP\t0.01s | ?   \tP\t[no test files]
+        auto tab = line.find('\t');
+        if (tab == std::string_view::npos) return;
+        std::string_view head = line.substr(0, tab), rest = line.substr(tab + 1);
+        auto tab2 = rest.find('\t');
+        std::string_view pkg = rest.substr(0, tab2);
+        std::string_view tail = tab2 == std::string_view::npos ? std::string_view() : rest.substr(tab2 + 1);
+        TestResult r;
+        if (starts_with(head, "ok")) {
+            r.status = "ok";
+            r.cached = starts_with(tail, "(cached)");
+        } else if (starts_with(head, "FAIL")) {
+            r.status = "fail";
+            if (ends_with(pkg, " [build failed]")) {
+                r.status = "build_failed";
+                pkg.remove_suffix(15);
+            } else if (ends_with(pkg, " [setup failed]")) {
+                r.status = "setup_failed";
+                pkg.remove_suffix(15);
+            }
+        } else if (starts_with(head, "?")) {
+            r.status = "no_test_files";
+        } else {
+            return;
+        }
+        r.import_path.assign(pkg);
+        if (r.status == "fail" || r.status == "build_failed" || r.status == "setup_failed") {
+            Failure f;
+            f.import_path = r.import_path;
+            f.kind = r.status == "fail" ? "test" : "build";
+            f.first_lines.push_back(util::clip(line, kMaxLineChars));
+            f.line_count = 1;
+            f.invocation = inv_index();
+            out.failures.push_back(std::move(f));
+        }
+        out.tests.push_back(std::move(r));
+    }
+
+    void on_go_message(std::string_view line, std::string_view text) {
+        static constexpr std::string_view kInfo[] = {
+            "downloading ", "finding ", "extracting ", "added ", "upgraded ", "downgraded ", "removed ",
+            "switching to ", "warning: ", "creating new go.mod", "to add module requirements", "found ",
+            "module ", "go.mod ", "updates to go.mod"};
+        if (starts_with(line, "go: ")) {
+            for (auto p : kInfo)
+                if (starts_with(text, p)) return;
+        } else if (!(starts_with(line, "go build ") || starts_with(line, "go test ") ||
+                     starts_with(line, "go install ") || starts_with(line, "go vet ") ||
+                     starts_with(line, "go run "))) {
+            return;
+        }
+        Failure f;
+        f.kind = "go";
+        f.first_lines.push_back(util::clip(line, kMaxLineChars));
+        f.line_count = 1;
+        f.invocation = inv_index();
+        out.failures.push_back(std::move(f));
+    }
+
+    void on_event(const Event& ev, const trace::Tokenizer& tok) {
+        ++line_no;
+        LineStats& ls = out.lines;
+        ++ls.total;
+        ++ls.by_kind[static_cast<std::size_t>(ev.kind)];
+        if (ev.kind == Kind::Unrecognized) {
+            ++ls.unrecognized;
+            if (ls.unrecognized_examples.size() < kMaxExamples)
+                ls.unrecognized_examples.push_back(util::clip(ev.line, 200));
+        } else if (trace::is_trace_only(ev.kind)) {
+            ++ls.trace;
+        } else {
+            ++ls.user;
+        }
+        if (!invs.empty()) ++invs.back().info.lines;
+
+        if (trace::is_trace_only(ev.kind) && ev.kind != Kind::CacheReplay) close_block();
+
+        switch (ev.kind) {
+        case Kind::WorkDir:
+            if (invs.empty() || invs.back().touched || !invs.back().info.work_dir.empty()) invs.emplace_back();
+            invs.back().info.work_dir.assign(ev.path);
+            invs.back().info.lines = 1;
+            invs.back().touched = true;
+            break;
+        case Kind::Compile: {
+            if (ev.objdir < 0) break;
+            ObjRec& r = rec(ev.objdir);
+            r.compiled = true;
+            r.compile_ok = false;
+            r.last_compile_line = line_no;
+            r.add(Action::Compile);
+            if (ev.cmd) {
+                r.std_flag = r.std_flag || ev.cmd->has_word("-std");
+                for (auto w : ev.cmd->words)
+                    if (ends_with(w, "_test.go")) r.test_files = true;
+                std::string_view gv = ev.cmd->flag("-goversion");
+                if (!gv.empty() && inv().info.go_version.empty()) inv().info.go_version.assign(gv);
+            }
+            if (ev.text == "main") r.main_flag = true;
+            else if (!ev.text.empty() && r.import_path.empty()) r.import_path.assign(ev.text);
+            break;
+        }
+        case Kind::Asm:
+            if (auto* r = rec_if(ev.objdir)) r->add(Action::Asm);
+            break;
+        case Kind::Cgo:
+            if (auto* r = rec_if(ev.objdir)) {
+                r->add(Action::Cgo);
+                if (r->import_path.empty() && !ev.text.empty()) r->import_path.assign(ev.text);
+            }
+            break;
+        case Kind::CgoDynimport:
+            if (auto* r = rec_if(ev.objdir)) r->add(Action::Cgo);
+            break;
+        case Kind::CCompile:
+        case Kind::CgoLinkProbe:
+            if (auto* r = rec_if(ev.objdir)) r->add(Action::CC);
+            break;
+        case Kind::Pack:
+            if (auto* r = rec_if(ev.objdir)) r->add(Action::Pack);
+            break;
+        case Kind::Cover:
+            if (auto* r = rec_if(ev.objdir)) r->add(Action::Cover);
+            break;
+        case Kind::BuildId:
+            if (auto* r = rec_if(ev.objdir)) {
+                r->add(Action::BuildId);
+                if (ev.path.find("/exe/") != std::string_view::npos || ev.path.find("\\exe\\") != std::string_view::npos ||
+                    ends_with(ev.path, ".test") || ends_with(ev.path, ".test.exe"))
+                    r->link_done = true;
+                else
+                    r->compile_ok = true;
+            }
+            break;
+        case Kind::CacheStore:
+            note_cache_root(ev.path2);
+            if (auto* r = rec_if(ev.objdir)) {
+                r->add(Action::CacheStore);
+                if (ends_with(ev.path, "_pkg_.a")) r->compile_ok = true;
+            }
+            break;
+        case Kind::CacheReplay:
+            note_cache_root(ev.path);
+            pending_replay = true;
+            break;
+        case Kind::CacheRestore:
+            note_cache_root(ev.path);
+            if (auto* r = rec_if(ev.objdir)) {
+                r->add(Action::CacheRestore);
+                r->restored = true;
+            }
+            break;
+        case Kind::Link:
+            if (auto* r = rec_if(ev.objdir)) {
+                r->add(Action::Link);
+                r->main_flag = true;
+                if (trace::Tokenizer::is_cache_entry(ev.text)) {
+                    r->link_main_cached = true;
+                    note_cache_root(ev.text);
+                }
+            }
+            break;
+        case Kind::Vet:
+            if (auto* r = rec_if(ev.objdir)) {
+                r->add(Action::Vet);
+                r->last_vet_line = line_no;
+            }
+            break;
+        case Kind::TestRun:
+            if (auto* r = rec_if(ev.objdir)) {
+                r->add(Action::TestRun);
+                r->link_done = true;
+            }
+            break;
+        case Kind::RunProgram:
+            if (auto* r = rec_if(ev.objdir)) r->add(Action::Run);
+            break;
+        case Kind::Move:
+        case Kind::Copy:
+            if (ev.objdir >= 0 && (ev.path.find("/exe/") != std::string_view::npos ||
+                                   ev.path.find("\\exe\\") != std::string_view::npos)) {
+                ObjRec& r = rec(ev.objdir);
+                r.add(Action::Install);
+                r.link_done = true;
+            }
+            break;
+        case Kind::HeredocHeader:
+            body_index = 0;
+            link_cfg_is_test = false;
+            break;
+        case Kind::HeredocBody:
+            on_write_line(ev, ev.text, tok);
+            break;
+        case Kind::HeredocEnd:
+            if (!ev.text.empty()) on_write_line(ev, ev.text, tok);
+            break;
+        case Kind::EchoWrite:
+            body_index = 0;
+            link_cfg_is_test = false;
+            on_write_line(ev, ev.text, tok);
+            break;
+        case Kind::UserHeader: {
+            bool second = open_block && open_block->count == 0 && open_block->desc.empty() &&
+                          starts_with(ev.text, "[") && ends_with(ev.text, "]");
+            if (second) {
+                open_block->desc.assign(ev.text.substr(1, ev.text.size() - 2));
+                break;
+            }
+            close_block();
+            Block b;
+            b.header.assign(ev.text);
+            b.replay = pending_replay;
+            b.inv = inv_index();
+            b.line_no = line_no;
+            pending_replay = false;
+            open_block = std::move(b);
+            break;
+        }
+        case Kind::UserOutput:
+            if (open_block) {
+                if (open_block->lines.size() < kMaxFailureLines)
+                    open_block->lines.push_back(util::clip(ev.line, kMaxLineChars));
+                ++open_block->count;
+            }
+            break;
+        case Kind::Diagnostic:
+            // A diagnostic outside a "# pkg" block (1.20/1.21 "go build P:" form,
+            // or a log that lost its header).
+            if (!open_block) {
+                Block b;
+                b.inv = inv_index();
+                b.line_no = line_no;
+                open_block = std::move(b);
+            }
+            if (open_block->lines.size() < kMaxFailureLines)
+                open_block->lines.push_back(util::clip(ev.line, kMaxLineChars));
+            ++open_block->count;
+            break;
+        case Kind::TestOutput:
+            close_block();
+            on_test_output(ev.line);
+            break;
+        case Kind::GoMessage:
+            close_block();
+            on_go_message(ev.line, ev.text);
+            break;
+        default:
+            break;
+        }
+    }
+
+    // Decides what a "# pkg" block was: a failure (compile, link, vet) or
+    // output of a step that succeeded (warnings, -gcflags=-m, replays).
+    void classify_block(const Block& b) {
+        if (b.replay) return;
+        std::string_view header = b.header;
+        std::string_view pkg = header.substr(0, header.find(' '));
+        if (ends_with(pkg, ":")) pkg.remove_suffix(1);
+        if (b.count == 0) return;
+        Inv& i = invs.empty() ? inv() : invs[static_cast<std::size_t>(b.inv)];
+        const char* kind = nullptr;
+        ObjRec* hit = nullptr;
+        for (auto& [od, r] : i.objs) {
+            if (r.import_path != pkg) continue;
+            if (r.compiled && !r.compile_ok && r.last_compile_line < b.line_no) {
+                kind = "compile";
+                hit = &r;
+                break;
+            }
+            if (r.n(Action::Link) && !r.link_done) {
+                kind = "link";
+                hit = &r;
+            } else if (!kind && r.n(Action::Vet) && r.last_vet_line < b.line_no) {
+                kind = "vet";
+                hit = &r;
+            }
+        }
+        if (!kind && header.empty()) kind = "build"; // loose diagnostics
+        if (!kind) {
+            // A failed main package compile has no importcfg.link to name it.
+            for (auto& [od, r] : i.objs) {
+                if (r.main_flag && r.import_path.empty() && r.compiled && !r.compile_ok) {
+                    r.import_path.assign(pkg);
+                    kind = "compile";
+                    hit = &r;
+                    break;
+                }
+            }
+        }
+        if (!kind) {
+            // Output of a step that succeeded, unless it looks like errors.
+            bool errorish = false;
+            bool any_known = false;
+            for (auto& [od, r] : i.objs)
+                if (r.import_path == pkg) any_known = true;
+            if (!any_known)
+                for (auto& l : b.lines)
+                    if (l.find(": ") != std::string::npos) errorish = true;
+            if (!errorish) return;
+            kind = "build";
+        }
+        if (hit && std::string_view(kind) == "compile") hit->failed = true;
+        Failure f;
+        f.import_path.assign(pkg);
+        f.kind = kind;
+        f.first_lines = b.lines;
+        f.line_count = b.count;
+        f.invocation = b.inv;
+        out.failures.push_back(std::move(f));
+    }
+
+    Build finish(trace::Tokenizer& tok) {
+        close_block();
+        if (tok.finish()) out.notes.push_back("the trace ends inside a heredoc (cut short?)");
+        out.lines.heredocs_cut = tok.heredocs_cut();
+        // Failures first: they bind failed main packages to their paths.
+        std::vector<Failure> loose = std::move(out.failures);
+        out.failures.clear();
+        for (const Block& b : blocks) classify_block(b);
+        for (auto& f : loose) out.failures.push_back(std::move(f));
+
+        for (std::size_t ii = 0; ii < invs.size(); ++ii) {
+            Inv& i = invs[ii];
+            out.invocations.push_back(i.info);
+            if (out.go_version.empty()) out.go_version = i.info.go_version;
+            std::map<std::string, int> objdirs_per_path;
+            for (auto& [od, r] : i.objs)
+                if (!r.import_path.empty()) ++objdirs_per_path[r.import_path];
+            for (auto& [od, r] : i.objs) {
+                Package p;
+                p.invocation = static_cast<int>(ii);
+                p.objdir = od;
+                p.actions = r.actions;
+                p.main = r.main_flag;
+                p.import_path = r.import_path;
+                if (p.import_path.empty() && r.compiled && r.main_flag) p.import_path = "main";
+                if (p.import_path.empty()) continue; // an objdir that never named its package
+                if (r.compiled && r.compile_ok) {
+                    p.outcome = Outcome::Rebuilt;
+                    p.evidence = kEvCompile;
+                } else if (r.compiled && r.failed) {
+                    p.outcome = Outcome::Failed;
+                    p.evidence = kEvCompileFailed;
+                } else if (r.compiled) {
+                    p.outcome = Outcome::Rebuilt;
+                    p.evidence = kEvCompile;
+                } else if (r.link_main_cached) {
+                    p.outcome = Outcome::CacheHit;
+                    p.evidence = kEvLinkInputCache;
+                } else if (r.bound_cache) {
+                    p.outcome = Outcome::CacheHit;
+                    p.evidence = kEvPackagefileCache;
+                } else if (r.replayed) {
+                    p.outcome = Outcome::CacheHit;
+                    p.evidence = kEvReplay;
+                } else if (r.restored) {
+                    p.outcome = Outcome::CacheHit;
+                    p.evidence = kEvRestore;
+                } else if (r.n(Action::Vet)) {
+                    p.outcome = Outcome::CacheHit;
+                    p.evidence = kEvVetOnly;
+                } else {
+                    p.outcome = Outcome::Unknown;
+                    p.evidence = kEvNone;
+                }
+                p.standard = r.compiled ? r.std_flag : is_std_path(p.import_path);
+                if (!r.for_test.empty()) {
+                    p.for_test = r.for_test;
+                } else if (ends_with(p.import_path, ".test")) {
+                    p.for_test = p.import_path;
+                } else if (r.ref_test && !r.ref_other &&
+                           (r.test_files || ends_with(p.import_path, "_test") || objdirs_per_path[p.import_path] > 1)) {
+                    p.for_test = "?"; // resolved below
+                }
+                out.packages.push_back(std::move(p));
+            }
+            for (auto& [archive, pr] : i.by_archive) {
+                Package p;
+                p.invocation = static_cast<int>(ii);
+                p.import_path = pr.import_path;
+                p.outcome = pr.outcome;
+                p.evidence = pr.evidence;
+                p.standard = pr.outcome == Outcome::Installed || is_std_path(pr.import_path);
+                out.packages.push_back(std::move(p));
+            }
+        }
+        // A test variant's test: the only .test package of its invocation, or unknown.
+        for (auto& p : out.packages) {
+            if (p.for_test != "?") continue;
+            std::string found;
+            int n = 0;
+            for (auto& q : out.packages)
+                if (q.invocation == p.invocation && ends_with(q.import_path, ".test") && q.import_path != found) {
+                    found = q.import_path;
+                    ++n;
+                }
+            std::string base = p.import_path;
+            if (ends_with(base, "_test")) base.resize(base.size() - 5);
+            for (auto& q : out.packages)
+                if (q.invocation == p.invocation && q.import_path == base + ".test") {
+                    found = q.import_path;
+                    n = 1;
+                }
+            p.for_test = n == 1 ? found : "";
+        }
+        // Cache replays for packages not otherwise seen.
+        for (const Block& b : blocks) {
+            if (!b.replay) continue;
+            std::string_view pkg = std::string_view(b.header).substr(0, b.header.find(' '));
+            bool known = false;
+            for (auto& p : out.packages)
+                if (p.invocation == b.inv && p.import_path == pkg) {
+                    known = true;
+                    if (p.outcome == Outcome::Unknown) {
+                        p.outcome = Outcome::CacheHit;
+                        p.evidence = kEvReplay;
+                    }
+                    p.actions[static_cast<std::size_t>(Action::CacheReplay)]++;
+                }
+            if (!known) {
+                Package p;
+                p.invocation = b.inv;
+                p.import_path = std::string(pkg);
+                p.outcome = Outcome::CacheHit;
+                p.evidence = kEvReplay;
+                p.actions[static_cast<std::size_t>(Action::CacheReplay)] = 1;
+                out.packages.push_back(std::move(p));
+            }
+        }
+        std::sort(out.packages.begin(), out.packages.end(), [](const Package& a, const Package& b) {
+            return std::tie(a.invocation, a.import_path, a.objdir, a.for_test) <
+                   std::tie(b.invocation, b.import_path, b.objdir, b.for_test);
+        });
+        return std::move(out);
+    }
+};
+
+BuildBuilder::BuildBuilder() : m(std::make_unique<Impl>()) {}
+BuildBuilder::~BuildBuilder() = default;
+void BuildBuilder::on_event(const Event& ev, const trace::Tokenizer& tok) { m->on_event(ev, tok); }
+void BuildBuilder::on_line_truncated() { ++m->out.lines.truncated; }
+Build BuildBuilder::finish(trace::Tokenizer& tok) { return m->finish(tok); }
+
+Build parse_trace_fd(int fd) {
+    util::LineReader reader(fd);
+    trace::Tokenizer tok;
+    BuildBuilder builder;
+    std::string_view line;
+    while (reader.next(line)) {
+        if (reader.truncated()) builder.on_line_truncated();
+        builder.on_event(tok.feed(line), tok);
+    }
+    return builder.finish(tok);
+}
+
+Build parse_trace_text(std::string_view text) {
+    trace::Tokenizer tok;
+    BuildBuilder builder;
+    while (!text.empty()) {
+        auto nl = text.find('\n');
+        std::string_view line = text.substr(0, nl);
+        builder.on_event(tok.feed(line), tok);
+        if (nl == std::string_view::npos) break;
+        text.remove_prefix(nl + 1);
+    }
+    return builder.finish(tok);
+}
+
+} // namespace gox::model

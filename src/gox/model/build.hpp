@@ -1,0 +1,132 @@
+#pragma once
+// The model of one trace: invocations (one per WORK= line), packages keyed by
+// objdir ($WORK/bNNN) or, for cache hits that never got an objdir, by their
+// cache entry; the steps each one ran; failures; test results. Built by
+// BuildBuilder from the tokenizer's events, one line at a time: what it keeps
+// grows with the number of packages, not with the number of lines.
+
+#include <gox/trace/event.hpp>
+#include <gox/trace/tokenizer.hpp>
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace gox::model {
+
+#define GOX_OUTCOMES(X)                                                                            \
+    X(Rebuilt, "rebuilt", "a compile ran for it in this build")                                    \
+    X(CacheHit, "cache_hit", "its compiled archive came from the build cache")                     \
+    X(Installed, "installed", "an up-to-date archive under GOROOT/pkg was used (Go 1.19)")         \
+    X(Failed, "failed", "its compile ran and failed")                                              \
+    X(Unknown, "unknown", "the trace names it but shows neither a compile nor a cache use")
+
+enum class Outcome : std::uint8_t {
+#define X(id, name, desc) id,
+    GOX_OUTCOMES(X)
+#undef X
+};
+std::string_view outcome_name(Outcome o);
+std::string_view outcome_description(Outcome o);
+
+// Steps counted per package (a subset of the line kinds, in report order).
+#define GOX_ACTIONS(X)                                                                             \
+    X(Compile, "compile") X(Asm, "asm") X(Cgo, "cgo") X(CC, "cc") X(Pack, "pack")                  \
+    X(BuildId, "buildid") X(CacheStore, "cache_store") X(CacheReplay, "cache_replay")              \
+    X(CacheRestore, "cache_restore") X(Cover, "cover") X(Vet, "vet") X(Link, "link")               \
+    X(TestRun, "test_run") X(Install, "install") X(Run, "run")
+
+enum class Action : std::uint8_t {
+#define X(id, name) id,
+    GOX_ACTIONS(X)
+#undef X
+    Count_
+};
+inline constexpr std::size_t kActionCount = static_cast<std::size_t>(Action::Count_);
+std::string_view action_name(Action a);
+
+struct Package {
+    std::string import_path; // "" when the trace never named it
+    std::string for_test;    // "P.test" when this is the test variant built for that test
+    int invocation = 0;
+    int objdir = -1;         // bNNN, -1 for cache hits seen only as a packagefile
+    Outcome outcome = Outcome::Unknown;
+    std::string evidence;    // id of what decided the outcome (see build.cpp)
+    bool standard = false;
+    bool main = false;
+    std::array<std::uint32_t, kActionCount> actions{};
+    // Filled from -debug-actiongraph when merged.
+    std::optional<double> seconds; // wall time of its build action
+};
+
+struct Failure {
+    std::string import_path; // "" when not tied to a package
+    std::string kind;        // compile | link | vet | test | build | go
+    std::vector<std::string> first_lines;
+    std::size_t line_count = 0;
+    int invocation = 0;
+};
+
+struct TestResult {
+    std::string import_path;
+    std::string status; // ok | fail | build_failed | setup_failed | no_test_files
+    bool cached = false;
+};
+
+struct Invocation {
+    std::string work_dir;
+    std::string go_version;
+    std::string gocache;
+    std::uint64_t lines = 0;
+};
+
+struct LineStats {
+    std::uint64_t total = 0;
+    std::uint64_t trace = 0;
+    std::uint64_t user = 0;
+    std::uint64_t unrecognized = 0;
+    std::uint64_t truncated = 0; // lines longer than the reader's cap
+    std::uint64_t heredocs_cut = 0;
+    std::array<std::uint64_t, trace::kKindCount> by_kind{};
+    std::vector<std::string> unrecognized_examples; // first few, clipped
+};
+
+struct Build {
+    std::vector<Invocation> invocations;
+    std::vector<Package> packages; // sorted by invocation, import path, objdir
+    std::vector<Failure> failures;
+    std::vector<TestResult> tests;
+    LineStats lines;
+    std::string go_version; // of the first invocation that showed one
+    bool actiongraph_merged = false;
+    std::vector<std::string> notes; // what gox could not work out
+
+    std::size_t count(Outcome o) const;
+    bool failed() const { return !failures.empty(); }
+};
+
+class BuildBuilder {
+public:
+    BuildBuilder();
+    ~BuildBuilder();
+    void on_event(const trace::Event& ev, const trace::Tokenizer& tok);
+    void on_line_truncated();
+    Build finish(trace::Tokenizer& tok);
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> m;
+};
+
+// Reads a whole trace from fd: LineReader → Tokenizer → BuildBuilder.
+Build parse_trace_fd(int fd);
+// The same over an in-memory text (tests, fuzzing).
+Build parse_trace_text(std::string_view text);
+
+} // namespace gox::model

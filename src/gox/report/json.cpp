@@ -1,0 +1,119 @@
+#include <gox/report/report.hpp>
+
+namespace gox::report {
+
+using nlohmann::ordered_json;
+using model::Action;
+using model::Outcome;
+using trace::Kind;
+
+namespace {
+std::uint64_t kind_count(const model::Build& b, Kind k) { return b.lines.by_kind[static_cast<std::size_t>(k)]; }
+
+ordered_json nullable(const std::string& s) { return s.empty() ? ordered_json(nullptr) : ordered_json(s); }
+} // namespace
+
+ordered_json to_json(const model::Build& b) {
+    ordered_json j;
+    j["schema_version"] = kSchemaVersion;
+    j["go_version"] = nullable(b.go_version);
+
+    ordered_json invs = ordered_json::array();
+    for (const auto& i : b.invocations) {
+        ordered_json o;
+        o["work_dir"] = nullable(i.work_dir);
+        o["go_version"] = nullable(i.go_version);
+        o["gocache"] = nullable(i.gocache);
+        o["lines"] = i.lines;
+        invs.push_back(std::move(o));
+    }
+    j["invocations"] = std::move(invs);
+
+    ordered_json s;
+    s["compile"] = kind_count(b, Kind::Compile);
+    s["link"] = kind_count(b, Kind::Link);
+    s["asm"] = kind_count(b, Kind::Asm);
+    s["cgo"] = kind_count(b, Kind::Cgo);
+    s["cc"] = kind_count(b, Kind::CCompile) + kind_count(b, Kind::CgoLinkProbe);
+    s["vet"] = kind_count(b, Kind::Vet);
+    s["cover"] = kind_count(b, Kind::Cover);
+    s["cache_store"] = kind_count(b, Kind::CacheStore);
+    s["cache_replay"] = kind_count(b, Kind::CacheReplay);
+    s["cache_restore"] = kind_count(b, Kind::CacheRestore);
+    s["test_run"] = kind_count(b, Kind::TestRun);
+    s["packages"] = b.packages.size();
+    s["packages_rebuilt"] = b.count(Outcome::Rebuilt);
+    s["packages_cached"] = b.count(Outcome::CacheHit);
+    s["packages_installed"] = b.count(Outcome::Installed);
+    s["packages_failed"] = b.count(Outcome::Failed);
+    s["packages_unknown"] = b.count(Outcome::Unknown);
+    s["tests_run"] = std::count_if(b.tests.begin(), b.tests.end(), [](auto& t) {
+        return !t.cached && (t.status == "ok" || t.status == "fail");
+    });
+    s["tests_cached"] = std::count_if(b.tests.begin(), b.tests.end(), [](auto& t) { return t.cached; });
+    s["lines"] = b.lines.total;
+    s["trace_lines"] = b.lines.trace;
+    s["user_lines"] = b.lines.user;
+    s["unrecognized_lines"] = b.lines.unrecognized;
+    s["truncated_lines"] = b.lines.truncated;
+    s["heredocs_cut"] = b.lines.heredocs_cut;
+    j["summary"] = std::move(s);
+
+    j["failed"] = b.failed();
+    ordered_json fails = ordered_json::array();
+    for (const auto& f : b.failures) {
+        ordered_json o;
+        o["package"] = nullable(f.import_path);
+        o["kind"] = f.kind;
+        o["invocation"] = f.invocation;
+        o["first_lines"] = f.first_lines;
+        o["line_count"] = f.line_count;
+        fails.push_back(std::move(o));
+    }
+    j["failures"] = std::move(fails);
+
+    ordered_json pkgs = ordered_json::array();
+    for (const auto& p : b.packages) {
+        ordered_json o;
+        o["import_path"] = p.import_path;
+        o["for_test"] = nullable(p.for_test);
+        o["invocation"] = p.invocation;
+        o["objdir"] = p.objdir >= 0 ? ordered_json(fmt_objdir(p.objdir)) : ordered_json(nullptr);
+        o["outcome"] = model::outcome_name(p.outcome);
+        o["evidence"] = p.evidence;
+        o["standard"] = p.standard;
+        o["main"] = p.main;
+        ordered_json acts = ordered_json::object();
+        for (std::size_t a = 0; a < model::kActionCount; ++a)
+            if (p.actions[a]) acts[std::string(model::action_name(static_cast<Action>(a)))] = p.actions[a];
+        o["actions"] = std::move(acts);
+        if (p.seconds) o["seconds"] = *p.seconds;
+        pkgs.push_back(std::move(o));
+    }
+    j["packages"] = std::move(pkgs);
+
+    ordered_json tests = ordered_json::array();
+    for (const auto& t : b.tests) {
+        ordered_json o;
+        o["package"] = t.import_path;
+        o["status"] = t.status;
+        o["cached"] = t.cached;
+        tests.push_back(std::move(o));
+    }
+    j["tests"] = std::move(tests);
+
+    ordered_json kinds = ordered_json::object();
+    for (std::size_t k = 0; k < trace::kKindCount; ++k)
+        if (b.lines.by_kind[k]) kinds[std::string(trace::kind_name(static_cast<Kind>(k)))] = b.lines.by_kind[k];
+    j["line_kinds"] = std::move(kinds);
+    j["unrecognized_examples"] = b.lines.unrecognized_examples;
+    j["actiongraph_merged"] = b.actiongraph_merged;
+    j["notes"] = b.notes;
+    return j;
+}
+
+std::string render_json(const model::Build& b) {
+    return to_json(b).dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
+}
+
+} // namespace gox::report

@@ -1,0 +1,28 @@
+#pragma once
+// Writers for a Build: the JSON document (schema below, versioned) and a
+// short text summary for people.
+
+#include <gox/model/build.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+
+namespace gox::report {
+
+inline constexpr int kSchemaVersion = 1;
+
+// "$WORK/b001": the objdir as the go command prints it.
+std::string fmt_objdir(int n);
+
+// The JSON model (keys in a fixed order, lists sorted).
+nlohmann::ordered_json to_json(const model::Build& b);
+std::string render_json(const model::Build& b);
+
+struct TextOptions {
+    bool color = false;
+    std::size_t max_listed = 20; // rebuilt packages listed by name
+};
+std::string render_text(const model::Build& b, const TextOptions& opt = {});
+
+} // namespace gox::report

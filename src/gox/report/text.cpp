@@ -1,0 +1,86 @@
+#include <gox/report/report.hpp>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace gox::report {
+
+using model::Outcome;
+
+std::string fmt_objdir(int n) { return fmt::format("$WORK/b{:03d}", n); }
+
+namespace {
+std::string pct(std::size_t part, std::size_t whole) {
+    if (whole == 0) return "-";
+    return fmt::format("{:.0f}%", 100.0 * static_cast<double>(part) / static_cast<double>(whole));
+}
+} // namespace
+
+std::string render_text(const model::Build& b, const TextOptions& opt) {
+    std::string out;
+    auto bold = [&](std::string_view s) {
+        return opt.color ? fmt::format("\x1b[1m{}\x1b[0m", s) : std::string(s);
+    };
+    const auto& k = b.lines.by_kind;
+    auto kc = [&](trace::Kind x) { return k[static_cast<std::size_t>(x)]; };
+
+    std::size_t total = b.packages.size();
+    std::size_t rebuilt = b.count(Outcome::Rebuilt), cached = b.count(Outcome::CacheHit);
+    std::size_t installed = b.count(Outcome::Installed), failed = b.count(Outcome::Failed);
+    std::size_t unknown = b.count(Outcome::Unknown);
+
+    out += fmt::format("{} {} line(s), {} invocation(s){}\n", bold("gox:"), b.lines.total, b.invocations.size(),
+                       b.go_version.empty() ? "" : ", " + b.go_version);
+    out += fmt::format("packages: {} — {} rebuilt, {} from cache ({} hits)", total, rebuilt, cached,
+                       pct(cached + installed, total));
+    if (installed) out += fmt::format(", {} installed", installed);
+    if (failed) out += fmt::format(", {} failed", failed);
+    if (unknown) out += fmt::format(", {} unknown", unknown);
+    out += "\n";
+    out += fmt::format("steps: {} compile, {} link, {} asm, {} cgo, {} cc, {} vet, {} test run\n",
+                       kc(trace::Kind::Compile), kc(trace::Kind::Link), kc(trace::Kind::Asm), kc(trace::Kind::Cgo),
+                       kc(trace::Kind::CCompile) + kc(trace::Kind::CgoLinkProbe), kc(trace::Kind::Vet),
+                       kc(trace::Kind::TestRun));
+    out += fmt::format("cache: {} stored, {} replayed, {} restored\n", kc(trace::Kind::CacheStore),
+                       kc(trace::Kind::CacheReplay), kc(trace::Kind::CacheRestore));
+    if (!b.tests.empty()) {
+        std::size_t tc = 0, tr = 0, tf = 0;
+        for (auto& t : b.tests) {
+            if (t.cached) ++tc;
+            else if (t.status == "ok") ++tr;
+            if (t.status != "ok" && t.status != "no_test_files") ++tf;
+        }
+        out += fmt::format("tests: {} package(s), {} cached result(s), {} run, {} failed\n", b.tests.size(), tc, tr, tf);
+    }
+    std::vector<const model::Package*> listed;
+    for (auto& p : b.packages)
+        if ((p.outcome == Outcome::Rebuilt || p.outcome == Outcome::Failed) && !p.standard) listed.push_back(&p);
+    std::size_t std_rebuilt = 0;
+    for (auto& p : b.packages)
+        if (p.outcome == Outcome::Rebuilt && p.standard) ++std_rebuilt;
+    if (!listed.empty()) {
+        out += "rebuilt:\n";
+        for (std::size_t i = 0; i < listed.size() && i < opt.max_listed; ++i) {
+            const auto& p = *listed[i];
+            out += fmt::format("  {}{}{}\n", p.import_path, p.for_test.empty() ? "" : " [" + p.for_test + "]",
+                               p.outcome == Outcome::Failed ? " (failed)" : "");
+        }
+        if (listed.size() > opt.max_listed) out += fmt::format("  … and {} more\n", listed.size() - opt.max_listed);
+    }
+    if (std_rebuilt) out += fmt::format("  (+ {} standard library package(s) rebuilt)\n", std_rebuilt);
+    if (b.failed()) {
+        out += bold("failed:") + "\n";
+        for (auto& f : b.failures) {
+            out += fmt::format("  {} {}\n", f.kind, f.import_path.empty() ? "(no package)" : f.import_path);
+            if (!f.first_lines.empty()) out += fmt::format("    {}\n", f.first_lines.front());
+        }
+    }
+    if (b.lines.unrecognized)
+        out += fmt::format("unrecognized lines: {} (first: {})\n", b.lines.unrecognized,
+                           b.lines.unrecognized_examples.empty() ? "" : b.lines.unrecognized_examples.front());
+    for (auto& n : b.notes) out += fmt::format("note: {}\n", n);
+    return out;
+}
+
+} // namespace gox::report

@@ -1,0 +1,457 @@
+#include <gox/trace/tokenizer.hpp>
+#include <gox/util/strings.hpp>
+
+#include <re2/re2.h>
+
+#include <array>
+
+namespace gox::trace {
+
+using util::base_name;
+using util::ends_with;
+using util::starts_with;
+
+namespace {
+
+re2::RE2::Options re_options() {
+    re2::RE2::Options o;
+    o.set_encoding(re2::RE2::Options::EncodingLatin1); // arbitrary bytes, no UTF-8 checks
+    o.set_log_errors(false);
+    o.set_never_capture(true);
+    return o;
+}
+
+constexpr std::string_view kHeredocTail = " << 'EOF' # internal";
+
+// The go tools that the go command runs itself (`<GOTOOLDIR>/name[.exe]`).
+enum class Tool { None, Compile, Asm, Cgo, Link, Vet, Cover, Preprofile, Pack, BuildId, Other };
+
+Tool tool_of(std::string_view program) {
+    std::string_view b = base_name(program);
+    if (ends_with(b, ".exe")) b.remove_suffix(4);
+    static constexpr std::pair<std::string_view, Tool> kTools[] = {
+        {"compile", Tool::Compile}, {"asm", Tool::Asm},     {"cgo", Tool::Cgo},
+        {"link", Tool::Link},       {"vet", Tool::Vet},     {"cover", Tool::Cover},
+        {"preprofile", Tool::Preprofile}, {"pack", Tool::Pack}, {"buildid", Tool::BuildId},
+        {"fix", Tool::Other},       {"covdata", Tool::Other}, {"test2json", Tool::Other},
+    };
+    for (auto& [name, t] : kTools)
+        if (b == name) return t;
+    return Tool::None;
+}
+
+bool in_tool_dir(std::string_view program) {
+    return program.find("/pkg/tool/") != std::string_view::npos ||
+           program.find("\\pkg\\tool\\") != std::string_view::npos;
+}
+
+WriteTarget target_of(std::string_view path) {
+    std::string_view b = base_name(path);
+    if (b == "importcfg") return WriteTarget::Importcfg;
+    if (b == "importcfg.link") return WriteTarget::ImportcfgLink;
+    if (b == "vet.cfg") return WriteTarget::VetCfg;
+    if (b == "pkgcfg.txt") return WriteTarget::PkgCfg;
+    return WriteTarget::Other;
+}
+
+int parse_objdir_digits(std::string_view s) {
+    // s starts right after "b"; digits then a separator or the end.
+    std::size_t i = 0;
+    int v = 0;
+    while (i < s.size() && s[i] >= '0' && s[i] <= '9' && i < 9) v = v * 10 + (s[i++] - '0');
+    if (i == 0) return -1;
+    if (i < s.size() && s[i] != '/' && s[i] != '\\') return -1;
+    return v;
+}
+
+} // namespace
+
+struct Tokenizer::Patterns {
+    re2::RE2 diagnostic{R"(^(?:[A-Za-z]:)?[^\s:]*\.(?:go|s|S|c|h|cc|cpp|cxx|hh|hpp|m|f|F|syso|mod|sum|work|cgo1\.go)(?::\d+)+: )",
+                        re_options()};
+    re2::RE2 test_output{
+        R"(^(?:(?:ok  |FAIL|\?   )\t\S|--- (?:FAIL|PASS|SKIP): |=== (?:RUN|PAUSE|CONT|NAME) |(?:PASS|FAIL)$|coverage: |panic: |exit status \d+$))",
+        re_options()};
+    re2::RE2 package_name{R"(^[A-Za-z0-9_][A-Za-z0-9_.~+-]*(?:/[A-Za-z0-9_.~+-]+)*$)", re_options()};
+    re2::RE2 action_error{R"(^[A-Za-z0-9_.~+/-]+: \S)", re_options()};
+    re2::RE2 mod_fetch_timing{R"(^\d+\.\d{3}s # )", re_options()};
+    re2::RE2 c_compiler_hint{R"((?:^| )-(?:ffile-prefix-map|fdebug-prefix-map|frandom-seed)=)", re_options()};
+};
+
+Tokenizer::Tokenizer() : m_re(std::make_unique<Patterns>()) {}
+Tokenizer::~Tokenizer() = default;
+
+int Tokenizer::objdir_of(std::string_view p) const {
+    if (starts_with(p, "$WORK")) {
+        p.remove_prefix(5);
+    } else if (!m_work.empty() && starts_with(p, m_work)) {
+        p.remove_prefix(m_work.size());
+    } else {
+        return -1;
+    }
+    if (p.size() < 3 || (p[0] != '/' && p[0] != '\\') || p[1] != 'b') return -1;
+    return parse_objdir_digits(p.substr(2));
+}
+
+bool Tokenizer::is_cache_entry(std::string_view p) {
+    return !cache_root(p).empty();
+}
+
+std::string_view Tokenizer::cache_root(std::string_view p) {
+    // .../xx/<64 hex>-d  or  .../xx/<64 hex>-d/name
+    std::size_t from = 0;
+    for (;;) {
+        std::size_t d = p.find("-d", from);
+        if (d == std::string_view::npos) return {};
+        from = d + 1;
+        bool end_ok = d + 2 == p.size() || p[d + 2] == '/' || p[d + 2] == '\\';
+        if (!end_ok || d < 68) continue;
+        std::size_t h = d - 64;
+        char s1 = p[h - 1], s0 = p[h - 4];
+        if ((s1 != '/' && s1 != '\\') || (s0 != '/' && s0 != '\\')) continue;
+        if (!util::is_lower_hex(p.substr(h, 64)) || !util::is_lower_hex(p.substr(h - 3, 2))) continue;
+        if (p.substr(h - 3, 2) != p.substr(h, 2)) continue;
+        return p.substr(0, h - 4);
+    }
+}
+
+const Event& Tokenizer::finish_event(Kind k) {
+    m_ev.kind = k;
+    if (is_trace_only(k)) m_in_block = false;
+    return m_ev;
+}
+
+void Tokenizer::start_heredoc(std::string_view path) {
+    m_heredoc.assign(path);
+    m_heredoc_target = target_of(path);
+    m_heredoc_objdir = objdir_of(path);
+    m_in_heredoc = true;
+}
+
+bool Tokenizer::finish() {
+    bool open = m_in_heredoc;
+    if (open) ++m_heredocs_cut;
+    m_in_heredoc = false;
+    m_in_block = false;
+    return open;
+}
+
+std::pair<std::string_view, std::string_view> Tokenizer::split_two_paths(std::string_view rest) const {
+    // Raw (%s) paths may contain spaces; the work dir is the usual culprit, so
+    // skip over it before looking for the separating space.
+    std::size_t skip = 0;
+    if (!m_work.empty() && starts_with(rest, m_work)) skip = m_work.size();
+    std::size_t sp = rest.find(' ', skip);
+    if (sp == std::string_view::npos) return {rest, {}};
+    return {rest.substr(0, sp), rest.substr(sp + 1)};
+}
+
+const Event& Tokenizer::feed(std::string_view line) {
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    m_ev = Event{};
+    m_ev.line = line;
+
+    if (m_in_heredoc) {
+        // A heredoc ends at the first line that ends with "EOF" (content
+        // without a final newline glues the terminator on: "}EOF"). A line
+        // that can only be a new command means the heredoc was cut short
+        // (an edited log); close it and classify the line normally.
+        bool clearly_trace = starts_with(line, "WORK=") || starts_with(line, "mkdir -p ") ||
+                             starts_with(line, "cat >") || starts_with(line, "cd ") ||
+                             (in_tool_dir(line.substr(0, line.find(' '))) && line.find(' ') != std::string_view::npos);
+        if (!clearly_trace) {
+            m_ev.path = m_heredoc;
+            m_ev.target = m_heredoc_target;
+            m_ev.objdir = m_heredoc_objdir;
+            if (ends_with(line, "EOF")) {
+                m_in_heredoc = false;
+                m_ev.text = line.substr(0, line.size() - 3);
+                return finish_event(Kind::HeredocEnd);
+            }
+            m_ev.text = line;
+            return finish_event(Kind::HeredocBody);
+        }
+        m_in_heredoc = false;
+        ++m_heredocs_cut;
+    }
+    return classify(line);
+}
+
+const Event& Tokenizer::classify(std::string_view line) {
+    if (line.empty()) return finish_event(m_in_block ? Kind::UserOutput : Kind::Blank);
+
+    switch (line[0]) {
+    case 'W':
+        if (starts_with(line, "WORK=")) {
+            m_work.assign(line.substr(5));
+            m_cwd.clear();
+            m_ev.path = m_work;
+            return finish_event(Kind::WorkDir);
+        }
+        break;
+    case 'H':
+        if (starts_with(line, "HASH[") || starts_with(line, "HASH ")) return finish_event(Kind::Hash);
+        break;
+    case 't':
+        if (starts_with(line, "testcache: ")) return finish_event(Kind::TestCache);
+        break;
+    case 'm':
+        if (starts_with(line, "mkdir -p ")) {
+            std::string_view p = line.substr(9);
+            auto hash = p.find(" # ");
+            if (hash != std::string_view::npos) { // module fetch: mkdir -p DIR # git3 URL
+                m_ev.path = p.substr(0, hash);
+                return finish_event(Kind::ModFetch);
+            }
+            m_ev.path = p;
+            m_ev.objdir = objdir_of(p);
+            return finish_event(Kind::Mkdir);
+        }
+        if (starts_with(line, "mv ")) {
+            std::tie(m_ev.path, m_ev.path2) = split_two_paths(line.substr(3));
+            m_ev.objdir = objdir_of(m_ev.path);
+            return finish_event(Kind::Move);
+        }
+        break;
+    case 'c':
+        if (starts_with(line, "cd ")) {
+            std::string_view d = line.substr(3);
+            auto semi = d.find("; ");
+            if (semi != std::string_view::npos && d.find(" # ") == std::string_view::npos &&
+                (d.find("; git ") != std::string_view::npos || d.find("; hg ") != std::string_view::npos ||
+                 d.find("; svn ") != std::string_view::npos || d.find("; bzr ") != std::string_view::npos ||
+                 d.find("; fossil ") != std::string_view::npos)) {
+                m_ev.path = d.substr(0, semi);
+                return finish_event(Kind::ModFetch);
+            }
+            m_cwd.assign(d);
+            m_ev.path = m_cwd;
+            m_ev.objdir = objdir_of(d);
+            return finish_event(Kind::Cd);
+        }
+        if (starts_with(line, "cat >") && ends_with(line, kHeredocTail)) {
+            std::string_view p = line.substr(5, line.size() - 5 - kHeredocTail.size());
+            start_heredoc(p);
+            m_ev.path = m_heredoc;
+            m_ev.target = m_heredoc_target;
+            m_ev.objdir = m_heredoc_objdir;
+            return finish_event(Kind::HeredocHeader);
+        }
+        if (starts_with(line, "cat ") && ends_with(line, "  # internal")) {
+            m_ev.path = line.substr(4, line.size() - 4 - 12);
+            return finish_event(Kind::CacheReplay);
+        }
+        if (starts_with(line, "cp ")) {
+            std::string_view rest = line.substr(3);
+            bool internal = ends_with(rest, " # internal");
+            if (internal) rest.remove_suffix(11);
+            std::tie(m_ev.path, m_ev.path2) = split_two_paths(rest);
+            if (internal && is_cache_entry(m_ev.path2)) {
+                m_ev.objdir = objdir_of(m_ev.path);
+                return finish_event(Kind::CacheStore);
+            }
+            if (is_cache_entry(m_ev.path) && objdir_of(m_ev.path2) >= 0) {
+                m_ev.objdir = objdir_of(m_ev.path2);
+                return finish_event(Kind::CacheRestore);
+            }
+            m_ev.objdir = objdir_of(m_ev.path);
+            return finish_event(Kind::Copy);
+        }
+        break;
+    case 'e':
+        if (starts_with(line, "echo ")) {
+            std::string_view rest = line.substr(5);
+            if (ends_with(rest, " # internal")) rest.remove_suffix(11);
+            std::string_view content, path;
+            if (starts_with(rest, "-n > ")) {
+                path = rest.substr(5);
+            } else if (starts_with(rest, "> ")) {
+                path = rest.substr(2);
+            } else if (starts_with(rest, "'")) {
+                auto gt = rest.rfind("' >");
+                if (gt == std::string_view::npos || gt == 0) break;
+                content = rest.substr(1, gt - 1);
+                path = rest.substr(gt + 3);
+                if (starts_with(path, ">")) path.remove_prefix(1);
+                if (starts_with(path, " ")) path.remove_prefix(1);
+            } else {
+                break;
+            }
+            m_ev.path = path;
+            m_ev.text = content;
+            m_ev.target = target_of(path);
+            m_ev.objdir = objdir_of(path);
+            return finish_event(Kind::EchoWrite);
+        }
+        break;
+    case 'r':
+        if (starts_with(line, "rm -r ") || starts_with(line, "rm -rf ")) {
+            m_ev.path = line.substr(line[5] == 'f' ? 7 : 6);
+            m_ev.objdir = objdir_of(m_ev.path);
+            return finish_event(Kind::Remove);
+        }
+        break;
+    case 'l':
+        if (starts_with(line, "ln -s ")) {
+            std::tie(m_ev.path, m_ev.path2) = split_two_paths(line.substr(6));
+            return finish_event(Kind::Symlink);
+        }
+        break;
+    case '#':
+        if (starts_with(line, "# get ") || starts_with(line, "# lock ")) return finish_event(Kind::ModFetch);
+        if (starts_with(line, "# ") && ends_with(line, " not created")) {
+            m_ev.path = line.substr(2, line.size() - 2 - 12);
+            m_ev.objdir = objdir_of(m_ev.path);
+            return finish_event(Kind::HeaderNotCreated);
+        }
+        if (starts_with(line, "# ") && line.size() > 2) {
+            m_ev.text = line.substr(2);
+            m_in_block = true;
+            return finish_event(Kind::UserHeader);
+        }
+        break;
+    case 'g':
+        if (starts_with(line, "go: ")) {
+            m_ev.text = line.substr(4);
+            return finish_event(Kind::GoMessage);
+        }
+        break;
+    default:
+        break;
+    }
+    if (re2::RE2::PartialMatch(line, m_re->mod_fetch_timing)) return finish_event(Kind::ModFetch);
+    return classify_command(line);
+}
+
+const Event& Tokenizer::classify_command(std::string_view line) {
+    // Cheap gate: tool commands start with an env prefix, a path, a quote, or
+    // `go tool`; anything else skips the word splitter.
+    char c0 = line[0];
+    bool may_be_command = c0 == '/' || c0 == '"' || c0 == '$' || c0 == '.' || (c0 >= 'A' && c0 <= 'Z') ||
+                          (c0 >= 'a' && c0 <= 'z') || c0 == '\\';
+    if (may_be_command && line.find(' ') != std::string_view::npos && m_parser.parse(line, m_cmd)) {
+        const auto& w = m_cmd.words;
+        m_ev.cmd = &m_cmd;
+        std::size_t ti = 0;
+        Tool tool = Tool::None;
+        if (w.size() >= 3 && w[0] == "go" && w[1] == "tool") { // 1.25+: go tool pack / buildid
+            tool = tool_of(w[2]);
+            ti = 2;
+        } else if (tool_of(w[0]) != Tool::None && (in_tool_dir(w[0]) || w[0].find_first_of("/\\") == std::string_view::npos)) {
+            tool = tool_of(w[0]);
+        } else {
+            // -toolexec: the wrapper program comes first, the tool path later.
+            for (std::size_t i = 1; i < w.size() && i < 8; ++i) {
+                if (in_tool_dir(w[i]) && tool_of(w[i]) != Tool::None) {
+                    tool = tool_of(w[i]);
+                    ti = i;
+                    m_ev.toolexec = true;
+                    break;
+                }
+            }
+        }
+        auto objdir_from_flag = [&](std::string_view flag) {
+            std::string_view v = m_cmd.flag(flag);
+            m_ev.path = v;
+            m_ev.objdir = objdir_of(v);
+        };
+        switch (tool) {
+        case Tool::Compile:
+            objdir_from_flag("-o");
+            m_ev.text = m_cmd.flag("-p");
+            return finish_event(Kind::Compile);
+        case Tool::Asm:
+            objdir_from_flag("-o");
+            m_ev.text = m_cmd.flag("-p");
+            return finish_event(Kind::Asm);
+        case Tool::Cgo:
+            if (!m_cmd.flag("-dynimport").empty()) {
+                objdir_from_flag("-dynout");
+                return finish_event(Kind::CgoDynimport);
+            }
+            objdir_from_flag("-objdir");
+            m_ev.text = m_cmd.flag("-importpath");
+            return finish_event(Kind::Cgo);
+        case Tool::Link:
+            objdir_from_flag("-o");
+            m_ev.path2 = m_cmd.flag("-importcfg");
+            if (m_ev.objdir < 0) m_ev.objdir = objdir_of(m_ev.path2);
+            if (!w.empty()) m_ev.text = w.back(); // the main package archive
+            return finish_event(Kind::Link);
+        case Tool::Vet:
+            if (w.size() > ti + 1) {
+                m_ev.path = w.back();
+                m_ev.objdir = objdir_of(m_ev.path);
+            }
+            return finish_event(Kind::Vet);
+        case Tool::Cover:
+            if (!m_cmd.flag("-pkgcfg").empty()) objdir_from_flag("-pkgcfg");
+            else objdir_from_flag("-o");
+            return finish_event(Kind::Cover);
+        case Tool::Preprofile:
+            objdir_from_flag("-o");
+            return finish_event(Kind::Preprofile);
+        case Tool::Pack:
+            if (w.size() > ti + 2) {
+                m_ev.path = w[ti + 2];
+                m_ev.objdir = objdir_of(m_ev.path);
+            }
+            return finish_event(Kind::Pack);
+        case Tool::BuildId:
+            if (w.size() > ti + 2) {
+                m_ev.path = w.back();
+                m_ev.objdir = objdir_of(m_ev.path);
+            }
+            return finish_event(Kind::BuildId);
+        case Tool::Other:
+            return finish_event(Kind::OtherTool);
+        case Tool::None:
+            break;
+        }
+        // Test binaries ($WORK/b001/pkg.test), possibly behind a -exec program.
+        for (std::size_t i = 0; i < w.size() && i < 4; ++i) {
+            std::string_view b = base_name(w[i]);
+            if ((ends_with(b, ".test") || ends_with(b, ".test.exe")) && objdir_of(w[i]) >= 0) {
+                m_ev.path = w[i];
+                m_ev.objdir = objdir_of(w[i]);
+                return finish_event(Kind::TestRun);
+            }
+        }
+        // go run: $WORK/b001/exe/name or (1.24+) a cached executable.
+        if (objdir_of(w[0]) >= 0 && w[0].find("/exe/") != std::string_view::npos) {
+            m_ev.path = w[0];
+            m_ev.objdir = objdir_of(w[0]);
+            return finish_event(Kind::RunProgram);
+        }
+        // C compiler (cgo): CC comes from the environment, so recognise it by
+        // what the go command adds to its command lines.
+        bool term_dumb = !m_cmd.env.empty() && m_cmd.env.front().first == "TERM";
+        if (m_cmd.or_true && m_cmd.has_word("-x") && m_cmd.has_word("c") && m_cmd.has_word("-"))
+            return finish_event(Kind::FlagProbe);
+        std::string_view out = m_cmd.flag("-o");
+        if (!m_cmd.annotation.empty() && m_cmd.annotation != "internal") {
+            m_ev.path = out;
+            m_ev.objdir = objdir_of(out);
+            return finish_event(Kind::CgoLinkProbe);
+        }
+        if (term_dumb || re2::RE2::PartialMatch(line, m_re->c_compiler_hint) ||
+            (!out.empty() && objdir_of(out) >= 0 && (ends_with(out, ".o") || ends_with(out, ".obj")))) {
+            m_ev.path = out;
+            m_ev.objdir = objdir_of(out);
+            return finish_event(base_name(out) == "_cgo_.o" ? Kind::CgoLinkProbe : Kind::CCompile);
+        }
+        m_ev.cmd = nullptr;
+    }
+    // User-facing output.
+    if (m_in_block) return finish_event(Kind::UserOutput);
+    if (re2::RE2::PartialMatch(line, m_re->diagnostic)) return finish_event(Kind::Diagnostic);
+    if (re2::RE2::PartialMatch(line, m_re->test_output)) return finish_event(Kind::TestOutput);
+    if (starts_with(line, "go build ") || starts_with(line, "go test ") || starts_with(line, "go install ") ||
+        starts_with(line, "go vet ") || starts_with(line, "go run "))
+        return finish_event(Kind::GoMessage);
+    if (re2::RE2::PartialMatch(line, m_re->package_name)) return finish_event(Kind::PackageName);
+    if (re2::RE2::PartialMatch(line, m_re->action_error)) return finish_event(Kind::GoMessage);
+    return finish_event(Kind::Unrecognized);
+}
+
+} // namespace gox::trace

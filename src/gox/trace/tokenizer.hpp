@@ -1,0 +1,69 @@
+#pragma once
+// Streaming classifier for what the go command prints on stderr under -x
+// (Go 1.19 to 1.27, Linux/macOS/Windows). Feed it one line at a time; it keeps
+// only the state the format needs: the work dir (WORK=), the last cd dir, an
+// open heredoc, and whether the lines follow a user-facing "# pkg" header.
+// Memory does not grow with the number of lines.
+
+#include <gox/trace/command.hpp>
+#include <gox/trace/event.hpp>
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace gox::trace {
+
+class Tokenizer {
+public:
+    Tokenizer();
+    ~Tokenizer();
+    Tokenizer(const Tokenizer&) = delete;
+    Tokenizer& operator=(const Tokenizer&) = delete;
+
+    // Classifies one line (without its "\n"; a trailing "\r" is ignored). The
+    // event's views point into `line` and into the tokenizer, valid until the
+    // next call.
+    const Event& feed(std::string_view line);
+
+    // Ends the stream: returns true if a heredoc was still open (a cut trace).
+    bool finish();
+
+    std::string_view work_dir() const { return m_work; }
+    std::string_view cwd() const { return m_cwd; }
+    bool in_heredoc() const { return m_in_heredoc; }
+    std::size_t heredocs_cut() const { return m_heredocs_cut; }
+
+    // bNNN number of a path below $WORK (or the absolute work dir printed by
+    // WORK=, which 1.20+ heredocs use), or -1.
+    int objdir_of(std::string_view path) const;
+
+    // True for a build cache entry path: .../xx/<64 hex>-d, optionally followed
+    // by /name (1.24+ cached executables).
+    static bool is_cache_entry(std::string_view path);
+    // The GOCACHE root of a cache entry path (without the "/xx/<hex>-d" part).
+    static std::string_view cache_root(std::string_view path);
+
+private:
+    const Event& classify(std::string_view line);
+    const Event& classify_command(std::string_view line);
+    const Event& finish_event(Kind k);
+    void start_heredoc(std::string_view path);
+    std::pair<std::string_view, std::string_view> split_two_paths(std::string_view rest) const;
+
+    struct Patterns;
+    std::unique_ptr<Patterns> m_re;
+    Event m_ev;
+    CommandParser m_parser;
+    CommandLine m_cmd;
+    std::string m_work;     // absolute work dir of the current invocation
+    std::string m_cwd;      // last printed cd
+    std::string m_heredoc;  // path of the open heredoc
+    WriteTarget m_heredoc_target = WriteTarget::None;
+    int m_heredoc_objdir = -1;
+    bool m_in_heredoc = false;
+    bool m_in_block = false; // after a "# pkg" header, until the next trace line
+    std::size_t m_heredocs_cut = 0;
+};
+
+} // namespace gox::trace

@@ -1,0 +1,112 @@
+#include <gox/util/strings.hpp>
+
+namespace gox::util {
+
+std::string_view base_name(std::string_view path) {
+    auto pos = path.find_last_of("/\\");
+    return pos == std::string_view::npos ? path : path.substr(pos + 1);
+}
+
+namespace {
+int hex_val(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+void append_utf8(std::string& out, unsigned long cp) {
+    if (cp < 0x80) {
+        out += static_cast<char>(cp);
+    } else if (cp < 0x800) {
+        out += static_cast<char>(0xC0 | (cp >> 6));
+        out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+        out += static_cast<char>(0xE0 | (cp >> 12));
+        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+        out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else {
+        out += static_cast<char>(0xF0 | (cp >> 18));
+        out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+        out += static_cast<char>(0x80 | (cp & 0x3F));
+    }
+}
+} // namespace
+
+std::optional<std::string> go_unquote(std::string_view q) {
+    if (q.size() < 2 || q.front() != '"' || q.back() != '"') return std::nullopt;
+    std::string out;
+    out.reserve(q.size());
+    for (std::size_t i = 1; i + 1 < q.size(); ++i) {
+        char c = q[i];
+        if (c == '"') return std::nullopt;
+        if (c != '\\') {
+            out += c;
+            continue;
+        }
+        if (i + 2 >= q.size()) return std::nullopt;
+        char e = q[++i];
+        switch (e) {
+        case 'a': out += '\a'; break;
+        case 'b': out += '\b'; break;
+        case 'f': out += '\f'; break;
+        case 'n': out += '\n'; break;
+        case 'r': out += '\r'; break;
+        case 't': out += '\t'; break;
+        case 'v': out += '\v'; break;
+        case '\\': out += '\\'; break;
+        case '"': out += '"'; break;
+        case '\'': out += '\''; break;
+        case 'x':
+        case 'u':
+        case 'U': {
+            std::size_t n = e == 'x' ? 2 : e == 'u' ? 4 : 8;
+            if (i + n >= q.size()) return std::nullopt;
+            unsigned long v = 0;
+            for (std::size_t k = 0; k < n; ++k) {
+                int h = hex_val(q[i + 1 + k]);
+                if (h < 0) return std::nullopt;
+                v = v * 16 + static_cast<unsigned long>(h);
+            }
+            i += n;
+            if (e == 'x') out += static_cast<char>(v);
+            else if (v > 0x10FFFF) return std::nullopt;
+            else append_utf8(out, v);
+            break;
+        }
+        default:
+            if (e >= '0' && e <= '7') {
+                if (i + 2 >= q.size()) return std::nullopt;
+                unsigned v = 0;
+                for (int k = 0; k < 3; ++k) {
+                    char d = q[i + k];
+                    if (d < '0' || d > '7') return std::nullopt;
+                    v = v * 8 + static_cast<unsigned>(d - '0');
+                }
+                if (v > 255) return std::nullopt;
+                i += 2;
+                out += static_cast<char>(v);
+                break;
+            }
+            return std::nullopt;
+        }
+    }
+    return out;
+}
+
+std::string clip(std::string_view s, std::size_t n) {
+    if (s.size() <= n) return std::string(s);
+    // Do not cut inside a UTF-8 sequence.
+    std::size_t cut = n;
+    while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
+    return std::string(s.substr(0, cut)) + "…";
+}
+
+bool is_lower_hex(std::string_view s) {
+    for (char c : s)
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+    return !s.empty();
+}
+
+} // namespace gox::util
