@@ -1,0 +1,57 @@
+#!/usr/bin/env python3
+"""Counts test cases across all meson tests and prints "N passed, N failed".
+
+Each meson test reports its cases one of two ways: Catch2 writes JUnit XML
+(<builddir>/tests/*.junit.xml), the Python suites print TAP. A test that
+crashed or timed out without reporting its cases counts as one failure.
+"""
+import glob
+import json
+import os
+import re
+import sys
+import xml.etree.ElementTree as ET
+
+def main():
+    builddir = sys.argv[1]
+    log = os.path.join(builddir, "meson-logs", "testlog.json")
+    passed = failed = 0
+    lines = []
+    if os.path.exists(log):
+        with open(log) as f:
+            lines = [json.loads(l) for l in f if l.strip()]
+    for t in lines:
+        name, result, out = t["name"], t["result"], t.get("stdout") or ""
+        junit = glob.glob(os.path.join(builddir, "tests", f"{name}.junit.xml"))
+        p = f_ = 0
+        if junit:
+            try:
+                root = ET.parse(junit[0]).getroot()
+                for tc in root.iter("testcase"):
+                    if tc.find("failure") is not None or tc.find("error") is not None:
+                        f_ += 1
+                    else:
+                        p += 1
+            except ET.ParseError:
+                pass
+        else:
+            for m in re.finditer(r"^(not ok|ok)\b", out, re.M):
+                if m.group(1) == "ok":
+                    p += 1
+                else:
+                    f_ += 1
+        if result not in ("OK", "EXPECTEDFAIL", "SKIP") and f_ == 0:
+            f_ += 1  # crashed, timed out or failed without saying which case
+        if p + f_ == 0:
+            if result == "OK":
+                p = 1
+        passed += p
+        failed += f_
+        print(f"  {name}: {p} passed, {f_} failed ({result})")
+    if not lines:
+        failed += 1
+    print(f"{passed} passed, {failed} failed")
+    return 0 if failed == 0 else 1
+
+if __name__ == "__main__":
+    sys.exit(main())
