@@ -32,12 +32,11 @@ std::string render_text(const model::Build& b, const TextOptions& opt) {
 
     out += fmt::format("{} {} line(s), {} invocation(s){}\n", bold("gox:"), b.lines.total, b.invocations.size(),
                        b.go_version.empty() ? "" : ", " + b.go_version);
-    out += fmt::format("packages: {} — {} rebuilt, {} from cache ({} hits)", total, rebuilt, cached,
-                       pct(cached + installed, total));
-    if (installed) out += fmt::format(", {} installed", installed);
+    out += fmt::format("packages: {} — {} rebuilt, {} from cache", total, rebuilt, cached);
+    if (installed) out += fmt::format(", {} installed (GOROOT/pkg)", installed);
     if (failed) out += fmt::format(", {} failed", failed);
     if (unknown) out += fmt::format(", {} unknown", unknown);
-    out += "\n";
+    out += fmt::format(" ({} reused)\n", pct(cached + installed, total));
     out += fmt::format("steps: {} compile, {} link, {} asm, {} cgo, {} cc, {} vet, {} test run\n",
                        kc(trace::Kind::Compile), kc(trace::Kind::Link), kc(trace::Kind::Asm), kc(trace::Kind::Cgo),
                        kc(trace::Kind::CCompile) + kc(trace::Kind::CgoLinkProbe), kc(trace::Kind::Vet),
@@ -63,7 +62,8 @@ std::string render_text(const model::Build& b, const TextOptions& opt) {
         out += "rebuilt:\n";
         for (std::size_t i = 0; i < listed.size() && i < opt.max_listed; ++i) {
             const auto& p = *listed[i];
-            out += fmt::format("  {}{}{}\n", p.import_path, p.for_test.empty() ? "" : " [" + p.for_test + "]",
+            bool variant = !p.for_test.empty() && p.for_test != p.import_path;
+            out += fmt::format("  {}{}{}\n", p.import_path, variant ? " [" + p.for_test + "]" : "",
                                p.outcome == Outcome::Failed ? " (failed)" : "");
         }
         if (listed.size() > opt.max_listed) out += fmt::format("  … and {} more\n", listed.size() - opt.max_listed);

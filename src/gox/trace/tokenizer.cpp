@@ -329,7 +329,8 @@ const Event& Tokenizer::classify_command(std::string_view line) {
     char c0 = line[0];
     bool may_be_command = c0 == '/' || c0 == '"' || c0 == '$' || c0 == '.' || (c0 >= 'A' && c0 <= 'Z') ||
                           (c0 >= 'a' && c0 <= 'z') || c0 == '\\';
-    if (may_be_command && line.find(' ') != std::string_view::npos && m_parser.parse(line, m_cmd)) {
+    bool has_space = line.find(' ') != std::string_view::npos;
+    if (may_be_command && (has_space || c0 == '/' || c0 == '$') && m_parser.parse(line, m_cmd)) {
         const auto& w = m_cmd.words;
         m_ev.cmd = &m_cmd;
         std::size_t ti = 0;
@@ -418,7 +419,8 @@ const Event& Tokenizer::classify_command(std::string_view line) {
             }
         }
         // go run: $WORK/b001/exe/name or (1.24+) a cached executable.
-        if (objdir_of(w[0]) >= 0 && w[0].find("/exe/") != std::string_view::npos) {
+        if ((objdir_of(w[0]) >= 0 && w[0].find("/exe/") != std::string_view::npos) ||
+            (w[0].find("-d/") != std::string_view::npos && is_cache_entry(w[0]))) {
             m_ev.path = w[0];
             m_ev.objdir = objdir_of(w[0]);
             return finish_event(Kind::RunProgram);
