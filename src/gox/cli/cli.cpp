@@ -18,6 +18,10 @@ gox reads the go command's -x trace and explains what the Go build cache did:
 which packages were rebuilt, which came from the cache, and what failed.
 
 Commands:
+  build, test, install, run, vet [go flags] [packages]
+                 run that go command unchanged, then summarise the build
+                 cache (see `gox build --help` for the gox options that may
+                 come before the verb)
   parse [--format=text|json] [--actiongraph=FILE] FILE|-
                  read a saved trace (stderr of `go build -x`, a CI log) and
                  print the build model
@@ -30,7 +34,10 @@ Exit status: 0 on success; 125 when gox itself fails (bad option, unreadable
 input). See gox(1) for the JSON schema and examples.
 )";
 
-const std::vector<std::string> kCommands = {"parse", "help"};
+const std::vector<std::string> kCommands = {"build", "test", "install", "run", "vet", "parse", "help"};
+bool is_go_verb(const std::string& s) {
+    return s == "build" || s == "test" || s == "install" || s == "run" || s == "vet";
+}
 
 std::size_t edit_distance(std::string_view a, std::string_view b) {
     std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
@@ -44,8 +51,11 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
     return prev[b.size()];
 }
 
+bool starts_with_dash(const std::string& s) { return !s.empty() && s[0] == '-'; }
+
 int run_help_for(const std::string& cmd) {
     if (cmd == "parse") return cmd_parse({"--help"});
+    if (is_go_verb(cmd)) return cmd_wrap({"--help"}, cmd, {});
     std::fputs(kMainHelp, stdout);
     return 0;
 }
@@ -76,6 +86,17 @@ int run(int argc, char** argv) {
     if (args.empty()) {
         std::fputs(kMainHelp, stderr);
         return util::kExitGoxError;
+    }
+    // gox options before a go verb: gox --summary=off build ./...
+    std::size_t v = 0;
+    while (v < args.size() && starts_with_dash(args[v]) && args[v] != "-h" && args[v] != "--help" &&
+           args[v] != "--version")
+        ++v;
+    if (v < args.size() && is_go_verb(args[v])) {
+        std::vector<std::string> opts(args.begin(), args.begin() + static_cast<long>(v));
+        std::vector<std::string> rest(args.begin() + static_cast<long>(v) + 1, args.end());
+        if (!rest.empty() && (rest[0] == "--help") ) opts.push_back("--help");
+        return cmd_wrap(opts, args[v], rest);
     }
     const std::string cmd = args.front();
     std::vector<std::string> rest(args.begin() + 1, args.end());

@@ -13,6 +13,8 @@ int run(int argc, char** argv);
 
 // Subcommands.
 int cmd_parse(const std::vector<std::string>& args);
+// build|test|install|run|vet: gox_opts are the gox options given before the verb.
+int cmd_wrap(const std::vector<std::string>& gox_opts, const std::string& verb, const std::vector<std::string>& args);
 
 // The closest candidate to `word` by edit distance, or "" when none is close.
 std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates);

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <ctime>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 namespace gox::model {
@@ -106,6 +107,44 @@ std::optional<ActionGraph> read_actiongraph_file(const std::string& path, std::s
     return parse_actiongraph(ss.str(), error);
 }
 
+Timing compute_timing(const ActionGraph& g) {
+    Timing t;
+    double first = 0, last = 0;
+    std::map<std::string, double> by_mode;
+    const GraphAction* end = nullptr;
+    std::map<int, const GraphAction*> by_id;
+    for (const auto& a : g.actions) {
+        by_id[a.id] = &a;
+        if (a.time_start > 0 && (first == 0 || a.time_start < first)) first = a.time_start;
+        if (a.time_done > last) {
+            last = a.time_done;
+            end = &a;
+        }
+        if (a.ran && a.time_done > a.time_start && a.time_start > 0) by_mode[a.mode] += a.time_done - a.time_start;
+    }
+    t.wall = first > 0 && last > first ? last - first : 0;
+    t.by_mode.assign(by_mode.begin(), by_mode.end());
+    std::sort(t.by_mode.begin(), t.by_mode.end(), [](auto& x, auto& y) { return x.second > y.second; });
+    // The chain that decided the finish: from the last action to finish, keep
+    // stepping to the dependency that finished last.
+    std::vector<std::pair<std::string, double>> chain;
+    std::size_t guard = 0;
+    while (end && guard++ < g.actions.size()) {
+        double d = end->time_done > end->time_start && end->time_start > 0 ? end->time_done - end->time_start : 0;
+        if (end->ran || (d >= 0.005 && end->mode != "build check cache"))
+            chain.emplace_back(end->mode + (end->package.empty() ? "" : " " + end->package), d);
+        const GraphAction* next = nullptr;
+        for (int dep : end->deps) {
+            auto it = by_id.find(dep);
+            if (it != by_id.end() && (!next || it->second->time_done > next->time_done)) next = it->second;
+        }
+        end = next;
+    }
+    std::reverse(chain.begin(), chain.end());
+    t.critical_path = std::move(chain);
+    return t;
+}
+
 void merge_actiongraph(Build& b, const ActionGraph& g) {
     b.actiongraph_merged = true;
     // The invocation whose work dir holds the graph's objdirs (default: the last).
@@ -155,6 +194,7 @@ void merge_actiongraph(Build& b, const ActionGraph& g) {
         b.packages.push_back(std::move(p));
         ++added;
     }
+    b.timing = compute_timing(g);
     if (disagree)
         b.notes.push_back(std::to_string(disagree) +
                           " build action(s) ran commands in the action graph but not in the trace");

@@ -42,4 +42,7 @@ double parse_rfc3339(std::string_view t);
 // Disagreements (a compile in the graph that the trace lacks) become notes.
 void merge_actiongraph(Build& b, const ActionGraph& g);
 
+// Wall time, time by mode and the critical path of the graph's timings.
+Timing compute_timing(const ActionGraph& g);
+
 } // namespace gox::model

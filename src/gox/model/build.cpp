@@ -672,6 +672,11 @@ BuildBuilder::BuildBuilder() : m(std::make_unique<Impl>()) {}
 BuildBuilder::~BuildBuilder() = default;
 void BuildBuilder::on_event(const Event& ev, const trace::Tokenizer& tok) { m->on_event(ev, tok); }
 void BuildBuilder::on_line_truncated() { ++m->out.lines.truncated; }
+void BuildBuilder::on_stdout_line(std::string_view line) {
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (starts_with(line, "ok  \t") || starts_with(line, "FAIL\t") || starts_with(line, "?   \t"))
+        m->on_test_output(line);
+}
 Build BuildBuilder::finish(trace::Tokenizer& tok) { return m->finish(tok); }
 
 Build parse_trace_fd(int fd) {

@@ -97,6 +97,13 @@ struct LineStats {
     std::vector<std::string> unrecognized_examples; // first few, clipped
 };
 
+// Timings from -debug-actiongraph (only when it was merged).
+struct Timing {
+    double wall = 0;                                    // first start to last finish
+    std::vector<std::pair<std::string, double>> by_mode; // summed time of actions that ran, by mode
+    std::vector<std::pair<std::string, double>> critical_path; // "mode package", seconds; first to last
+};
+
 struct Build {
     std::vector<Invocation> invocations;
     std::vector<Package> packages; // sorted by invocation, import path, objdir
@@ -105,6 +112,7 @@ struct Build {
     LineStats lines;
     std::string go_version; // of the first invocation that showed one
     bool actiongraph_merged = false;
+    std::optional<Timing> timing;
     std::vector<std::string> notes; // what gox could not work out
 
     std::size_t count(Outcome o) const;
@@ -117,6 +125,8 @@ public:
     ~BuildBuilder();
     void on_event(const trace::Event& ev, const trace::Tokenizer& tok);
     void on_line_truncated();
+    // A line of go's stdout (go test results: "ok  \tP\t(cached)", "FAIL\tP [build failed]").
+    void on_stdout_line(std::string_view line);
     Build finish(trace::Tokenizer& tok);
 
 private:

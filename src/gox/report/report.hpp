@@ -25,4 +25,7 @@ struct TextOptions {
 };
 std::string render_text(const model::Build& b, const TextOptions& opt = {});
 
+// The wrapper's after-run summary (every line starts with "gox: ").
+std::string render_summary(const model::Build& b, const TextOptions& opt, double go_seconds);
+
 } // namespace gox::report

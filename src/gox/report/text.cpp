@@ -83,4 +83,81 @@ std::string render_text(const model::Build& b, const TextOptions& opt) {
     return out;
 }
 
+std::string render_summary(const model::Build& b, const TextOptions& opt, double go_seconds) {
+    std::string out;
+    std::string tag = opt.color ? "\x1b[1mgox:\x1b[0m" : "gox:";
+    auto line = [&](const std::string& s) { out += tag + " " + s + "\n"; };
+    std::size_t total = b.packages.size();
+    std::size_t rebuilt = b.count(Outcome::Rebuilt), cached = b.count(Outcome::CacheHit);
+    std::size_t installed = b.count(Outcome::Installed), failed = b.count(Outcome::Failed);
+    const auto& k = b.lines.by_kind;
+    auto kc = [&](trace::Kind x) { return k[static_cast<std::size_t>(x)]; };
+    std::string head = fmt::format("{} package(s): {} rebuilt, {} from cache", total, rebuilt, cached);
+    if (installed) head += fmt::format(", {} installed", installed);
+    if (failed) head += fmt::format(", {} failed", failed);
+    head += fmt::format(" ({} reused)", pct(cached + installed, total));
+    if (kc(trace::Kind::Link)) head += fmt::format("; {} link(s)", kc(trace::Kind::Link));
+    head += fmt::format("; {:.2f}s", go_seconds);
+    line(head);
+    std::vector<const model::Package*> listed;
+    for (auto& p : b.packages)
+        if ((p.outcome == Outcome::Rebuilt || p.outcome == Outcome::Failed) && !p.standard) listed.push_back(&p);
+    if (!listed.empty()) {
+        std::string names;
+        for (std::size_t i = 0; i < listed.size() && i < opt.max_listed; ++i) {
+            const auto& p = *listed[i];
+            bool variant = !p.for_test.empty() && p.for_test != p.import_path;
+            names += (i ? ", " : "") + p.import_path + (variant ? " [" + p.for_test + "]" : "");
+        }
+        if (listed.size() > opt.max_listed) names += fmt::format(", … {} more", listed.size() - opt.max_listed);
+        line("rebuilt: " + names);
+    }
+    // go test: per package, the test binary and the result.
+    for (const auto& t : b.tests) {
+        if (t.status == "no_test_files") continue;
+        bool linked = false;
+        for (auto& p : b.packages)
+            if (p.import_path == t.import_path + ".test" && p.actions[static_cast<std::size_t>(model::Action::Link)])
+                linked = true;
+        std::string binary = t.cached ? "not needed" : linked ? "built" : "from cache";
+        std::string result = t.cached ? "cached" : t.status == "ok" ? "run, passed" : t.status == "fail" ? "run, failed"
+                                                                                     : t.status;
+        line(fmt::format("test {}: binary {}, result {}", t.import_path, binary, result));
+    }
+    if (b.timing) {
+        const auto& t = *b.timing;
+        if (!t.by_mode.empty()) {
+            std::string s;
+            for (std::size_t i = 0; i < t.by_mode.size() && i < 6; ++i)
+                s += fmt::format("{}{} {:.2f}s", i ? ", " : "", t.by_mode[i].first, t.by_mode[i].second);
+            line("time in steps that ran: " + s);
+        }
+        std::vector<const model::Package*> slow;
+        for (auto& p : b.packages)
+            if (p.seconds && p.outcome == Outcome::Rebuilt) slow.push_back(&p);
+        std::sort(slow.begin(), slow.end(), [](auto* x, auto* y) { return *x->seconds > *y->seconds; });
+        if (!slow.empty()) {
+            std::string s;
+            for (std::size_t i = 0; i < slow.size() && i < 3; ++i)
+                s += fmt::format("{}{} {:.2f}s", i ? ", " : "", slow[i]->import_path, *slow[i]->seconds);
+            line("slowest: " + s);
+        }
+        if (!t.critical_path.empty()) {
+            std::string s;
+            std::size_t n = t.critical_path.size(), from = n > 5 ? n - 5 : 0;
+            if (from) s += "… → ";
+            for (std::size_t i = from; i < n; ++i)
+                s += fmt::format("{}{} {:.2f}s", i > from ? " → " : "", t.critical_path[i].first, t.critical_path[i].second);
+            line("critical path: " + s);
+        }
+    }
+    for (auto& f : b.failures)
+        line(fmt::format("failed: {} {}{}", f.kind, f.import_path.empty() ? "(no package)" : f.import_path,
+                         f.first_lines.empty() ? "" : ": " + f.first_lines.front()));
+    if (b.lines.unrecognized)
+        line(fmt::format("{} line(s) of go's output were not understood (shown unchanged)", b.lines.unrecognized));
+    for (auto& n : b.notes) line("note: " + n);
+    return out;
+}
+
 } // namespace gox::report

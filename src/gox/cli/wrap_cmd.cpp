@@ -1,0 +1,206 @@
+// gox build|test|install|run|vet: run go with -x and -debug-actiongraph, show
+// exactly what plain go shows, then summarise what the build cache did.
+
+#include <gox/cli/cli.hpp>
+#include <gox/model/actiongraph.hpp>
+#include <gox/model/stream.hpp>
+#include <gox/process/go_process.hpp>
+#include <gox/report/report.hpp>
+#include <gox/util/error.hpp>
+#include <gox/util/strings.hpp>
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <unistd.h>
+
+namespace gox::cli {
+
+using util::starts_with;
+
+namespace {
+
+// go flags that take a separate value (so the value is not a package).
+bool takes_value(std::string_view f) {
+    static constexpr std::string_view kValued[] = {
+        "-C", "-o", "-p", "-asmflags", "-buildmode", "-compiler", "-gccgoflags", "-gcflags", "-installsuffix",
+        "-ldflags", "-mod", "-modfile", "-overlay", "-pgo", "-pkgdir", "-tags", "-toolexec", "-exec",
+        "-covermode", "-coverpkg", "-run", "-bench", "-count", "-cpu", "-timeout", "-parallel", "-benchtime",
+        "-coverprofile", "-cpuprofile", "-memprofile", "-blockprofile", "-mutexprofile", "-outputdir", "-trace",
+        "-shuffle", "-fuzz", "-fuzztime", "-fuzzminimizetime", "-skip", "-vet", "-list", "-memprofilerate",
+        "-blockprofilerate", "-mutexprofilefraction", "-benchtime", "-fullpath"};
+    if (starts_with(f, "--")) f.remove_prefix(1);
+    for (auto v : kValued)
+        if (f == v) return true;
+    return false;
+}
+
+struct GoArgs {
+    bool user_x = false, dry_run = false, json = false;
+    std::string user_actiongraph;
+    std::size_t insert_at = 0; // after -C dir, which must come first
+};
+
+GoArgs scan_go_args(const std::string& verb, const std::vector<std::string>& args) {
+    GoArgs g;
+    if (!args.empty() && (args[0] == "-C" || args[0] == "--C")) g.insert_at = args.size() >= 2 ? 2 : 1;
+    else if (!args.empty() && (starts_with(args[0], "-C=") || starts_with(args[0], "--C="))) g.insert_at = 1;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        std::string_view a = args[i];
+        if (a == "--" || a == "-args" || a == "--args") break;
+        if (a.empty() || a[0] != '-') {
+            // go test takes flags after the packages too; the others stop here.
+            if (verb == "test") continue;
+            break;
+        }
+        std::string_view f = starts_with(a, "--") ? a.substr(1) : a;
+        if (f == "-x" || f == "-x=true") g.user_x = true;
+        else if (f == "-n" || f == "-n=true") g.dry_run = true;
+        else if (f == "-json" || f == "-json=true") g.json = true;
+        else if (starts_with(f, "-debug-actiongraph=")) g.user_actiongraph = std::string(f.substr(19));
+        else if (f == "-debug-actiongraph" && i + 1 < args.size()) g.user_actiongraph = args[i + 1];
+        if (takes_value(f) && f.find('=') == std::string_view::npos) ++i;
+    }
+    if (const char* gf = std::getenv("GOFLAGS")) {
+        std::string_view s = gf;
+        for (std::size_t p = 0; p < s.size();) {
+            auto e = s.find(' ', p);
+            std::string_view w = s.substr(p, e == std::string_view::npos ? std::string_view::npos : e - p);
+            if (w == "-x" || w == "-x=true") g.user_x = true;
+            if (w == "-json" || w == "-json=true") g.json = true;
+            if (e == std::string_view::npos) break;
+            p = e + 1;
+        }
+    }
+    return g;
+}
+
+struct WrapOptions {
+    std::string summary = "stderr"; // stderr | off | FILE
+    std::string summary_format = "text";
+    std::string go;
+    bool progress = true;
+};
+
+constexpr const char* kWrapHelp = R"(usage: gox [gox options] build|test|install|run|vet [go flags] [packages] [-args ...]
+
+Runs the go command exactly as given (every argument after the verb goes to go
+untouched) and shows exactly what plain go shows: the same stdout, stderr and
+exit status, the same binaries. Then it prints a summary of what the build
+cache did: packages rebuilt or from the cache, links, tests built, cached or
+run, time by step and the critical path.
+
+gox options (before the verb):
+  --summary=stderr|off|FILE   where the summary goes (default: stderr)
+  --summary-format=text|json  the JSON shares the `gox parse` schema
+  --go=PATH                   the go command to run (default: $GOX_GO, then go on PATH)
+  --no-progress               no progress line (it is only drawn on a terminal)
+
+gox adds -x and -debug-actiongraph=<temp file> to go's flags (not -x when you
+pass -json or -n: that would change go's own output). Your own -x and
+-debug-actiongraph=FILE are honoured: the trace is shown and FILE is written.
+)";
+
+void print_summary(const model::Build& b, const process::GoRun& run, const std::string& verb,
+                   const WrapOptions& o) {
+    if (o.summary == "off") return;
+    std::string text;
+    if (o.summary_format == "json") {
+        auto j = report::to_json(b);
+        j["command"] = {{"verb", verb}, {"exit_code", run.exit_code}, {"seconds", run.seconds}};
+        text = j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
+    } else {
+        bool color = o.summary == "stderr" && ::isatty(2) && !std::getenv("NO_COLOR");
+        text = report::render_summary(b, {.color = color, .max_listed = 10}, run.seconds);
+    }
+    if (o.summary == "stderr") {
+        process::write_all(2, text);
+        return;
+    }
+    std::ofstream out(o.summary, std::ios::binary | std::ios::trunc);
+    out << text;
+    out.flush();
+    if (!out)
+        std::fprintf(stderr, "gox: warning: cannot write summary to %s: %s\n", o.summary.c_str(), std::strerror(errno));
+}
+
+} // namespace
+
+int cmd_wrap(const std::vector<std::string>& gox_opts, const std::string& verb, const std::vector<std::string>& args) {
+    WrapOptions o;
+    for (const auto& a : gox_opts) {
+        if (starts_with(a, "--summary=")) o.summary = a.substr(10);
+        else if (starts_with(a, "--summary-format=")) o.summary_format = a.substr(17);
+        else if (starts_with(a, "--go=")) o.go = a.substr(5);
+        else if (a == "--no-progress") o.progress = false;
+        else if (a == "-h" || a == "--help") {
+            std::fputs(kWrapHelp, stdout);
+            return 0;
+        } else {
+            auto s = did_you_mean(a.substr(0, a.find('=')), {"--summary", "--summary-format", "--go", "--no-progress", "--help"});
+            usage_error(fmt::format("unknown option {}", a), s.empty() ? "Run 'gox build --help' for usage." : "Did you mean " + s + "?");
+        }
+    }
+    if (o.summary.empty()) usage_error("--summary needs a value: stderr, off or a file name");
+    if (o.summary_format != "text" && o.summary_format != "json")
+        usage_error(fmt::format("unknown --summary-format \"{}\" (want text or json)", o.summary_format));
+
+    const std::string go = process::find_go(o.go);
+    GoArgs g = scan_go_args(verb, args);
+
+    // The action graph goes to a private temp dir unless the user asked for it.
+    std::string tmpdir, graph = g.user_actiongraph;
+    if (graph.empty()) {
+        std::string tmpl = (std::filesystem::temp_directory_path() / "gox-XXXXXX").string();
+        if (::mkdtemp(tmpl.data())) {
+            tmpdir = tmpl;
+            graph = tmpdir + "/actiongraph.json";
+        }
+    }
+    std::vector<std::string> argv = {go, verb};
+    std::vector<std::string> inject;
+    bool add_x = !g.user_x && !g.dry_run && !g.json;
+    if (add_x) inject.push_back("-x");
+    if (g.user_actiongraph.empty() && !graph.empty()) inject.push_back("-debug-actiongraph=" + graph);
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        if (i == g.insert_at) argv.insert(argv.end(), inject.begin(), inject.end());
+        argv.push_back(args[i]);
+    }
+    if (g.insert_at >= args.size()) argv.insert(argv.end(), inject.begin(), inject.end());
+
+    model::TraceStream stream([](std::string_view b) { process::write_all(2, b); }, !add_x);
+    process::GoRun run = process::run_go(
+        argv,
+        [&](std::string_view b) {
+            process::write_all(1, b);
+            stream.feed_stdout(b);
+        },
+        [&](std::string_view b) { stream.feed(b); });
+
+    // From here on nothing may change what the user sees of go's run.
+    try {
+        model::Build b = stream.take_build();
+        if (!add_x && !g.user_x) b.notes.push_back(g.json ? "-json: the summary comes from the action graph alone"
+                                                          : "-n: nothing ran");
+        if (!graph.empty()) {
+            std::string err;
+            if (auto ag = model::read_actiongraph_file(graph, err)) model::merge_actiongraph(b, *ag);
+            else if (!g.dry_run) b.notes.push_back("no action graph (" + err + ")");
+        }
+        print_summary(b, run, verb, o);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "gox: warning: analysis failed: %s\n", e.what());
+    }
+    if (!tmpdir.empty()) {
+        std::error_code ec;
+        std::filesystem::remove_all(tmpdir, ec);
+    }
+    process::exit_like(run);
+}
+
+} // namespace gox::cli

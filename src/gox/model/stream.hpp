@@ -1,0 +1,52 @@
+#pragma once
+// The wrapper's stderr path: bytes from go in, lines classified and fed to the
+// model, and every byte that plain go would have printed passed on unchanged
+// and at once. Trace-only lines (what -x adds) are held back unless the user
+// asked for -x. Fail-open: if analysis fails, everything passes through raw.
+
+#include <gox/model/build.hpp>
+#include <gox/trace/tokenizer.hpp>
+
+#include <functional>
+#include <string>
+#include <string_view>
+
+namespace gox::model {
+
+class TraceStream {
+public:
+    using Writer = std::function<void(std::string_view)>;
+    // show_trace: the user asked for -x themselves, so nothing is hidden.
+    TraceStream(Writer passthrough, bool show_trace);
+
+    void feed(std::string_view bytes);
+    // go's stdout: passed on by the caller; here only read for test results.
+    void feed_stdout(std::string_view bytes);
+    void finish();
+    Build take_build();
+
+    bool analysis_failed() const { return m_failed; }
+    const std::string& failure_reason() const { return m_failure; }
+
+    static constexpr std::size_t kMaxLine = 1u << 20;
+
+private:
+    bool line(std::string_view with_newline, bool complete); // returns whether it was shown
+    void fail(const char* why);
+
+    Writer m_out;
+    bool m_show_trace;
+    trace::Tokenizer m_tok;
+    BuildBuilder m_builder;
+    std::string m_pending;
+    // A line longer than kMaxLine: classified by its start, the rest streamed.
+    bool m_in_long_line = false;
+    bool m_long_line_shown = true;
+    bool m_program_running = false; // after `go run`'s program starts, its stderr is all user output
+    std::string m_stdout_pending;
+    bool m_failed = false;
+    std::string m_failure;
+    bool m_finished = false;
+};
+
+} // namespace gox::model

@@ -1,0 +1,186 @@
+#include <gox/process/go_process.hpp>
+#include <gox/util/error.hpp>
+
+#include <boost/process.hpp>
+#include <boost/process/posix.hpp>
+
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
+#include <dirent.h>
+#include <fcntl.h>
+#include <fstream>
+#include <poll.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace bp = boost::process;
+
+namespace gox::process {
+
+namespace {
+
+volatile sig_atomic_t g_child_pid = 0;
+volatile sig_atomic_t g_last_signal = 0;
+constexpr int kForwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+
+void forward_signal(int sig) {
+    g_last_signal = sig;
+    pid_t pid = g_child_pid;
+    if (pid > 0) ::kill(pid, sig);
+}
+
+// The pids whose parent is this process (children go left behind re-parent
+// to gox because it is their subreaper).
+std::vector<pid_t> own_children() {
+    std::vector<pid_t> out;
+    DIR* d = ::opendir("/proc");
+    if (!d) return out;
+    pid_t self = ::getpid();
+    while (dirent* e = ::readdir(d)) {
+        char* end = nullptr;
+        long pid = std::strtol(e->d_name, &end, 10);
+        if (!end || *end || pid <= 0) continue;
+        std::ifstream st(std::string("/proc/") + e->d_name + "/stat");
+        std::string stat;
+        std::getline(st, stat);
+        auto rp = stat.rfind(')');
+        if (rp == std::string::npos || rp + 4 >= stat.size()) continue;
+        // after ") S " comes the ppid
+        long ppid = std::strtol(stat.c_str() + rp + 4, nullptr, 10);
+        if (ppid == self) out.push_back(static_cast<pid_t>(pid));
+    }
+    ::closedir(d);
+    return out;
+}
+
+void reap_leftovers(int sig) {
+    for (int round = 0; round < 50; ++round) {
+        auto kids = own_children();
+        if (kids.empty()) return;
+        for (pid_t k : kids) ::kill(k, round < 10 ? sig : SIGKILL);
+        while (::waitpid(-1, nullptr, WNOHANG) > 0) {
+        }
+        ::usleep(20000);
+    }
+}
+
+} // namespace
+
+std::string find_go(const std::string& explicit_path) {
+    std::string name = explicit_path;
+    if (name.empty())
+        if (const char* e = std::getenv("GOX_GO"); e && *e) name = e;
+    if (name.empty()) name = "go";
+    if (name.find('/') != std::string::npos) {
+        if (::access(name.c_str(), X_OK) != 0)
+            throw util::Fatal("cannot run go: " + name + ": " + std::strerror(errno));
+        return name;
+    }
+    auto p = bp::search_path(name);
+    if (p.empty()) throw util::Fatal("cannot find \"" + name + "\" on PATH (use --go=PATH or GOX_GO)");
+    return p.string();
+}
+
+bool write_all(int fd, std::string_view bytes) {
+    while (!bytes.empty()) {
+        ssize_t n = ::write(fd, bytes.data(), bytes.size());
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return false;
+        }
+        bytes.remove_prefix(static_cast<std::size_t>(n));
+    }
+    return true;
+}
+
+GoRun run_go(const std::vector<std::string>& argv, const Sink& on_stdout, const Sink& on_stderr) {
+    auto t0 = std::chrono::steady_clock::now();
+    ::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+    struct sigaction sa{}, old[4]{};
+    sa.sa_handler = forward_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    for (int i = 0; i < 4; ++i) ::sigaction(kForwarded[i], &sa, &old[i]);
+    ::signal(SIGPIPE, SIG_IGN);
+
+    // Pipes of our own (close-on-exec): the child gets the write ends as its
+    // fds 1 and 2 through dup2, which clears close-on-exec on those copies.
+    int out_p[2], err_p[2];
+    if (::pipe2(out_p, O_CLOEXEC) != 0 || ::pipe2(err_p, O_CLOEXEC) != 0)
+        throw util::Fatal(std::string("cannot create pipes: ") + std::strerror(errno));
+    std::error_code ec;
+    std::vector<std::string> args(argv.begin() + 1, argv.end());
+    bp::child child(bp::exe = argv[0], bp::args = args, bp::posix::fd.bind(1, out_p[1]),
+                    bp::posix::fd.bind(2, err_p[1]), ec);
+    ::close(out_p[1]);
+    ::close(err_p[1]);
+    if (ec) {
+        ::close(out_p[0]);
+        ::close(err_p[0]);
+        for (int i = 0; i < 4; ++i) ::sigaction(kForwarded[i], &old[i], nullptr);
+        throw util::Fatal("cannot run " + argv[0] + ": " + ec.message());
+    }
+    g_child_pid = child.id();
+    if (g_last_signal) ::kill(child.id(), g_last_signal);
+
+    pollfd fds[2] = {{out_p[0], POLLIN, 0}, {err_p[0], POLLIN, 0}};
+    std::string buf(64 * 1024, '\0');
+    int open_fds = 2;
+    while (open_fds > 0) {
+        int r = ::poll(fds, 2, -1);
+        if (r < 0) {
+            if (errno == EINTR) continue;
+            break;
+        }
+        for (int i = 0; i < 2; ++i) {
+            if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+            ssize_t n = ::read(fds[i].fd, buf.data(), buf.size());
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) {
+                ::close(fds[i].fd);
+                fds[i].fd = -1;
+                --open_fds;
+                continue;
+            }
+            std::string_view chunk(buf.data(), static_cast<std::size_t>(n));
+            (i == 0 ? on_stdout : on_stderr)(chunk);
+        }
+    }
+    child.wait(ec);
+    int status = child.native_exit_code();
+    g_child_pid = 0;
+    GoRun r;
+    if (WIFSIGNALED(status)) {
+        r.term_signal = WTERMSIG(status);
+        r.exit_code = 128 + r.term_signal;
+    } else {
+        r.exit_code = WEXITSTATUS(status);
+    }
+    // Only an interrupted build leaves work behind that must stop; after a
+    // normal exit, whatever go's programs started on purpose keeps running,
+    // as it would under plain go.
+    if (r.term_signal || g_last_signal) reap_leftovers(r.term_signal ? r.term_signal : g_last_signal);
+    for (int i = 0; i < 4; ++i) ::sigaction(kForwarded[i], &old[i], nullptr);
+    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return r;
+}
+
+void exit_like(const GoRun& r) {
+    std::fflush(stdout);
+    std::fflush(stderr);
+    if (r.term_signal) {
+        ::signal(r.term_signal, SIG_DFL);
+        sigset_t s;
+        sigemptyset(&s);
+        sigaddset(&s, r.term_signal);
+        ::sigprocmask(SIG_UNBLOCK, &s, nullptr);
+        ::raise(r.term_signal);
+    }
+    std::_Exit(r.exit_code);
+}
+
+} // namespace gox::process

@@ -1,0 +1,39 @@
+#pragma once
+// Running the go command: spawn with inherited stdin, stdout and stderr
+// through pipes pumped to callbacks as the bytes arrive, signals forwarded,
+// and the exit status (or terminating signal) reported exactly. The only
+// module that uses Boost.Process.
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace gox::process {
+
+struct GoRun {
+    int exit_code = 0;   // go's exit status when it exited
+    int term_signal = 0; // the signal that killed go, 0 if it exited
+    double seconds = 0;  // wall time
+};
+
+using Sink = std::function<void(std::string_view bytes)>;
+
+// Path of the go binary: explicit (--go), else $GOX_GO, else go on PATH.
+// Throws util::Fatal when none is found.
+std::string find_go(const std::string& explicit_path);
+
+// Runs argv (argv[0] is the go binary). on_stdout/on_stderr get every byte in
+// order; they run on the calling thread. SIGINT, SIGTERM, SIGHUP and SIGQUIT
+// that reach gox are forwarded to go; when go exits, children it left behind
+// are signalled too (gox is their subreaper), so nothing keeps running.
+// Throws util::Fatal if go cannot be started.
+GoRun run_go(const std::vector<std::string>& argv, const Sink& on_stdout, const Sink& on_stderr);
+
+// Writes all bytes to fd (retrying on EINTR and short writes); false on error.
+bool write_all(int fd, std::string_view bytes);
+
+// Ends gox the way go ended: same exit status, or the same signal re-raised.
+[[noreturn]] void exit_like(const GoRun& r);
+
+} // namespace gox::process
