@@ -23,7 +23,11 @@ def main():
     results = []  # (ok, name, diag)
     for sid in ids:
         trace = os.path.join(samples, sid + ".trace")
-        p = subprocess.run([gox, "parse", "--format=json", trace], capture_output=True)
+        cmd = [gox, "parse", "--format=json"]
+        out = os.path.join(samples, sid + ".stdout")
+        if os.path.exists(out):
+            cmd.append("--stdout=" + out)
+        p = subprocess.run(cmd + [trace], capture_output=True)
         if p.returncode != 0:
             results.append((False, f"{sid}: gox parse exits 0", p.stderr.decode(errors="replace")))
             continue

@@ -22,7 +22,7 @@ namespace po = boost::program_options;
 namespace gox::cli {
 
 namespace {
-constexpr const char* kParseUsage = R"(usage: gox parse [--format=text|json] [--actiongraph=FILE] FILE|-
+constexpr const char* kParseUsage = R"(usage: gox parse [--format=text|json] [--actiongraph=FILE] [--stdout=FILE] FILE|-
 
 Reads a saved trace: what `go build -x`, `go test -x`, `go install -x` or
 `go run -x` printed on stderr (Go 1.19 to 1.27), a CI log or a ticket
@@ -34,14 +34,16 @@ Options)";
 
 int cmd_parse(const std::vector<std::string>& args) {
     po::options_description opts(kParseUsage);
-    std::string format = "text", actiongraph, input;
+    std::string format = "text", actiongraph, input, stdout_file;
     opts.add_options()
         ("help,h", "show this help")
         ("format", po::value<std::string>(&format)->default_value("text")->value_name("text|json"),
          "output format: a short summary, or the full model as JSON (schema in gox(1))")
         ("actiongraph", po::value<std::string>(&actiongraph)->value_name("FILE"),
          "merge the -debug-actiongraph=FILE output of the same run: adds the cache hits the "
-         "trace does not show, and timings");
+         "trace does not show, and timings")
+        ("stdout", po::value<std::string>(&stdout_file)->value_name("FILE"),
+         "go's stdout of the same run (go test results: ok, FAIL, (cached))");
     po::options_description hidden;
     hidden.add_options()("input", po::value<std::string>(&input));
     po::options_description all;
@@ -73,14 +75,24 @@ int cmd_parse(const std::vector<std::string>& args) {
             throw util::Fatal(fmt::format("cannot read {}: is a directory", input));
         }
     }
+    int out_fd = -1;
+    if (!stdout_file.empty()) {
+        out_fd = ::open(stdout_file.c_str(), O_RDONLY | O_CLOEXEC);
+        if (out_fd < 0) {
+            if (fd > 0) ::close(fd);
+            throw util::Fatal(fmt::format("cannot open {}: {}", stdout_file, std::strerror(errno)));
+        }
+    }
     model::Build b;
     try {
-        b = model::parse_trace_fd(fd);
+        b = model::parse_trace_fd(fd, out_fd);
     } catch (...) {
         if (fd > 0) ::close(fd);
+        if (out_fd >= 0) ::close(out_fd);
         throw;
     }
     if (fd > 0) ::close(fd);
+    if (out_fd >= 0) ::close(out_fd);
     if (!actiongraph.empty()) {
         std::string err;
         auto g = model::read_actiongraph_file(actiongraph, err);

@@ -679,11 +679,15 @@ void BuildBuilder::on_stdout_line(std::string_view line) {
 }
 Build BuildBuilder::finish(trace::Tokenizer& tok) { return m->finish(tok); }
 
-Build parse_trace_fd(int fd) {
+Build parse_trace_fd(int fd, int stdout_fd) {
     util::LineReader reader(fd);
     trace::Tokenizer tok;
     BuildBuilder builder;
     std::string_view line;
+    if (stdout_fd >= 0) {
+        util::LineReader out(stdout_fd);
+        while (out.next(line)) builder.on_stdout_line(line);
+    }
     while (reader.next(line)) {
         if (reader.truncated()) builder.on_line_truncated();
         builder.on_event(tok.feed(line), tok);

@@ -134,8 +134,9 @@ private:
     std::unique_ptr<Impl> m;
 };
 
-// Reads a whole trace from fd: LineReader → Tokenizer → BuildBuilder.
-Build parse_trace_fd(int fd);
+// Reads a whole trace from fd: LineReader → Tokenizer → BuildBuilder. When
+// stdout_fd >= 0, go's stdout of the same run is read too (test results).
+Build parse_trace_fd(int fd, int stdout_fd = -1);
 // The same over an in-memory text (tests, fuzzing).
 Build parse_trace_text(std::string_view text);
 
