@@ -22,7 +22,8 @@ def main():
             lines = [json.loads(l) for l in f if l.strip()]
     for t in lines:
         name, result, out = t["name"], t["result"], t.get("stdout") or ""
-        junit = glob.glob(os.path.join(builddir, "tests", f"{name}.junit.xml"))
+        short = name.split(" / ")[-1]
+        junit = glob.glob(os.path.join(builddir, "tests", f"{short}.junit.xml"))
         p = f_ = 0
         if junit:
             try:
