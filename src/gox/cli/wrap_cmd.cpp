@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -99,7 +100,8 @@ gox options (before the verb):
   --summary=stderr|off|FILE   where the summary goes (default: stderr)
   --summary-format=text|json  the JSON shares the `gox parse` schema
   --go=PATH                   the go command to run (default: $GOX_GO, then go on PATH)
-  --no-progress               no progress line (it is only drawn on a terminal)
+  --no-progress               no progress line (drawn only when stderr is a
+                              terminal and CI is unset; erased before go's output)
 
 gox adds -x and -debug-actiongraph=<temp file> to go's flags (not -x when you
 pass -json or -n: that would change go's own output). Your own -x and
@@ -128,6 +130,47 @@ void print_summary(const model::Build& b, const process::GoRun& run, const std::
     if (!out)
         std::fprintf(stderr, "gox: warning: cannot write summary to %s: %s\n", o.summary.c_str(), std::strerror(errno));
 }
+
+// One status line on a terminal while go runs, erased before any of go's
+// own output is written and at the end, so what go prints is never mixed
+// with it.
+class Progress {
+public:
+    explicit Progress(bool enabled) : m_enabled(enabled) {}
+    void on_event(const trace::Event& ev) {
+        if (!m_enabled) return;
+        if (ev.kind == trace::Kind::Compile) {
+            ++m_compiled;
+            m_current.assign(ev.text == "main" ? std::string_view("main package") : ev.text);
+        } else if (ev.kind == trace::Kind::Link) {
+            ++m_linked;
+            m_current = "linking";
+        } else if (ev.kind == trace::Kind::TestRun) {
+            m_current = "running " + std::string(util::base_name(ev.path));
+        } else {
+            return;
+        }
+        auto now = std::chrono::steady_clock::now();
+        if (m_drawn && now - m_last < std::chrono::milliseconds(80)) return;
+        m_last = now;
+        std::string s = fmt::format("\r\x1b[Kgox: {} compiled, {} linked · {}", m_compiled, m_linked, m_current);
+        if (s.size() > 100) s.resize(100);
+        process::write_all(2, s);
+        m_drawn = true;
+    }
+    void clear() {
+        if (!m_drawn) return;
+        process::write_all(2, "\r\x1b[K");
+        m_drawn = false;
+    }
+
+private:
+    bool m_enabled;
+    bool m_drawn = false;
+    std::size_t m_compiled = 0, m_linked = 0;
+    std::string m_current;
+    std::chrono::steady_clock::time_point m_last{};
+};
 
 } // namespace
 
@@ -173,14 +216,23 @@ int cmd_wrap(const std::vector<std::string>& gox_opts, const std::string& verb, 
     }
     if (g.insert_at >= args.size()) argv.insert(argv.end(), inject.begin(), inject.end());
 
-    model::TraceStream stream([](std::string_view b) { process::write_all(2, b); }, !add_x);
+    Progress progress(o.progress && ::isatty(2) && !std::getenv("CI"));
+    model::TraceStream stream(
+        [&](std::string_view b) {
+            progress.clear();
+            process::write_all(2, b);
+        },
+        !add_x);
+    stream.on_event = [&](const trace::Event& ev) { progress.on_event(ev); };
     process::GoRun run = process::run_go(
         argv,
         [&](std::string_view b) {
+            progress.clear();
             process::write_all(1, b);
             stream.feed_stdout(b);
         },
         [&](std::string_view b) { stream.feed(b); });
+    progress.clear();
 
     // From here on nothing may change what the user sees of go's run.
     try {

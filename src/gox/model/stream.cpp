@@ -20,6 +20,7 @@ bool TraceStream::line(std::string_view text, bool complete) {
             m_builder.on_event(ev, m_tok);
             show = m_show_trace || m_program_running || !trace::is_trace_only(ev.kind);
             if (ev.kind == trace::Kind::RunProgram) m_program_running = true;
+            if (on_event) on_event(ev);
         } catch (const std::exception& e) {
             fail(e.what());
             show = true;

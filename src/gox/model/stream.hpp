@@ -20,6 +20,8 @@ public:
     TraceStream(Writer passthrough, bool show_trace);
 
     void feed(std::string_view bytes);
+    // Called for every classified line (progress display); may be empty.
+    std::function<void(const trace::Event&)> on_event;
     // go's stdout: passed on by the caller; here only read for test results.
     void feed_stdout(std::string_view bytes);
     void finish();
