@@ -25,6 +25,13 @@ Commands:
   parse [--format=text|json] [--actiongraph=FILE] FILE|-
                  read a saved trace (stderr of `go build -x`, a CI log) and
                  print the build model
+  explain [PACKAGE...]
+                 why the packages of the last run were rebuilt, followed to
+                 the root cause (file, flag, env var, dependency, missing
+                 cache entry); --reasons lists every reason id
+  diff [A B]     compare two runs (the last two by default) or two saved
+                 JSON summaries: environment differences and packages
+  history        list the recorded runs
 
 Options:
   -h, --help     show this help (`gox <command> --help` for a command)
@@ -34,7 +41,7 @@ Exit status: 0 on success; 125 when gox itself fails (bad option, unreadable
 input). See gox(1) for the JSON schema and examples.
 )";
 
-const std::vector<std::string> kCommands = {"build", "test", "install", "run", "vet", "parse", "help"};
+const std::vector<std::string> kCommands = {"build", "test", "install", "run", "vet", "parse", "explain", "diff", "history", "help"};
 bool is_go_verb(const std::string& s) {
     return s == "build" || s == "test" || s == "install" || s == "run" || s == "vet";
 }
@@ -55,6 +62,9 @@ bool starts_with_dash(const std::string& s) { return !s.empty() && s[0] == '-'; 
 
 int run_help_for(const std::string& cmd) {
     if (cmd == "parse") return cmd_parse({"--help"});
+    if (cmd == "explain") return cmd_explain({"--help"});
+    if (cmd == "diff") return cmd_diff({"--help"});
+    if (cmd == "history") return cmd_history({"--help"});
     if (is_go_verb(cmd)) return cmd_wrap({"--help"}, cmd, {});
     std::fputs(kMainHelp, stdout);
     return 0;
@@ -110,6 +120,9 @@ int run(int argc, char** argv) {
         return 0;
     }
     if (cmd == "parse") return cmd_parse(rest);
+    if (cmd == "explain") return cmd_explain(rest);
+    if (cmd == "diff") return cmd_diff(rest);
+    if (cmd == "history") return cmd_history(rest);
     if (!cmd.empty() && cmd[0] == '-') {
         auto s = did_you_mean(cmd, {"--help", "--version"});
         usage_error(fmt::format("unknown option {}", cmd), s.empty() ? "Run 'gox --help' for usage." : "Did you mean " + s + "?");

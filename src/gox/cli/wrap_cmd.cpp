@@ -1,7 +1,9 @@
 // gox build|test|install|run|vet: run go with -x and -debug-actiongraph, show
 // exactly what plain go shows, then summarise what the build cache did.
 
+#include <gox/analysis/reasons.hpp>
 #include <gox/cli/cli.hpp>
+#include <gox/history/store.hpp>
 #include <gox/model/actiongraph.hpp>
 #include <gox/model/stream.hpp>
 #include <gox/process/go_process.hpp>
@@ -17,6 +19,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <memory>
 #include <fstream>
 #include <unistd.h>
 
@@ -25,6 +28,8 @@ namespace gox::cli {
 using util::starts_with;
 
 namespace {
+
+constexpr int kHistoryRuns = 200; // runs kept in the history store
 
 // go flags that take a separate value (so the value is not a package).
 bool takes_value(std::string_view f) {
@@ -86,7 +91,103 @@ struct WrapOptions {
     std::string summary_format = "text";
     std::string go;
     bool progress = true;
+    bool history = true;
 };
+
+// The environment fingerprint of this go: `go env -json` of the variables
+// that are build inputs or say where things are, plus the C compiler's
+// version line when cgo is on.
+nlohmann::json env_fingerprint(const std::string& go, const std::vector<std::string>& args) {
+    std::vector<std::string> cmd = {go, "env", "-json", "GOVERSION", "GOOS", "GOARCH", "GOAMD64", "GOARM64", "GOARM",
+                                    "GOFLAGS", "CGO_ENABLED", "CC", "CXX", "CGO_CFLAGS", "CGO_CPPFLAGS", "CGO_LDFLAGS",
+                                    "GOCACHE", "GOROOT", "GOEXPERIMENT", "GOMOD", "GOTOOLCHAIN", "GODEBUG"};
+    // go env honours -C: run it where the build ran.
+    if (!args.empty() && (args[0] == "-C" || args[0] == "--C") && args.size() > 1) {
+        cmd.insert(cmd.begin() + 2, {"-C", args[1]});
+    } else if (!args.empty() && (util::starts_with(args[0], "-C=") || util::starts_with(args[0], "--C="))) {
+        cmd.insert(cmd.begin() + 2, args[0]);
+    }
+    nlohmann::json env = nlohmann::json::object();
+    if (auto out = process::capture(cmd)) {
+        auto j = nlohmann::json::parse(*out, nullptr, false);
+        if (j.is_object()) env = j;
+    }
+    if (env.value("CGO_ENABLED", "") == "1" && env.contains("CC") && env["CC"].is_string()) {
+        std::string cc = env["CC"].get<std::string>();
+        if (auto v = process::capture({cc.substr(0, cc.find(' ')), "--version"})) env["CC_VERSION"] = v->substr(0, v->find('\n'));
+    }
+    return env;
+}
+
+bool has_flag(const std::vector<std::string>& args, std::string_view f) {
+    for (const auto& a : args) {
+        if (a == "--" || a == "-args") break;
+        if (a == f || a == std::string(f) + "=true" || a == "-" + std::string(f)) return true;
+    }
+    return false;
+}
+
+// Reasons from the history, then this run recorded. Never fails the build:
+// a store that cannot be opened or written gives one warning.
+void record_history(model::Build& b, const std::string& go, const std::string& verb,
+                    const std::vector<std::string>& args, const process::GoRun& run, const WrapOptions& o) {
+    nlohmann::json env = env_fingerprint(go, args);
+    std::string gomod = env.value("GOMOD", "");
+    std::string cwd = std::filesystem::current_path().string();
+    std::string module_root = gomod.empty() || gomod == "/dev/null" ? cwd : std::filesystem::path(gomod).parent_path().string();
+    std::string godebug = env.value("GODEBUG", "");
+    if (const char* g = std::getenv("GODEBUG")) godebug += std::string(",") + g;
+
+    analysis::ReasonContext ctx;
+    ctx.module_root = module_root;
+    ctx.forced = has_flag(args, "-a");
+    ctx.verify_mode = godebug.find("gocacheverify=1") != std::string::npos;
+    std::unique_ptr<history::Store> store;
+    if (o.history) {
+        try {
+            store = std::make_unique<history::Store>(history::Store::default_path());
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "gox: warning: %s (history not used)\n", e.what());
+        }
+    }
+    ctx.store = store.get();
+    try {
+        analysis::assign_reasons(b, ctx);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "gox: warning: %s\n", e.what());
+    }
+    if (!store) return;
+    history::RunRecord r;
+    r.started = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count() - run.seconds;
+    r.cwd = cwd;
+    r.module_root = module_root;
+    r.verb = verb;
+    r.args = nlohmann::json(args).dump();
+    r.go_version = env.value("GOVERSION", b.go_version);
+    r.env = env.dump();
+    r.exit_code = run.exit_code;
+    r.seconds = run.seconds;
+    std::vector<history::PackageRecord> pkgs;
+    pkgs.reserve(b.packages.size());
+    for (const auto& p : b.packages) {
+        history::PackageRecord k;
+        k.import_path = p.import_path;
+        k.variant = p.for_test == p.import_path ? "" : p.for_test;
+        k.action_id = p.action_id;
+        k.content_id = p.content_id;
+        k.outcome = std::string(model::outcome_name(p.outcome));
+        k.reason = p.reason;
+        k.detail = p.reason_detail;
+        k.seconds = p.seconds.value_or(-1);
+        pkgs.push_back(std::move(k));
+    }
+    try {
+        store->add_run(r, pkgs);
+        store->prune(kHistoryRuns);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "gox: warning: %s (this run was not recorded)\n", e.what());
+    }
+}
 
 constexpr const char* kWrapHelp = R"(usage: gox [gox options] build|test|install|run|vet [go flags] [packages] [-args ...]
 
@@ -100,6 +201,10 @@ gox options (before the verb):
   --summary=stderr|off|FILE   where the summary goes (default: stderr)
   --summary-format=text|json  the JSON shares the `gox parse` schema
   --go=PATH                   the go command to run (default: $GOX_GO, then go on PATH)
+  --no-history                neither read nor write the run history
+                              (default store: $GOX_HISTORY, else
+                              $XDG_STATE_HOME/gox/history.db, else
+                              ~/.local/state/gox/history.db)
   --no-progress               no progress line (drawn only when stderr is a
                               terminal and CI is unset; erased before go's output)
 
@@ -181,11 +286,12 @@ int cmd_wrap(const std::vector<std::string>& gox_opts, const std::string& verb, 
         else if (starts_with(a, "--summary-format=")) o.summary_format = a.substr(17);
         else if (starts_with(a, "--go=")) o.go = a.substr(5);
         else if (a == "--no-progress") o.progress = false;
+        else if (a == "--no-history") o.history = false;
         else if (a == "-h" || a == "--help") {
             std::fputs(kWrapHelp, stdout);
             return 0;
         } else {
-            auto s = did_you_mean(a.substr(0, a.find('=')), {"--summary", "--summary-format", "--go", "--no-progress", "--help"});
+            auto s = did_you_mean(a.substr(0, a.find('=')), {"--summary", "--summary-format", "--go", "--no-progress", "--no-history", "--help"});
             usage_error(fmt::format("unknown option {}", a), s.empty() ? "Run 'gox build --help' for usage." : "Did you mean " + s + "?");
         }
     }
@@ -244,6 +350,7 @@ int cmd_wrap(const std::vector<std::string>& gox_opts, const std::string& verb, 
             if (auto ag = model::read_actiongraph_file(graph, err)) model::merge_actiongraph(b, *ag);
             else if (!g.dry_run) b.notes.push_back("no action graph (" + err + ")");
         }
+        record_history(b, go, verb, args, run, o);
         print_summary(b, run, verb, o);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "gox: warning: analysis failed: %s\n", e.what());

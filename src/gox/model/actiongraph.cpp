@@ -158,6 +158,8 @@ void merge_actiongraph(Build& b, const ActionGraph& g) {
     }
     if (b.invocations.empty()) b.invocations.emplace_back();
     std::size_t added = 0, disagree = 0;
+    std::map<int, const GraphAction*> by_id;
+    for (const auto& a : g.actions) by_id[a.id] = &a;
     for (const auto& a : g.actions) {
         if (a.mode != "build" || a.package.empty()) continue;
         double secs = a.time_done > 0 && a.time_start > 0 ? a.time_done - a.time_start : -1;
@@ -175,7 +177,20 @@ void merge_actiongraph(Build& b, const ActionGraph& g) {
                     match = &p;
                     break;
                 }
+        auto fill = [&](Package& p) {
+            p.action_id = a.action_id;
+            auto slash = a.build_id.find('/');
+            if (slash != std::string::npos) p.content_id = a.build_id.substr(slash + 1);
+            p.deps.clear();
+            for (int d : a.deps)
+                if (auto it = by_id.find(d); it != by_id.end() && it->second->mode == "build" &&
+                                             !it->second->package.empty() && it->second->package != a.package)
+                    p.deps.push_back(it->second->package);
+            std::sort(p.deps.begin(), p.deps.end());
+            p.deps.erase(std::unique(p.deps.begin(), p.deps.end()), p.deps.end());
+        };
         if (match) {
+            fill(*match);
             if (secs >= 0) match->seconds = secs;
             if (match->import_path == "main") match->import_path = a.package;
             if (a.ran && match->outcome != Outcome::Rebuilt && match->outcome != Outcome::Failed) ++disagree;
@@ -185,10 +200,17 @@ void merge_actiongraph(Build& b, const ActionGraph& g) {
         p.invocation = inv;
         p.import_path = a.package;
         p.objdir = a.objdir_number;
-        p.outcome = a.failed ? Outcome::Failed : a.ran ? Outcome::Rebuilt : Outcome::CacheHit;
+        // No command and no action ID: go never got as far as looking it up
+        // in the cache (a dependency failed, or the run was cut short), so it
+        // is not a cache hit.
+        p.outcome = a.failed ? Outcome::Failed
+                  : a.ran    ? Outcome::Rebuilt
+                  : a.action_id.empty() && a.build_id.empty() ? Outcome::Unknown
+                                                               : Outcome::CacheHit;
         p.evidence = "actiongraph";
         if (a.ran) ++disagree;
         if (secs >= 0) p.seconds = secs;
+        fill(p);
         p.standard = !a.package.empty() && a.package.substr(0, a.package.find('/')).find('.') == std::string::npos &&
                      a.package != "main" && a.package != "command-line-arguments";
         b.packages.push_back(std::move(p));

@@ -281,6 +281,8 @@ struct BuildBuilder::Impl {
                      starts_with(line, "go install ") || starts_with(line, "go vet ") ||
                      starts_with(line, "go run "))) {
             return;
+        } else if (ends_with(line, ":") && line.find(": ") == std::string_view::npos) {
+            return; // 1.20-1.21 "go build P:" prefix of the "# desc" block that follows
         }
         Failure f;
         f.kind = "go";
@@ -304,7 +306,7 @@ struct BuildBuilder::Impl {
         } else {
             ++ls.user;
         }
-        if (!invs.empty()) ++invs.back().info.lines;
+        if (!invs.empty() && ev.kind != Kind::WorkDir) ++invs.back().info.lines; // WORK= starts the next one
 
         if (trace::is_trace_only(ev.kind) && ev.kind != Kind::CacheReplay) close_block();
 

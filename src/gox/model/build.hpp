@@ -63,6 +63,13 @@ struct Package {
     std::array<std::uint32_t, kActionCount> actions{};
     // Filled from -debug-actiongraph when merged.
     std::optional<double> seconds; // wall time of its build action
+    std::string action_id;         // 20-character build ID form of the action hash
+    std::string content_id;        // of its compiled output ("" if it did not finish)
+    std::vector<std::string> deps; // import paths of the packages it imports (build actions)
+    // Filled by analysis::assign_reasons.
+    std::string reason;            // reason id (analysis/reasons.hpp), "" when not rebuilt
+    std::string reason_detail;
+    bool output_unchanged = false; // rebuilt, but its content ID is the previous one (cutoff)
 };
 
 struct Failure {

@@ -19,6 +19,7 @@ bool TraceStream::line(std::string_view text, bool complete) {
             const trace::Event& ev = m_tok.feed(content);
             m_builder.on_event(ev, m_tok);
             show = m_show_trace || m_program_running || !trace::is_trace_only(ev.kind);
+            if (dynimport_output(ev) && !m_show_trace) show = false;
             if (ev.kind == trace::Kind::RunProgram) m_program_running = true;
             if (on_event) on_event(ev);
         } catch (const std::exception& e) {
@@ -26,20 +27,58 @@ bool TraceStream::line(std::string_view text, bool complete) {
             show = true;
         }
     }
-    if (show) m_out(text);
+    if (show && !m_passthrough) m_out(text);
     return show;
 }
 
+// Go 1.19-1.21 print the C linker's output of the cgo dynimport probe
+// (`gcc ... -o $WORK/bNNN/_cgo_.o ...`) only under -x, as a `# importpath`
+// block right after that line, headed by that objdir's cgo package
+// (go-trace-format.md §7.3). Plain go never shows it: true for its lines.
+bool TraceStream::dynimport_output(const trace::Event& ev) {
+    using trace::Kind;
+    int probe = m_probe_objdir;
+    m_probe_objdir = -1;
+    switch (ev.kind) {
+    case Kind::WorkDir: m_cgo_packages.clear(); break;
+    case Kind::Cgo:
+        if (ev.objdir >= 0) m_cgo_packages[ev.objdir] = std::string(ev.text);
+        break;
+    case Kind::CgoLinkProbe:
+        // 1.24+ print the probe again with "# test for internal linking
+        // errors (...)" and never its output.
+        if (!ev.cmd || ev.cmd->annotation.empty() || ev.cmd->annotation == "internal") m_probe_objdir = ev.objdir;
+        break;
+    case Kind::UserHeader: {
+        auto it = m_cgo_packages.find(probe);
+        m_in_dynimport_block = probe >= 0 && it != m_cgo_packages.end() && ev.text == it->second;
+        return m_in_dynimport_block;
+    }
+    case Kind::UserOutput: return m_in_dynimport_block;
+    default: break;
+    }
+    m_in_dynimport_block = false;
+    return false;
+}
+
 void TraceStream::feed(std::string_view bytes) {
-    if (m_failed) { // fail open: raw bytes, unchanged
+    if (m_failed || m_passthrough) { // fail open / the program's own stderr: raw bytes, unchanged
         m_out(bytes);
-        return;
+        if (m_failed) return;
     }
     while (!bytes.empty()) {
+        // Once go run's program runs, everything after its start line is the
+        // program's stderr: pass it on as it arrives, not line by line (a
+        // prompt without a newline must show before the program waits for
+        // input), and only go on reading lines for the model.
+        if (m_program_running && !m_passthrough && !m_in_long_line) {
+            m_passthrough = true;
+            m_out(bytes);
+        }
         if (m_in_long_line) {
             auto nl = bytes.find('\n');
             std::string_view part = bytes.substr(0, nl == std::string_view::npos ? bytes.size() : nl + 1);
-            if (m_long_line_shown) m_out(part);
+            if (m_long_line_shown && !m_passthrough) m_out(part);
             bytes.remove_prefix(part.size());
             if (nl != std::string_view::npos) m_in_long_line = false;
             continue;

@@ -8,6 +8,7 @@
 #include <gox/trace/tokenizer.hpp>
 
 #include <functional>
+#include <map>
 #include <string>
 #include <string_view>
 
@@ -45,6 +46,12 @@ private:
     bool m_in_long_line = false;
     bool m_long_line_shown = true;
     bool m_program_running = false; // after `go run`'s program starts, its stderr is all user output
+    bool m_passthrough = false;     // ...and from then on bytes go out as they arrive (feed)
+    // The cgo dynimport probe's output that only -x shows (1.19-1.21).
+    bool dynimport_output(const trace::Event& ev);
+    std::map<int, std::string> m_cgo_packages; // objdir -> import path, from cgo -objdir -importpath
+    int m_probe_objdir = -1;                   // the previous line was a dynimport probe of this objdir
+    bool m_in_dynimport_block = false;
     std::string m_stdout_pending;
     bool m_failed = false;
     std::string m_failure;

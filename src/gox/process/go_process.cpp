@@ -14,6 +14,7 @@
 #include <fstream>
 #include <poll.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -104,7 +105,13 @@ GoRun run_go(const std::vector<std::string>& argv, const Sink& on_stdout, const 
     sa.sa_handler = forward_signal;
     sigemptyset(&sa.sa_mask);
     sa.sa_flags = SA_RESTART;
-    for (int i = 0; i < 4; ++i) ::sigaction(kForwarded[i], &sa, &old[i]);
+    for (int i = 0; i < 4; ++i) {
+        ::sigaction(kForwarded[i], nullptr, &old[i]);
+        // A signal the caller ignores (nohup, a background job of a
+        // non-interactive shell) stays ignored: go inherits SIG_IGN, as it
+        // would if run directly, instead of getting it forwarded.
+        if ((old[i].sa_flags & SA_SIGINFO) || old[i].sa_handler != SIG_IGN) ::sigaction(kForwarded[i], &sa, nullptr);
+    }
     ::signal(SIGPIPE, SIG_IGN);
 
     // Pipes of our own (close-on-exec): the child gets the write ends as its
@@ -127,20 +134,38 @@ GoRun run_go(const std::vector<std::string>& argv, const Sink& on_stdout, const 
     g_child_pid = child.id();
     if (g_last_signal) ::kill(child.id(), g_last_signal);
 
-    pollfd fds[2] = {{out_p[0], POLLIN, 0}, {err_p[0], POLLIN, 0}};
+    // Read until go exits, not until the pipes close: a process that go's
+    // program or test left running may hold them open for as long as it
+    // lives, and plain go does not wait for it either. A pidfd tells when go
+    // exits; without one (kernel < 5.3), poll with a timeout and look.
+    const pid_t pid = child.id();
+    int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+    auto go_exited = [&] {
+        siginfo_t si{};
+        return ::waitid(P_PID, static_cast<id_t>(pid), &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == pid;
+    };
+    pollfd fds[3] = {{out_p[0], POLLIN, 0}, {err_p[0], POLLIN, 0}, {pidfd, POLLIN, 0}};
     std::string buf(64 * 1024, '\0');
     int open_fds = 2;
+    bool draining = false;
     while (open_fds > 0) {
-        int r = ::poll(fds, 2, -1);
+        int r = draining ? 1 : ::poll(fds, 3, pidfd >= 0 ? -1 : 100);
         if (r < 0) {
             if (errno == EINTR) continue;
             break;
         }
+        if (!draining && ((fds[2].revents & POLLIN) || (pidfd < 0 && go_exited()))) {
+            // go is gone and all it wrote is in the pipes: take what is there, then stop.
+            draining = true;
+            for (int i = 0; i < 2; ++i)
+                if (fds[i].fd >= 0) ::fcntl(fds[i].fd, F_SETFL, ::fcntl(fds[i].fd, F_GETFL) | O_NONBLOCK);
+        }
         for (int i = 0; i < 2; ++i) {
+            if (draining && fds[i].fd >= 0) fds[i].revents = POLLIN;
             if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
             ssize_t n = ::read(fds[i].fd, buf.data(), buf.size());
             if (n < 0 && errno == EINTR) continue;
-            if (n <= 0) {
+            if (n <= 0) { // EOF, an error, or (draining) nothing left
                 ::close(fds[i].fd);
                 fds[i].fd = -1;
                 --open_fds;
@@ -150,6 +175,9 @@ GoRun run_go(const std::vector<std::string>& argv, const Sink& on_stdout, const 
             (i == 0 ? on_stdout : on_stderr)(chunk);
         }
     }
+    if (pidfd >= 0) ::close(pidfd);
+    for (int i = 0; i < 2; ++i)
+        if (fds[i].fd >= 0) ::close(fds[i].fd);
     child.wait(ec);
     int status = child.native_exit_code();
     g_child_pid = 0;
@@ -167,6 +195,22 @@ GoRun run_go(const std::vector<std::string>& argv, const Sink& on_stdout, const 
     for (int i = 0; i < 4; ++i) ::sigaction(kForwarded[i], &old[i], nullptr);
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     return r;
+}
+
+std::optional<std::string> capture(const std::vector<std::string>& argv) {
+    if (argv.empty()) return std::nullopt;
+    std::error_code ec;
+    bp::ipstream out;
+    std::vector<std::string> args(argv.begin() + 1, argv.end());
+    auto exe = argv[0].find('/') == std::string::npos ? bp::search_path(argv[0]) : boost::filesystem::path(argv[0]);
+    if (exe.empty()) return std::nullopt;
+    bp::child c(exe, bp::args = args, bp::std_out > out, bp::std_err > bp::null, bp::std_in < bp::null, ec);
+    if (ec) return std::nullopt;
+    std::string text, line;
+    while (std::getline(out, line)) text += line + "\n";
+    c.wait(ec);
+    if (ec || c.exit_code() != 0) return std::nullopt;
+    return text;
 }
 
 void exit_like(const GoRun& r) {

@@ -5,6 +5,7 @@
 // module that uses Boost.Process.
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,6 +30,10 @@ std::string find_go(const std::string& explicit_path);
 // are signalled too (gox is their subreaper), so nothing keeps running.
 // Throws util::Fatal if go cannot be started.
 GoRun run_go(const std::vector<std::string>& argv, const Sink& on_stdout, const Sink& on_stderr);
+
+// Runs a short helper command (go env, cc --version) and returns its stdout;
+// nullopt if it cannot run or exits non-zero. stderr is discarded.
+std::optional<std::string> capture(const std::vector<std::string>& argv);
 
 // Writes all bytes to fd (retrying on EINTR and short writes); false on error.
 bool write_all(int fd, std::string_view bytes);

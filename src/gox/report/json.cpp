@@ -88,6 +88,13 @@ ordered_json to_json(const model::Build& b) {
             if (p.actions[a]) acts[std::string(model::action_name(static_cast<Action>(a)))] = p.actions[a];
         o["actions"] = std::move(acts);
         if (p.seconds) o["seconds"] = *p.seconds;
+        if (!p.action_id.empty()) o["action_id"] = p.action_id;
+        if (!p.content_id.empty()) o["content_id"] = p.content_id;
+        if (!p.reason.empty()) {
+            o["reason"] = p.reason;
+            o["reason_detail"] = nullable(p.reason_detail);
+            o["output_unchanged"] = p.output_unchanged;
+        }
         pkgs.push_back(std::move(o));
     }
     j["packages"] = std::move(pkgs);

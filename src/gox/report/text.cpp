@@ -107,7 +107,11 @@ std::string render_summary(const model::Build& b, const TextOptions& opt, double
         for (std::size_t i = 0; i < listed.size() && i < opt.max_listed; ++i) {
             const auto& p = *listed[i];
             bool variant = !p.for_test.empty() && p.for_test != p.import_path;
-            names += (i ? ", " : "") + p.import_path + (variant ? " [" + p.for_test + "]" : "");
+            std::string why;
+            if (!p.reason.empty())
+                why = " (" + p.reason + (p.reason_detail.empty() ? "" : ": " + p.reason_detail) +
+                      (p.output_unchanged ? "; output unchanged, dependents not rebuilt" : "") + ")";
+            names += (i ? ", " : "") + p.import_path + (variant ? " [" + p.for_test + "]" : "") + why;
         }
         if (listed.size() > opt.max_listed) names += fmt::format(", … {} more", listed.size() - opt.max_listed);
         line("rebuilt: " + names);

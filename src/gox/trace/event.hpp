@@ -101,7 +101,7 @@ struct Event {
     WriteTarget target = WriteTarget::None; // heredoc/echo writes: which file
     const CommandLine* cmd = nullptr;       // tool commands: the parsed words
     bool toolexec = false;                  // tool ran under a -toolexec program
-    bool heredoc_cut = false;               // HeredocEnd forced by a line that is clearly trace
+    bool heredoc_cut = false;               // this clearly-trace line closed a heredoc that had no EOF
 };
 
 } // namespace gox::trace

@@ -141,6 +141,10 @@ std::pair<std::string_view, std::string_view> Tokenizer::split_two_paths(std::st
     // skip over it before looking for the separating space.
     std::size_t skip = 0;
     if (!m_work.empty() && starts_with(rest, m_work)) skip = m_work.size();
+    // A copy into the objdir (cache restore) from a cache dir with spaces
+    // (C:\Users\John Smith\...): the second path is the $WORK one.
+    if (auto w = rest.rfind(" $WORK"); w != std::string_view::npos && w > skip)
+        return {rest.substr(0, w), rest.substr(w + 1)};
     std::size_t sp = rest.find(' ', skip);
     if (sp == std::string_view::npos) return {rest, {}};
     return {rest.substr(0, sp), rest.substr(sp + 1)};
@@ -173,6 +177,7 @@ const Event& Tokenizer::feed(std::string_view line) {
         }
         m_in_heredoc = false;
         ++m_heredocs_cut;
+        m_ev.heredoc_cut = true; // kept by classify(), which does not reset m_ev
     }
     return classify(line);
 }
@@ -335,7 +340,11 @@ const Event& Tokenizer::classify_command(std::string_view line) {
         m_ev.cmd = &m_cmd;
         std::size_t ti = 0;
         Tool tool = Tool::None;
-        if (w.size() >= 3 && w[0] == "go" && w[1] == "tool") { // 1.25+: go tool pack / buildid
+        // 1.25+: go tool pack / buildid; and `<GOROOT>/bin/go tool covdata
+        // percent -i $WORK/bNNN` (go test -cover of a package without tests).
+        std::string_view w0 = w.empty() ? std::string_view() : base_name(w[0]);
+        if (ends_with(w0, ".exe")) w0.remove_suffix(4);
+        if (w.size() >= 3 && w0 == "go" && w[1] == "tool") {
             tool = tool_of(w[2]);
             ti = 2;
         } else if (tool_of(w[0]) != Tool::None && (in_tool_dir(w[0]) || w[0].find_first_of("/\\") == std::string_view::npos)) {
@@ -418,12 +427,15 @@ const Event& Tokenizer::classify_command(std::string_view line) {
                 return finish_event(Kind::TestRun);
             }
         }
-        // go run: $WORK/b001/exe/name or (1.24+) a cached executable.
-        if ((objdir_of(w[0]) >= 0 && w[0].find("/exe/") != std::string_view::npos) ||
-            (w[0].find("-d/") != std::string_view::npos && is_cache_entry(w[0]))) {
-            m_ev.path = w[0];
-            m_ev.objdir = objdir_of(w[0]);
-            return finish_event(Kind::RunProgram);
+        // go run: $WORK/b001/exe/name or (1.24+) a cached executable,
+        // possibly behind a -exec program (go run -exec=prog).
+        for (std::size_t i = 0; i < w.size() && i < 4; ++i) {
+            if ((objdir_of(w[i]) >= 0 && w[i].find("/exe/") != std::string_view::npos) ||
+                (w[i].find("-d/") != std::string_view::npos && is_cache_entry(w[i]))) {
+                m_ev.path = w[i];
+                m_ev.objdir = objdir_of(w[i]);
+                return finish_event(Kind::RunProgram);
+            }
         }
         // C compiler (cgo): CC comes from the environment, so recognise it by
         // what the go command adds to its command lines.
@@ -440,6 +452,13 @@ const Event& Tokenizer::classify_command(std::string_view line) {
             (!out.empty() && objdir_of(out) >= 0 && (ends_with(out, ".o") || ends_with(out, ".obj")))) {
             m_ev.path = out;
             m_ev.objdir = objdir_of(out);
+            // Go 1.19 runs gcc in the objdir with a relative -o (./_x001.o);
+            // the objdir is then in -f{file,debug}-prefix-map=$WORK/bNNN=...
+            for (std::string_view f : {"-ffile-prefix-map", "-fdebug-prefix-map"}) {
+                if (m_ev.objdir >= 0) break;
+                std::string_view v = m_cmd.flag(f);
+                m_ev.objdir = objdir_of(v.substr(0, v.find('=')));
+            }
             return finish_event(base_name(out) == "_cgo_.o" ? Kind::CgoLinkProbe : Kind::CCompile);
         }
         m_ev.cmd = nullptr;

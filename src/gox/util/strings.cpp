@@ -71,7 +71,7 @@ std::optional<std::string> go_unquote(std::string_view q) {
             }
             i += n;
             if (e == 'x') out += static_cast<char>(v);
-            else if (v > 0x10FFFF) return std::nullopt;
+            else if (v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF)) return std::nullopt; // not a code point
             else append_utf8(out, v);
             break;
         }

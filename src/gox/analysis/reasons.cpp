@@ -1,0 +1,90 @@
+#include <gox/analysis/reasons.hpp>
+#include <gox/history/store.hpp>
+
+#include <map>
+
+namespace gox::analysis {
+
+const std::vector<ReasonInfo>& reason_table() {
+    static const std::vector<ReasonInfo> t = {
+#define X(id, name, desc, remedy) ReasonInfo{name, desc, remedy},
+        GOX_REASONS(X)
+#undef X
+    };
+    return t;
+}
+
+std::string_view reason_name(Reason r) { return reason_table()[static_cast<std::size_t>(r)].id; }
+
+const ReasonInfo* find_reason(std::string_view id) {
+    for (const auto& r : reason_table())
+        if (r.id == id) return &r;
+    return nullptr;
+}
+
+namespace {
+std::string variant_of(const model::Package& p) { return p.for_test == p.import_path ? "" : p.for_test; }
+} // namespace
+
+void assign_reasons(model::Build& b, const ReasonContext& ctx) {
+    // This run's content IDs by import path (the non-test variant wins).
+    std::map<std::string, const model::Package*> by_path;
+    for (const auto& p : b.packages)
+        if (!by_path.count(p.import_path) || p.for_test.empty()) by_path[p.import_path] = &p;
+
+    std::map<std::string, std::optional<history::PackageRecord>> prev_cache;
+    auto previous = [&](const std::string& path, const std::string& variant) -> const std::optional<history::PackageRecord>& {
+        std::string key = path + '\0' + variant;
+        auto it = prev_cache.find(key);
+        if (it != prev_cache.end()) return it->second;
+        std::optional<history::PackageRecord> r;
+        if (ctx.store) r = ctx.store->previous(ctx.module_root, path, variant, ctx.this_run);
+        return prev_cache.emplace(key, std::move(r)).first->second;
+    };
+
+    for (auto& p : b.packages) {
+        if (p.outcome != model::Outcome::Rebuilt && p.outcome != model::Outcome::Failed) continue;
+        auto set = [&](Reason r, std::string detail = {}) {
+            p.reason = std::string(reason_name(r));
+            p.reason_detail = std::move(detail);
+        };
+        if (ctx.forced) {
+            set(Reason::Forced);
+            continue;
+        }
+        if (ctx.verify_mode) {
+            set(Reason::VerifyMode);
+            continue;
+        }
+        const auto& prev = previous(p.import_path, variant_of(p));
+        if (!prev) {
+            if (ctx.store && !p.action_id.empty() && ctx.store->action_seen(ctx.module_root, p.action_id, ctx.this_run))
+                set(Reason::CacheEntryMissing, "action " + p.action_id + " was built before");
+            else
+                set(Reason::NoHistory);
+            continue;
+        }
+        if (!p.action_id.empty() && p.action_id == prev->action_id) {
+            set(Reason::CacheEntryMissing, "same action ID " + p.action_id + " as the previous run");
+            continue;
+        }
+        // A dependency whose output differs from what it was in the previous run.
+        std::string changed;
+        for (const auto& d : p.deps) {
+            auto it = by_path.find(d);
+            if (it == by_path.end() || it->second->content_id.empty()) continue;
+            const auto& dprev = previous(d, "");
+            if (dprev && !dprev->content_id.empty() && dprev->content_id != it->second->content_id) {
+                changed = d;
+                break;
+            }
+        }
+        // Inputs changed but the compiled output did not: go stops there, so
+        // the packages that import it stay cached (content-based staleness).
+        if (!p.content_id.empty() && p.content_id == prev->content_id) p.output_unchanged = true;
+        if (!changed.empty()) set(Reason::DependencyChanged, changed);
+        else set(Reason::InputsChanged, p.action_id.empty() ? "" : prev->action_id + " → " + p.action_id);
+    }
+}
+
+} // namespace gox::analysis

@@ -1,0 +1,75 @@
+#pragma once
+// Why a package was rebuilt. One table defines every reason id once, with a
+// one-line description and a remedy; the JSON and text reports and the man
+// page use these ids and no other spelling. Reasons are decided here, where
+// the evidence is: this run's action and content IDs against the previous run
+// of the same package in the history store, refined by hash inputs (--why).
+
+#include <gox/model/build.hpp>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace gox::history {
+class Store;
+}
+
+namespace gox::analysis {
+
+// X(id, name, description, remedy)
+#define GOX_REASONS(X)                                                                                             \
+    X(NoHistory, "no_history", "first run gox has recorded for this package", "run again: the next run is compared with this one") \
+    X(Forced, "forced", "-a rebuilds every package", "drop -a")                                                     \
+    X(VerifyMode, "verify_mode", "GODEBUG=gocacheverify=1 makes every cache lookup miss", "unset gocacheverify in GODEBUG") \
+    X(CacheEntryMissing, "cache_entry_missing", "inputs unchanged, but the cache entry was gone (trimmed, cleaned, another GOCACHE, or unreadable)", "keep GOCACHE between runs; in CI restore all of it and check it is the same path") \
+    X(InputsChanged, "inputs_changed", "the package's own inputs changed (its action ID differs)", "run with --why to name the input") \
+    X(DependencyChanged, "dependency_changed", "a package it imports has new compiled output", "see the reason of that dependency") \
+    X(SourceFileChanged, "source_file_changed", "a source file changed", "") \
+    X(SourceFileAdded, "source_file_added", "a source file was added", "") \
+    X(SourceFileRemoved, "source_file_removed", "a source file was removed (or excluded)", "") \
+    X(EmbedFileChanged, "embed_file_changed", "a //go:embed file changed", "") \
+    X(ToolchainChanged, "toolchain_changed", "the Go version changed", "pin the toolchain (go.mod toolchain line, GOTOOLCHAIN)") \
+    X(GcflagsChanged, "gcflags_changed", "-gcflags (or -race/-msan/-asan/-buildmode) changed", "use the same flags in every build that shares the cache") \
+    X(AsmflagsChanged, "asmflags_changed", "-asmflags changed", "use the same flags in every build") \
+    X(LdflagsChanged, "ldflags_changed", "-ldflags changed", "use the same -ldflags in every build") \
+    X(BuildTagsChanged, "build_tags_changed", "the set of files changed with the build tags", "use the same -tags in every build") \
+    X(EnvChanged, "env_changed", "an environment variable that is a build input changed", "keep it the same between builds") \
+    X(CgoToolchainChanged, "cgo_toolchain_changed", "the C compiler (or its version) changed", "pin CC") \
+    X(PackageDirChanged, "package_dir_changed", "the package's directory moved (the path is an input without -trimpath)", "build with -trimpath") \
+    X(GoDirectiveChanged, "go_directive_changed", "the go directive in go.mod changed", "") \
+    X(VcsStampChanged, "vcs_stamp_changed", "the version-control stamp changed (new commit or dirty tree)", "build with -buildvcs=false where the stamp is not needed") \
+    X(ModuleVersionChanged, "module_version_changed", "a dependency module's version changed", "") \
+    X(LinkInputsChanged, "link_inputs_changed", "an input of the link changed", "") \
+    X(UncacheableFlag, "uncacheable_flag", "a test flag makes the result uncacheable", "drop the flag (e.g. -count=1) where caching is wanted") \
+    X(TestBinaryChanged, "test_binary_changed", "the test binary changed", "") \
+    X(TestEnvChanged, "test_env_changed", "an environment variable the test read changed", "") \
+    X(TestFileChanged, "test_file_changed", "a file the test opened changed", "") \
+    X(TestResultMissing, "test_result_missing", "nothing changed, but the cached test result was gone", "keep GOCACHE between runs")
+
+enum class Reason {
+#define X(id, name, desc, remedy) id,
+    GOX_REASONS(X)
+#undef X
+};
+
+struct ReasonInfo {
+    std::string_view id, description, remedy;
+};
+const std::vector<ReasonInfo>& reason_table();
+std::string_view reason_name(Reason r);
+const ReasonInfo* find_reason(std::string_view id);
+
+struct ReasonContext {
+    const history::Store* store = nullptr; // null: no history available
+    std::string module_root;
+    std::int64_t this_run = INT64_MAX;      // records before this run are "previous"
+    bool forced = false;                   // -a
+    bool verify_mode = false;              // GODEBUG=gocacheverify=1
+};
+
+// Sets reason/reason_detail/output_unchanged on every rebuilt or failed
+// package of b (the action graph must have been merged for IDs).
+void assign_reasons(model::Build& b, const ReasonContext& ctx);
+
+} // namespace gox::analysis

@@ -1,0 +1,350 @@
+// gox explain / gox diff / gox history: read the run history.
+
+#include <gox/analysis/reasons.hpp>
+#include <gox/cli/cli.hpp>
+#include <gox/history/store.hpp>
+#include <gox/util/error.hpp>
+#include <gox/util/strings.hpp>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+
+namespace gox::cli {
+
+namespace {
+
+struct HistOpts {
+    std::string format = "text";
+    std::vector<std::string> positional;
+    bool all = false;
+};
+
+HistOpts parse_hist_opts(const std::string& cmd, const std::vector<std::string>& args, const char* help) {
+    HistOpts o;
+    for (const auto& a : args) {
+        if (a == "-h" || a == "--help") {
+            std::fputs(help, stdout);
+            std::exit(0);
+        } else if (util::starts_with(a, "--format=")) {
+            o.format = a.substr(9);
+            if (o.format != "text" && o.format != "json") usage_error(fmt::format("{}: unknown format \"{}\"", cmd, o.format));
+        } else if (a == "--all") {
+            o.all = true;
+        } else if (!a.empty() && a[0] == '-') {
+            usage_error(fmt::format("{}: unknown option {}", cmd, a), fmt::format("Run 'gox {} --help' for usage.", cmd));
+        } else {
+            o.positional.push_back(a);
+        }
+    }
+    return o;
+}
+
+std::unique_ptr<history::Store> open_store() {
+    std::string path = history::Store::default_path();
+    if (path.empty() || !std::filesystem::exists(path))
+        throw util::Fatal("no run history yet (" + (path.empty() ? std::string("set GOX_HISTORY") : path) +
+                          "): run gox build or gox test first");
+    try {
+        return std::make_unique<history::Store>(path);
+    } catch (const history::HistoryError& e) {
+        throw util::Fatal(e.what());
+    }
+}
+
+// The module the user is in: the newest run whose module root contains the
+// current directory, else the newest run at all.
+std::string current_module(const history::Store& s) {
+    std::string cwd = std::filesystem::current_path().string();
+    for (const auto& r : s.runs("", 200))
+        if (cwd == r.module_root || util::starts_with(cwd, r.module_root + "/")) return r.module_root;
+    auto all = s.runs("", 1);
+    if (all.empty()) throw util::Fatal("the run history is empty: run gox build or gox test first");
+    return all.front().module_root;
+}
+
+history::RunRecord pick_run(const history::Store& s, const std::string& which, const std::string& module, int nth) {
+    if (!which.empty()) {
+        char* end = nullptr;
+        long long id = std::strtoll(which.c_str(), &end, 10);
+        if (!end || *end) usage_error(fmt::format("not a run id: {} (see gox history)", which));
+        auto r = s.run(id);
+        if (!r) throw util::Fatal(fmt::format("no run {} in the history", which));
+        return *r;
+    }
+    auto rs = s.runs(module, nth + 1);
+    if (static_cast<int>(rs.size()) <= nth)
+        throw util::Fatal(nth ? "the history has fewer than two runs of this module" : "no run of this module");
+    return rs[static_cast<std::size_t>(nth)];
+}
+
+constexpr const char* kExplainHelp = R"(usage: gox explain [--format=text|json] [--run=ID] [PACKAGE...]
+
+For the last gox run of the module you are in (or run ID), shows why each
+rebuilt package was rebuilt, following dependency changes to their root:
+  example.com/app rebuilt ← dependency_changed: example.com/app/util
+  example.com/app/util rebuilt ← source_file_changed: util.go
+Reason ids and remedies are listed by `gox explain --reasons`.
+)";
+
+constexpr const char* kDiffHelp = R"(usage: gox diff [--format=text|json] [RUN_A RUN_B | A.json B.json]
+
+Compares two runs: the last two of this module by default, two run ids from
+`gox history`, or two saved JSON summaries (gox --summary=F --summary-format=json),
+e.g. one from CI and one from a laptop. Names the environment differences
+(Go version, GOOS/GOARCH, GOFLAGS, CC, GOCACHE, module path...) and the
+packages whose outcome or action ID differ.
+)";
+
+constexpr const char* kHistoryHelp = R"(usage: gox history [--format=text|json] [--all]
+
+Lists the recorded runs of the module you are in (--all: of every module),
+newest first, with their ids for `gox explain --run=ID` and `gox diff A B`.
+)";
+
+std::string chain_for(const std::map<std::string, history::PackageRecord>& by_path, const std::string& path) {
+    std::string out = path;
+    std::set<std::string> seen;
+    std::string cur = path;
+    while (true) {
+        auto it = by_path.find(cur);
+        if (it == by_path.end() || it->second.reason.empty() || !seen.insert(cur).second) break;
+        const auto& r = it->second;
+        out += " rebuilt ← " + r.reason;
+        if (r.reason == "dependency_changed" && !r.detail.empty()) {
+            out += ": " + r.detail;
+            cur = r.detail;
+            continue;
+        }
+        if (!r.detail.empty()) out += ": " + r.detail;
+        if (const auto* info = analysis::find_reason(r.reason); info && !info->remedy.empty())
+            out += "\n    remedy: " + std::string(info->remedy);
+        break;
+    }
+    return out;
+}
+
+} // namespace
+
+int cmd_explain(const std::vector<std::string>& args) {
+    std::vector<std::string> rest;
+    std::string run_id;
+    for (const auto& a : args) {
+        if (a == "--reasons") {
+            for (const auto& r : analysis::reason_table())
+                std::printf("%-24s %s%s%s\n", std::string(r.id).c_str(), std::string(r.description).c_str(),
+                            r.remedy.empty() ? "" : "; remedy: ", std::string(r.remedy).c_str());
+            return 0;
+        }
+        if (util::starts_with(a, "--run=")) run_id = a.substr(6);
+        else rest.push_back(a);
+    }
+    HistOpts o = parse_hist_opts("explain", rest, kExplainHelp);
+    auto store = open_store();
+    auto run = pick_run(*store, run_id, run_id.empty() ? current_module(*store) : "", 0);
+    auto pkgs = store->packages(run.id);
+    std::map<std::string, history::PackageRecord> by_path;
+    for (auto& p : pkgs)
+        if (!by_path.count(p.import_path) || p.variant.empty()) by_path[p.import_path] = p;
+    std::vector<std::string> targets = o.positional;
+    if (targets.empty())
+        for (auto& p : pkgs)
+            if (!p.reason.empty() && p.import_path.find('.') != std::string::npos && p.variant.empty())
+                targets.push_back(p.import_path);
+    if (o.format == "json") {
+        nlohmann::ordered_json j;
+        j["run"] = run.id;
+        j["module_root"] = run.module_root;
+        nlohmann::ordered_json arr = nlohmann::ordered_json::array();
+        for (auto& t : targets) {
+            auto it = by_path.find(t);
+            nlohmann::ordered_json e;
+            e["package"] = t;
+            e["outcome"] = it == by_path.end() ? "unknown" : it->second.outcome;
+            e["reason"] = it == by_path.end() ? "" : it->second.reason;
+            e["detail"] = it == by_path.end() ? "" : it->second.detail;
+            e["chain"] = chain_for(by_path, t);
+            arr.push_back(e);
+        }
+        j["packages"] = arr;
+        std::printf("%s\n", j.dump(2).c_str());
+        return 0;
+    }
+    std::printf("run %lld: go %s %s (%s), exit %d\n", static_cast<long long>(run.id), run.verb.c_str(),
+                run.args.c_str(), run.go_version.c_str(), run.exit_code);
+    if (targets.empty()) std::printf("nothing of the module was rebuilt\n");
+    for (auto& t : targets) {
+        auto it = by_path.find(t);
+        if (it == by_path.end()) {
+            std::printf("%s: not part of run %lld\n", t.c_str(), static_cast<long long>(run.id));
+            continue;
+        }
+        if (it->second.reason.empty()) {
+            std::printf("%s: %s\n", t.c_str(), it->second.outcome.c_str());
+            continue;
+        }
+        std::printf("%s\n", chain_for(by_path, t).c_str());
+    }
+    return 0;
+}
+
+namespace {
+
+struct Side {
+    std::string label;
+    nlohmann::json env;
+    std::map<std::string, std::pair<std::string, std::string>> pkgs; // path[variant] -> (outcome, action_id)
+    std::map<std::string, std::string> reasons;
+};
+
+Side side_from_run(const history::Store& s, const history::RunRecord& r) {
+    Side x;
+    x.label = fmt::format("run {}", r.id);
+    x.env = nlohmann::json::parse(r.env, nullptr, false);
+    if (!x.env.is_object()) x.env = nlohmann::json::object();
+    x.env["(command)"] = "go " + r.verb + " " + r.args;
+    x.env["(module root)"] = r.module_root;
+    for (auto& p : s.packages(r.id)) {
+        std::string k = p.import_path + (p.variant.empty() ? "" : " [" + p.variant + "]");
+        x.pkgs[k] = {p.outcome, p.action_id};
+        if (!p.reason.empty()) x.reasons[k] = p.reason + (p.detail.empty() ? "" : ": " + p.detail);
+    }
+    return x;
+}
+
+Side side_from_file(const std::string& path) {
+    std::ifstream in(path);
+    if (!in) throw util::Fatal("cannot open " + path);
+    auto j = nlohmann::json::parse(in, nullptr, false);
+    if (!j.is_object() || !j.contains("packages")) throw util::Fatal(path + ": not a gox JSON report");
+    Side x;
+    x.label = path;
+    x.env = j.value("environment", nlohmann::json::object());
+    for (auto& p : j["packages"]) {
+        std::string v = p.value("for_test", nlohmann::json()).is_string() ? p["for_test"].get<std::string>() : "";
+        std::string ip = p.value("import_path", "");
+        std::string k = ip + (v.empty() || v == ip ? "" : " [" + v + "]");
+        x.pkgs[k] = {p.value("outcome", ""), p.value("action_id", "")};
+        if (p.contains("reason")) x.reasons[k] = p.value("reason", "");
+    }
+    return x;
+}
+
+} // namespace
+
+int cmd_diff(const std::vector<std::string>& args) {
+    HistOpts o = parse_hist_opts("diff", args, kDiffHelp);
+    Side a, b;
+    if (o.positional.size() == 2 && util::ends_with(o.positional[0], ".json")) {
+        a = side_from_file(o.positional[0]);
+        b = side_from_file(o.positional[1]);
+    } else if (o.positional.size() == 2 || o.positional.empty()) {
+        auto store = open_store();
+        if (o.positional.empty()) {
+            std::string m = current_module(*store);
+            a = side_from_run(*store, pick_run(*store, "", m, 1));
+            b = side_from_run(*store, pick_run(*store, "", m, 0));
+        } else {
+            a = side_from_run(*store, pick_run(*store, o.positional[0], "", 0));
+            b = side_from_run(*store, pick_run(*store, o.positional[1], "", 0));
+        }
+    } else {
+        usage_error("diff takes two runs or two JSON files", "Run 'gox diff --help' for usage.");
+    }
+    nlohmann::ordered_json envd = nlohmann::ordered_json::array();
+    std::set<std::string> keys;
+    for (auto& [k, v] : a.env.items()) keys.insert(k);
+    for (auto& [k, v] : b.env.items()) keys.insert(k);
+    auto str = [](const nlohmann::json& e, const std::string& k) {
+        if (!e.contains(k)) return std::string("(unset)");
+        return e[k].is_string() ? e[k].get<std::string>() : e[k].dump();
+    };
+    for (auto& k : keys)
+        if (str(a.env, k) != str(b.env, k)) envd.push_back({{"name", k}, {"a", str(a.env, k)}, {"b", str(b.env, k)}});
+    nlohmann::ordered_json pk = nlohmann::ordered_json::array();
+    std::size_t same_ids = 0, diff_ids = 0;
+    std::set<std::string> pkeys;
+    for (auto& [k, v] : a.pkgs) pkeys.insert(k);
+    for (auto& [k, v] : b.pkgs) pkeys.insert(k);
+    for (auto& k : pkeys) {
+        auto ia = a.pkgs.find(k), ib = b.pkgs.find(k);
+        std::string oa = ia == a.pkgs.end() ? "absent" : ia->second.first;
+        std::string ob = ib == b.pkgs.end() ? "absent" : ib->second.first;
+        bool ids_differ = ia != a.pkgs.end() && ib != b.pkgs.end() && !ia->second.second.empty() &&
+                          !ib->second.second.empty() && ia->second.second != ib->second.second;
+        if (ids_differ) ++diff_ids;
+        else if (ia != a.pkgs.end() && ib != b.pkgs.end()) ++same_ids;
+        if (oa != ob || ids_differ)
+            pk.push_back({{"package", k}, {"a", oa}, {"b", ob}, {"action_id_changed", ids_differ},
+                          {"reason_b", b.reasons.count(k) ? b.reasons[k] : ""}});
+    }
+    if (o.format == "json") {
+        nlohmann::ordered_json j;
+        j["a"] = a.label;
+        j["b"] = b.label;
+        j["environment"] = envd;
+        j["packages"] = pk;
+        j["action_ids_same"] = same_ids;
+        j["action_ids_differ"] = diff_ids;
+        std::printf("%s\n", j.dump(2).c_str());
+        return 0;
+    }
+    std::printf("a: %s\nb: %s\n", a.label.c_str(), b.label.c_str());
+    if (envd.empty()) std::printf("environment: the same\n");
+    else {
+        std::printf("environment differences:\n");
+        for (auto& e : envd)
+            std::printf("  %s: %s → %s\n", e["name"].get<std::string>().c_str(), e["a"].get<std::string>().c_str(),
+                        e["b"].get<std::string>().c_str());
+    }
+    std::printf("packages: %zu with the same action ID, %zu with a different one\n", same_ids, diff_ids);
+    bool moved = false;
+    for (auto& e : envd)
+        if (e["name"] == "(module root)" || e["name"] == "GOROOT" || e["name"] == "GOMOD") moved = true;
+    if (moved && diff_ids)
+        std::printf("note: the module or GOROOT is in another directory; action IDs include package directories "
+                    "unless you build with -trimpath, so the two cannot share cache entries\n");
+    std::size_t shown = 0;
+    for (auto& p : pk) {
+        if (++shown > 40) {
+            std::printf("  … %zu more\n", pk.size() - 40);
+            break;
+        }
+        std::string r = p["reason_b"].get<std::string>();
+        std::printf("  %s: %s → %s%s\n", p["package"].get<std::string>().c_str(), p["a"].get<std::string>().c_str(),
+                    p["b"].get<std::string>().c_str(), r.empty() ? "" : (" (" + r + ")").c_str());
+    }
+    return 0;
+}
+
+int cmd_history(const std::vector<std::string>& args) {
+    HistOpts o = parse_hist_opts("history", args, kHistoryHelp);
+    auto store = open_store();
+    auto runs = store->runs(o.all ? "" : current_module(*store), 50);
+    if (o.format == "json") {
+        nlohmann::ordered_json arr = nlohmann::ordered_json::array();
+        for (auto& r : runs)
+            arr.push_back({{"id", r.id}, {"started", r.started}, {"module_root", r.module_root}, {"verb", r.verb},
+                           {"args", nlohmann::json::parse(r.args, nullptr, false)}, {"go_version", r.go_version},
+                           {"exit_code", r.exit_code}, {"seconds", r.seconds}});
+        std::printf("%s\n", arr.dump(2).c_str());
+        return 0;
+    }
+    for (auto& r : runs) {
+        std::size_t rebuilt = 0, total = 0;
+        for (auto& p : store->packages(r.id)) {
+            ++total;
+            if (p.outcome == "rebuilt") ++rebuilt;
+        }
+        std::printf("%6lld  %s  go %s %s  exit %d  %.2fs  %zu/%zu rebuilt\n", static_cast<long long>(r.id),
+                    r.go_version.c_str(), r.verb.c_str(), r.args.c_str(), r.exit_code, r.seconds, rebuilt, total);
+    }
+    return 0;
+}
+
+} // namespace gox::cli

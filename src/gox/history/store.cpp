@@ -1,0 +1,221 @@
+#include <gox/history/store.hpp>
+
+#include <sqlite3.h>
+
+#include <cstdlib>
+#include <filesystem>
+
+namespace gox::history {
+
+namespace {
+
+class Stmt {
+public:
+    Stmt(sqlite3* db, const char* sql) : m_db(db) {
+        if (sqlite3_prepare_v2(db, sql, -1, &m_st, nullptr) != SQLITE_OK)
+            throw HistoryError(std::string("history: ") + sqlite3_errmsg(db));
+    }
+    ~Stmt() { sqlite3_finalize(m_st); }
+    Stmt(const Stmt&) = delete;
+    Stmt& operator=(const Stmt&) = delete;
+    Stmt& bind(int i, const std::string& s) {
+        sqlite3_bind_text(m_st, i, s.data(), static_cast<int>(s.size()), SQLITE_TRANSIENT);
+        return *this;
+    }
+    Stmt& bind(int i, std::int64_t v) {
+        sqlite3_bind_int64(m_st, i, v);
+        return *this;
+    }
+    Stmt& bind(int i, double v) {
+        sqlite3_bind_double(m_st, i, v);
+        return *this;
+    }
+    // true while there is a row
+    bool step() {
+        int rc = sqlite3_step(m_st);
+        if (rc == SQLITE_ROW) return true;
+        if (rc == SQLITE_DONE) return false;
+        throw HistoryError(std::string("history: ") + sqlite3_errmsg(m_db));
+    }
+    std::string text(int c) const {
+        auto p = reinterpret_cast<const char*>(sqlite3_column_text(m_st, c));
+        return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(m_st, c))) : std::string();
+    }
+    std::int64_t i64(int c) const { return sqlite3_column_int64(m_st, c); }
+    double dbl(int c) const { return sqlite3_column_double(m_st, c); }
+
+private:
+    sqlite3* m_db;
+    sqlite3_stmt* m_st = nullptr;
+};
+
+constexpr const char* kSchema = R"(
+CREATE TABLE IF NOT EXISTS runs (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  started REAL NOT NULL, cwd TEXT, module_root TEXT NOT NULL, verb TEXT, args TEXT,
+  go_version TEXT, env TEXT, exit_code INTEGER, seconds REAL);
+CREATE TABLE IF NOT EXISTS packages (
+  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  import_path TEXT NOT NULL, variant TEXT NOT NULL, action_id TEXT, content_id TEXT,
+  outcome TEXT, reason TEXT, detail TEXT, seconds REAL, inputs TEXT);
+CREATE INDEX IF NOT EXISTS packages_by_path ON packages(import_path, variant, run_id);
+CREATE INDEX IF NOT EXISTS packages_by_action ON packages(action_id);
+CREATE INDEX IF NOT EXISTS runs_by_module ON runs(module_root, id);
+)";
+
+RunRecord read_run(const Stmt& s) {
+    RunRecord r;
+    r.id = s.i64(0);
+    r.started = s.dbl(1);
+    r.cwd = s.text(2);
+    r.module_root = s.text(3);
+    r.verb = s.text(4);
+    r.args = s.text(5);
+    r.go_version = s.text(6);
+    r.env = s.text(7);
+    r.exit_code = static_cast<int>(s.i64(8));
+    r.seconds = s.dbl(9);
+    return r;
+}
+
+PackageRecord read_pkg(const Stmt& s) {
+    PackageRecord p;
+    p.import_path = s.text(0);
+    p.variant = s.text(1);
+    p.action_id = s.text(2);
+    p.content_id = s.text(3);
+    p.outcome = s.text(4);
+    p.reason = s.text(5);
+    p.detail = s.text(6);
+    p.seconds = s.dbl(7);
+    p.inputs = s.text(8);
+    return p;
+}
+
+constexpr const char* kPkgCols = "import_path, variant, action_id, content_id, outcome, reason, detail, seconds, inputs";
+constexpr const char* kRunCols = "id, started, cwd, module_root, verb, args, go_version, env, exit_code, seconds";
+
+} // namespace
+
+std::string Store::default_path() {
+    if (const char* e = std::getenv("GOX_HISTORY"); e && *e) return e;
+    if (const char* x = std::getenv("XDG_STATE_HOME"); x && *x && x[0] == '/') return std::string(x) + "/gox/history.db";
+    if (const char* h = std::getenv("HOME"); h && *h) return std::string(h) + "/.local/state/gox/history.db";
+    return "";
+}
+
+Store::Store(const std::string& path) : m_path(path) {
+    if (path.empty()) throw HistoryError("history: no location (set GOX_HISTORY or HOME)");
+    std::error_code ec;
+    auto dir = std::filesystem::path(path).parent_path();
+    if (!dir.empty()) std::filesystem::create_directories(dir, ec);
+    if (sqlite3_open_v2(path.c_str(), &m_db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+                        nullptr) != SQLITE_OK) {
+        std::string msg = m_db ? sqlite3_errmsg(m_db) : "out of memory";
+        sqlite3_close(m_db);
+        m_db = nullptr;
+        throw HistoryError("history: cannot open " + path + ": " + msg);
+    }
+    sqlite3_busy_timeout(m_db, 10000);
+    try {
+        exec("PRAGMA journal_mode=WAL");
+        exec("PRAGMA foreign_keys=ON");
+        exec(kSchema);
+    } catch (...) {
+        sqlite3_close(m_db);
+        m_db = nullptr;
+        throw;
+    }
+}
+
+Store::~Store() { sqlite3_close(m_db); }
+
+void Store::exec(const char* sql) {
+    char* err = nullptr;
+    if (sqlite3_exec(m_db, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+        std::string msg = err ? err : sqlite3_errmsg(m_db);
+        sqlite3_free(err);
+        throw HistoryError("history: " + m_path + ": " + msg);
+    }
+}
+
+std::int64_t Store::add_run(const RunRecord& run, const std::vector<PackageRecord>& pkgs) {
+    exec("BEGIN IMMEDIATE");
+    try {
+        Stmt r(m_db, "INSERT INTO runs(started, cwd, module_root, verb, args, go_version, env, exit_code, seconds) "
+                     "VALUES(?,?,?,?,?,?,?,?,?)");
+        r.bind(1, run.started).bind(2, run.cwd).bind(3, run.module_root).bind(4, run.verb).bind(5, run.args);
+        r.bind(6, run.go_version).bind(7, run.env).bind(8, static_cast<std::int64_t>(run.exit_code)).bind(9, run.seconds);
+        r.step();
+        std::int64_t id = sqlite3_last_insert_rowid(m_db);
+        for (const auto& k : pkgs) {
+            Stmt q(m_db, "INSERT INTO packages(run_id, import_path, variant, action_id, content_id, outcome, reason, "
+                         "detail, seconds, inputs) VALUES(?,?,?,?,?,?,?,?,?,?)");
+            q.bind(1, id).bind(2, k.import_path).bind(3, k.variant).bind(4, k.action_id).bind(5, k.content_id);
+            q.bind(6, k.outcome).bind(7, k.reason).bind(8, k.detail).bind(9, k.seconds).bind(10, k.inputs);
+            q.step();
+        }
+        exec("COMMIT");
+        return id;
+    } catch (...) {
+        sqlite3_exec(m_db, "ROLLBACK", nullptr, nullptr, nullptr);
+        throw;
+    }
+}
+
+std::optional<PackageRecord> Store::previous(const std::string& module_root, const std::string& import_path,
+                                             const std::string& variant, std::int64_t before_run) const {
+    std::string sql = std::string("SELECT ") + kPkgCols +
+                      " FROM packages p WHERE p.import_path=? AND p.variant=? AND p.run_id<? AND p.run_id IN "
+                      "(SELECT id FROM runs WHERE module_root=?) ORDER BY p.run_id DESC LIMIT 1";
+    Stmt s(m_db, sql.c_str());
+    s.bind(1, import_path).bind(2, variant).bind(3, before_run).bind(4, module_root);
+    if (!s.step()) return std::nullopt;
+    return read_pkg(s);
+}
+
+bool Store::action_seen(const std::string& module_root, const std::string& action_id, std::int64_t before_run) const {
+    if (action_id.empty()) return false;
+    Stmt s(m_db, "SELECT 1 FROM packages p JOIN runs r ON r.id=p.run_id WHERE p.action_id=? AND p.run_id<? AND "
+                 "r.module_root=? AND p.outcome IN ('rebuilt','cache_hit') LIMIT 1");
+    s.bind(1, action_id).bind(2, before_run).bind(3, module_root);
+    return s.step();
+}
+
+std::vector<RunRecord> Store::runs(const std::string& module_root, int limit) const {
+    std::string sql = std::string("SELECT ") + kRunCols + " FROM runs" +
+                      (module_root.empty() ? "" : " WHERE module_root=?") + " ORDER BY id DESC LIMIT ?";
+    Stmt s(m_db, sql.c_str());
+    int i = 1;
+    if (!module_root.empty()) s.bind(i++, module_root);
+    s.bind(i, static_cast<std::int64_t>(limit));
+    std::vector<RunRecord> out;
+    while (s.step()) out.push_back(read_run(s));
+    return out;
+}
+
+std::optional<RunRecord> Store::run(std::int64_t id) const {
+    std::string sql = std::string("SELECT ") + kRunCols + " FROM runs WHERE id=?";
+    Stmt s(m_db, sql.c_str());
+    s.bind(1, id);
+    if (!s.step()) return std::nullopt;
+    return read_run(s);
+}
+
+std::vector<PackageRecord> Store::packages(std::int64_t run_id) const {
+    std::string sql = std::string("SELECT ") + kPkgCols + " FROM packages WHERE run_id=? ORDER BY import_path, variant";
+    Stmt s(m_db, sql.c_str());
+    s.bind(1, run_id);
+    std::vector<PackageRecord> out;
+    while (s.step()) out.push_back(read_pkg(s));
+    return out;
+}
+
+void Store::prune(int keep_runs) {
+    Stmt s(m_db, "DELETE FROM runs WHERE id NOT IN (SELECT id FROM runs ORDER BY id DESC LIMIT ?)");
+    s.bind(1, static_cast<std::int64_t>(keep_runs));
+    s.step();
+    exec("DELETE FROM packages WHERE run_id NOT IN (SELECT id FROM runs)");
+}
+
+} // namespace gox::history
