@@ -561,6 +561,7 @@ struct BuildBuilder::Impl {
             std::map<std::string, int> objdirs_per_path;
             for (auto& [od, r] : i.objs)
                 if (!r.import_path.empty()) ++objdirs_per_path[r.import_path];
+            const std::size_t first_pkg = out.packages.size();
             for (auto& [od, r] : i.objs) {
                 Package p;
                 p.invocation = static_cast<int>(ii);
@@ -609,7 +610,22 @@ struct BuildBuilder::Impl {
                 }
                 out.packages.push_back(std::move(p));
             }
+            // Objdir packages of this invocation that did not compile: a
+            // packagefile into the cache for the same path is the same package
+            // (its objdir only held a vet or a restored cgo file), not another.
+            std::map<std::string, std::size_t> uncompiled;
+            for (std::size_t k = first_pkg; k < out.packages.size(); ++k)
+                if (!out.packages[k].actions[static_cast<std::size_t>(Action::Compile)])
+                    uncompiled.emplace(out.packages[k].import_path, k);
             for (auto& [archive, pr] : i.by_archive) {
+                if (auto it = uncompiled.find(pr.import_path); it != uncompiled.end()) {
+                    Package& q = out.packages[it->second];
+                    if (q.outcome == Outcome::Unknown || q.evidence == kEvVetOnly || q.evidence == kEvRestore) {
+                        q.outcome = pr.outcome;
+                        q.evidence = pr.evidence;
+                    }
+                    continue;
+                }
                 Package p;
                 p.invocation = static_cast<int>(ii);
                 p.import_path = pr.import_path;
