@@ -1152,7 +1152,13 @@ TEST_CASE("samples: go126-cgo-test restores cgo files of a cached package", "[mo
     REQUIRE(cadd);
     CHECK(cadd->import_path == "example.com/cgosample/cadd");
     CHECK(cadd->outcome == Outcome::CacheHit);
-    CHECK(cadd->evidence == "cache_restore");
+    // Its archive also appears as a packagefile into the cache: that is the
+    // same package (counted once), and the stronger evidence wins.
+    CHECK(cadd->evidence == "packagefile_from_cache");
+    std::size_t cadd_count = 0;
+    for (const auto& p : b.packages)
+        if (p.import_path == "example.com/cgosample/cadd" && p.for_test.empty()) ++cadd_count;
+    CHECK(cadd_count == 1);
     CHECK(act(*cadd, Action::CacheRestore) == 3);
     CHECK(act(*cadd, Action::Compile) == 0);
     CHECK(kind_count(b, Kind::CacheRestore) == 6);
