@@ -9,11 +9,13 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 import traceback
 
 _tests = []
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-GOX = os.environ.get("GOX", os.path.join(ROOT, "build", "gox"))
+# Absolute: the suites run go (and gox) in other directories.
+GOX = os.path.abspath(os.environ.get("GOX", os.path.join(ROOT, "build", "gox")))
 SCRATCH = os.environ.get("GOX_TEST_SCRATCH", os.path.join(tempfile.gettempdir(), "gox-tests"))
 GO119 = "/usr/lib/go-1.19/bin/go"
 
@@ -27,6 +29,7 @@ def run():
     print(f"1..{len(tests)}", flush=True)
     fails = 0
     for i, fn in enumerate(tests, 1):
+        t0 = time.monotonic()
         try:
             fn()
             print(f"ok {i} - {fn.__name__}", flush=True)
@@ -35,6 +38,7 @@ def run():
             print(f"not ok {i} - {fn.__name__}", flush=True)
             for line in traceback.format_exc().splitlines():
                 print("# " + line, flush=True)
+        print(f"# {fn.__name__}: {time.monotonic() - t0:.1f}s", flush=True)
     sys.exit(1 if fails else 0)
 
 def check(cond, msg=""):
@@ -72,6 +76,36 @@ def template_cache(version="1.26"):
             for args in (["build", "./..."], ["vet", "./..."], ["test", "-count=1", "./..."]):
                 subprocess.run([go_binary(version)] + args, cwd=mod, env=env, check=True,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            open(os.path.join(path, "ready"), "w").close()
+    return path
+
+def derived_template(key, steps, base="1.26", source=os.path.join(ROOT, "examples", "sample"),
+                     extra_env=None, go="go"):
+    """A template GOCACHE for scenarios the standard one does not cover (another
+    toolchain, another GOOS): a copy of template_cache(base) (an empty cache if
+    base is None), warmed further by `go <args>` for each args in steps, run in
+    a fresh copy of source with go_env(cache, extra_env). Made once per scratch
+    dir, like template_cache. Raises AssertionError with go's stderr if a step
+    fails (e.g. a toolchain that cannot be downloaded)."""
+    os.makedirs(SCRATCH, exist_ok=True)
+    path = os.path.join(SCRATCH, f"gocache-template-{key}")
+    with open(path + ".lock", "w") as lk:
+        fcntl.flock(lk, fcntl.LOCK_EX)
+        if not os.path.exists(os.path.join(path, "ready")):
+            shutil.rmtree(path, ignore_errors=True)
+            if base is None:
+                os.makedirs(path)
+            else:
+                shutil.copytree(template_cache(base), path, symlinks=True)
+                os.remove(os.path.join(path, "ready"))
+            mod = fresh_module("template-" + key, source)
+            env = go_env(path, extra_env)
+            for args in steps:
+                p = subprocess.run([go] + list(args), cwd=mod, env=env, capture_output=True)
+                if p.returncode != 0:
+                    raise AssertionError(f"warming {key}: go {' '.join(args)} exited {p.returncode}: "
+                                         + p.stderr.decode(errors="replace")[-2000:])
+            shutil.rmtree(mod, ignore_errors=True)
             open(os.path.join(path, "ready"), "w").close()
     return path
 
