@@ -1,0 +1,113 @@
+#include <gox/analysis/reasons.hpp>
+#include <gox/analysis/why.hpp>
+#include <gox/util/strings.hpp>
+
+#include <nlohmann/json.hpp>
+
+namespace gox::analysis {
+
+std::map<std::string, std::string> inputs_by_action(const std::vector<HashRecord>& records) {
+    std::map<std::string, std::string> out;
+    for (const auto& r : records) {
+        if (r.kind() != "build" || !r.complete()) continue;
+        nlohmann::json arr = nlohmann::json::array();
+        for (std::size_t i = 0; i < r.chunk_count(); ++i) arr.push_back(std::string(r.chunk(i)));
+        out[r.action_id()] = arr.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    }
+    return out;
+}
+
+namespace {
+
+bool is_source_ext(std::string_view name) {
+    static constexpr std::string_view kExt[] = {".go", ".c", ".cc", ".cpp", ".cxx", ".h", ".hh", ".hpp", ".hxx",
+                                                ".s", ".S", ".sx", ".m", ".f", ".F", ".for", ".f90", ".syso", ".swig", ".swigcxx"};
+    for (auto e : kExt)
+        if (util::ends_with(name, e)) return true;
+    return false;
+}
+
+std::vector<std::string> parse_inputs(const std::string& s) {
+    std::vector<std::string> out;
+    auto j = nlohmann::json::parse(s, nullptr, false);
+    if (!j.is_array()) return out;
+    for (auto& c : j)
+        if (c.is_string()) out.push_back(c.get<std::string>());
+    return out;
+}
+
+std::string both(const HashChange& c) {
+    auto trim = [](std::string v) {
+        while (!v.empty() && (v.back() == '\n' || v.back() == ' ')) v.pop_back();
+        return util::clip(v, 80);
+    };
+    return trim(c.old_value) + " → " + trim(c.new_value);
+}
+
+} // namespace
+
+std::pair<std::string, std::string> reason_from_changes(const std::vector<HashChange>& changes) {
+    for (const auto& c : changes) {
+        const std::string& id = c.id;
+        if (id == "toolchain") return {std::string(reason_name(Reason::ToolchainChanged)), both(c)};
+        if (id == "file") {
+            if (!is_source_ext(c.key)) return {std::string(reason_name(Reason::EmbedFileChanged)), c.key};
+            if (c.what == HashChange::Added) return {std::string(reason_name(Reason::SourceFileAdded)), c.key};
+            if (c.what == HashChange::Removed) return {std::string(reason_name(Reason::SourceFileRemoved)), c.key};
+            return {std::string(reason_name(Reason::SourceFileChanged)), c.key};
+        }
+        if (id == "dependency") return {std::string(reason_name(Reason::DependencyChanged)), c.key};
+        if (id == "compile_tool") {
+            if (!c.key.empty()) return {std::string(reason_name(Reason::GcflagsChanged)), both(c)};
+            return {std::string(reason_name(Reason::ToolchainChanged)), both(c)};
+        }
+        if (id == "asm_flags") return {std::string(reason_name(Reason::AsmflagsChanged)), both(c)};
+        if (id == "env") return {std::string(reason_name(Reason::EnvChanged)), c.key + ": " + both(c)};
+        if (id == "cgo_flags") return {std::string(reason_name(Reason::EnvChanged)), "CGO flags of " + c.key + ": " + both(c)};
+        if (id == "cgo_toolchain" || id == "cgo_tool") return {std::string(reason_name(Reason::CgoToolchainChanged)), both(c)};
+        if (id == "package_dir") return {std::string(reason_name(Reason::PackageDirChanged)), both(c)};
+        if (id == "go_directive") return {std::string(reason_name(Reason::GoDirectiveChanged)), both(c)};
+        if (id == "modinfo") {
+            if (util::starts_with(c.key, "vcs")) return {std::string(reason_name(Reason::VcsStampChanged)), c.key + ": " + both(c)};
+            if (util::starts_with(c.key, "dep") || util::starts_with(c.key, "mod"))
+                return {std::string(reason_name(Reason::ModuleVersionChanged)), c.key + ": " + both(c)};
+            // Build settings recorded in the main package's build info.
+            const std::string& k = c.key;
+            std::string d = k + ": " + both(c);
+            if (k == "-gcflags" || k == "-race" || k == "-msan" || k == "-asan" || k == "-buildmode" || k == "-trimpath")
+                return {std::string(reason_name(Reason::GcflagsChanged)), d};
+            if (k == "-ldflags") return {std::string(reason_name(Reason::LdflagsChanged)), d};
+            if (k == "-asmflags") return {std::string(reason_name(Reason::AsmflagsChanged)), d};
+            if (k == "-tags") return {std::string(reason_name(Reason::BuildTagsChanged)), d};
+            if (k == "CGO_ENABLED" || util::starts_with(k, "CGO_") || util::starts_with(k, "GO") || k == "CC" || k == "CXX")
+                return {std::string(reason_name(Reason::EnvChanged)), d};
+            return {std::string(reason_name(Reason::InputsChanged)), "build info " + d};
+        }
+        if (id == "module") return {std::string(reason_name(Reason::ModuleVersionChanged)), both(c)};
+        if (id == "omitdebug" || id == "trimpath" || id == "forcelibrary" || id == "cover" || id == "fuzz")
+            return {std::string(reason_name(Reason::GcflagsChanged)), id + ": " + both(c)};
+        return {std::string(reason_name(Reason::InputsChanged)), id + (c.key.empty() ? "" : " " + c.key) + ": " + both(c)};
+    }
+    return {"", ""};
+}
+
+void refine_reasons(model::Build& b, const std::map<std::string, std::string>& this_inputs,
+                    const std::map<std::string, std::string>& prev_inputs) {
+    for (auto& p : b.packages) {
+        if (p.outcome != model::Outcome::Rebuilt && p.outcome != model::Outcome::Failed) continue;
+        if (!p.reason.empty() && p.reason != reason_name(Reason::InputsChanged) &&
+            p.reason != reason_name(Reason::DependencyChanged))
+            continue;
+        auto cur = this_inputs.find(p.action_id);
+        std::string variant = p.for_test == p.import_path ? "" : p.for_test;
+        auto prev = prev_inputs.find(p.import_path + '\0' + variant);
+        if (cur == this_inputs.end() || prev == prev_inputs.end() || prev->second.empty()) continue;
+        auto changes = diff_inputs(parse_inputs(prev->second), parse_inputs(cur->second));
+        auto [id, detail] = reason_from_changes(changes);
+        if (id.empty()) continue;
+        p.reason = id;
+        p.reason_detail = detail;
+    }
+}
+
+} // namespace gox::analysis

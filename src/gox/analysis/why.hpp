@@ -1,0 +1,30 @@
+#pragma once
+// Exact reasons (--why): each rebuilt package's hash inputs, read from
+// GODEBUG=gocachehash=1 records, compared with the inputs the history kept
+// for its previous run; the first input that differs names the reason
+// (file, dependency, flag, env var, toolchain, directory, VCS stamp...).
+
+#include <gox/analysis/hashes.hpp>
+#include <gox/model/build.hpp>
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace gox::analysis {
+
+// The build records of this run by action ID, as stored in the history
+// (a JSON array of the unquoted chunks).
+std::map<std::string, std::string> inputs_by_action(const std::vector<HashRecord>& records);
+
+// Maps the first change to a reason id and a detail ("words.go", "GOAMD64:
+// v1 → v3"); {"", ""} when there is no change.
+std::pair<std::string, std::string> reason_from_changes(const std::vector<HashChange>& changes);
+
+// For every rebuilt package whose reason is inputs_changed (or that has no
+// reason yet) and whose previous inputs are known: the exact reason.
+// prev_inputs: import path + '\0' + variant → stored inputs of its previous run.
+void refine_reasons(model::Build& b, const std::map<std::string, std::string>& this_inputs,
+                    const std::map<std::string, std::string>& prev_inputs);
+
+} // namespace gox::analysis
