@@ -65,7 +65,24 @@ std::pair<std::string, std::string> reason_from_changes(const std::vector<HashCh
         if (id == "env") return {std::string(reason_name(Reason::EnvChanged)), c.key + ": " + both(c)};
         if (id == "cgo_flags") return {std::string(reason_name(Reason::EnvChanged)), "CGO flags of " + c.key + ": " + both(c)};
         if (id == "cgo_toolchain" || id == "cgo_tool") return {std::string(reason_name(Reason::CgoToolchainChanged)), both(c)};
-        if (id == "package_dir") return {std::string(reason_name(Reason::PackageDirChanged)), both(c)};
+        if (id == "package_dir") {
+            // A module dependency's directory names its version
+            // (…/mod/example.com/dep@v1.2.3/pkg): a new version, not a move.
+            auto at_old = c.old_value.find('@'), at_new = c.new_value.find('@');
+            if (at_old != std::string::npos && at_new != std::string::npos &&
+                c.old_value.substr(0, at_old) == c.new_value.substr(0, at_new)) {
+                auto ver = [](const std::string& v, std::size_t at) {
+                    auto end = v.find_first_of("/\\\n", at);
+                    return v.substr(at + 1, end == std::string::npos ? std::string::npos : end - at - 1);
+                };
+                std::string mod = c.old_value.substr(0, at_old);
+                auto slash = mod.find("/mod/");
+                if (slash != std::string::npos) mod = mod.substr(slash + 5);
+                return {std::string(reason_name(Reason::ModuleVersionChanged)),
+                        mod + " " + ver(c.old_value, at_old) + " → " + ver(c.new_value, at_new)};
+            }
+            return {std::string(reason_name(Reason::PackageDirChanged)), both(c)};
+        }
         if (id == "go_directive") return {std::string(reason_name(Reason::GoDirectiveChanged)), both(c)};
         if (id == "modinfo") {
             if (util::starts_with(c.key, "vcs")) return {std::string(reason_name(Reason::VcsStampChanged)), c.key + ": " + both(c)};
