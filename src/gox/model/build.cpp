@@ -3,6 +3,7 @@
 #include <gox/util/strings.hpp>
 
 #include <algorithm>
+#include <set>
 #include <unistd.h>
 
 namespace gox::model {
@@ -635,33 +636,34 @@ struct BuildBuilder::Impl {
                 out.packages.push_back(std::move(p));
             }
         }
-        // A test variant's test: the only .test package of its invocation, or unknown.
+        // Index once: (invocation, import path) → packages, and each
+        // invocation's .test mains (the loops below were quadratic).
+        std::map<std::pair<int, std::string>, std::vector<std::size_t>> by_key;
+        std::map<int, std::set<std::string>> tests_of;
+        for (std::size_t k = 0; k < out.packages.size(); ++k) {
+            const auto& q = out.packages[k];
+            by_key[{q.invocation, q.import_path}].push_back(k);
+            if (ends_with(q.import_path, ".test")) tests_of[q.invocation].insert(q.import_path);
+        }
+        // A test variant's test: P_test and P belong to P.test; otherwise the
+        // only .test package of its invocation, or unknown.
         for (auto& p : out.packages) {
             if (p.for_test != "?") continue;
-            std::string found;
-            int n = 0;
-            for (auto& q : out.packages)
-                if (q.invocation == p.invocation && ends_with(q.import_path, ".test") && q.import_path != found) {
-                    found = q.import_path;
-                    ++n;
-                }
             std::string base = p.import_path;
             if (ends_with(base, "_test")) base.resize(base.size() - 5);
-            for (auto& q : out.packages)
-                if (q.invocation == p.invocation && q.import_path == base + ".test") {
-                    found = q.import_path;
-                    n = 1;
-                }
-            p.for_test = n == 1 ? found : "";
+            const auto& tests = tests_of[p.invocation];
+            if (tests.count(base + ".test")) p.for_test = base + ".test";
+            else p.for_test = tests.size() == 1 ? *tests.begin() : "";
         }
         // Cache replays for packages not otherwise seen.
         for (const Block& b : blocks) {
             if (!b.replay) continue;
             std::string_view pkg = std::string_view(b.header).substr(0, b.header.find(' '));
-            bool known = false;
-            for (auto& p : out.packages)
-                if (p.invocation == b.inv && p.import_path == pkg) {
-                    known = true;
+            auto it = by_key.find({b.inv, std::string(pkg)});
+            bool known = it != by_key.end();
+            if (known)
+                for (std::size_t k : it->second) {
+                    auto& p = out.packages[k];
                     if (p.outcome == Outcome::Unknown) {
                         p.outcome = Outcome::CacheHit;
                         p.evidence = kEvReplay;
