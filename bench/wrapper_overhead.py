@@ -11,7 +11,7 @@ hits both alike:
 Reports median, min and max of each and the ratio gox/go of the medians.
 
 usage: bench/wrapper_overhead.py [--gox build/gox] [--reps 5] [--cold-reps 3]
-                                 [--module golang.org/x/tools@v0.30.0] [--out FILE]
+                                 [--module golang.org/x/tools@v0.52.0] [--out FILE]
 """
 import argparse
 import os
@@ -31,7 +31,7 @@ def main():
     ap.add_argument("--gox", default=os.path.join(os.path.dirname(__file__), "..", "build", "gox"))
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--cold-reps", type=int, default=3)
-    ap.add_argument("--module", default="golang.org/x/tools@v0.30.0")
+    ap.add_argument("--module", default="golang.org/x/tools@v0.52.0")
     ap.add_argument("--edit", default="internal/event/label/label.go")
     ap.add_argument("--out")
     a = ap.parse_args()
