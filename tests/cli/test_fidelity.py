@@ -6,11 +6,19 @@ same template GOCACHE, the same environment and stdin), once with plain
 same exit status, stdout bytes and stderr bytes for every step, and the same
 bytes in every binary written (-o, go install to a GOBIN in the scenario dir).
 
-The only normalisations are ones plain go does not reproduce between two of
-its own runs either: test durations (`ok  pkg 0.004s`, `--- PASS: T (0.00s)`,
--json Time/Elapsed) in go test output, and, only where the user passed -x
-themselves, the random work dir name (/tmp/go-buildNNN)."""
+The only normalisations are of what plain go does not reproduce between two
+of its own runs either, and only in the scenarios that print it: test
+durations (`ok  pkg 0.004s`, `--- PASS: T (0.00s)`, -json Time/Elapsed); the
+random work dir name /tmp/go-buildNNN where go itself prints it (the user's
+-x or -work, a -exec program's path); the external linker's /tmp/go-link-NNN
+in its warnings. With -x, go's order of parallel actions varies between its
+own runs, so those scenarios use -p=1.
+
+Two scenarios are about timing rather than bytes: a prompt without a newline
+reaches the terminal before the program waits for input, and gox ends when
+go does even if a process the program started keeps stdout/stderr open."""
 import difflib
+import json
 import os
 import re
 import select
@@ -22,6 +30,7 @@ import sys
 import tempfile
 import threading
 import time
+import zipfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from tap import *  # noqa: F401,F403
@@ -167,6 +176,23 @@ func Add(a, b int) int {
 }
 """
 
+# A type error in a cgo package: the compiler names cgo's generated
+# identifiers (_Cfunc_add, _Ctype_int); go 1.27 spells them C.add, C.int,
+# except under -x.
+CGO_TYPE_ERROR = """package cadd
+
+/*
+static int add(int a, int b) { return a + b; }
+*/
+import "C"
+
+// Add is broken on purpose.
+func Add(a, b int) int {
+	var s string = C.add(C.int(a), C.int(b))
+	return len(s)
+}
+"""
+
 # ---------------------------------------------------------------- harness
 
 class Side:
@@ -198,12 +224,6 @@ class Side:
                            capture_output=True, timeout=600)
         self.steps.append((label or " ".join(args), p.returncode, p.stdout, p.stderr))
         return p
-
-    def setup(self, *args, cwd=None, env=None):
-        """A step that prepares state, always with plain go, not compared."""
-        p = subprocess.run([self.go] + list(args), cwd=cwd or self.mod, env=self.environ(env),
-                           capture_output=True, timeout=600)
-        check(p.returncode == 0, f"setup go {' '.join(args)}: {p.stderr.decode(errors='replace')}")
 
     def write(self, rel, text, mode="w"):
         path = os.path.join(self.mod, rel)
@@ -329,7 +349,7 @@ def build_compile_error():
     def body(s):
         s.run("build", "./...")
         s.run("build", "-o", s.path("bin", "app"), "./cmd/app")
-        s.run("vet", "./...")
+        s.run("vet", "-p=1", "./...")  # compile and vet report separately: -p=1 fixes their order
     g = fidelity("compile-error", body, fixture=fixture("compile-error"))
     rc, _, err = step(g, 0)
     eq(rc, 1, "go build exit status")
@@ -458,6 +478,16 @@ def cgo_linker_warning():
     g = fidelity("cgo-ld-warning", body, fixture=fixture("cgo"), normalize=link_dirs)
     check(b"# example.com/cgosample\n" in step(g, 0)[2] and b"`gets' function is dangerous" in step(g, 0)[2],
           step(g, 0)[2])
+
+@test
+def cgo_compile_error():
+    def body(s):
+        s.write("cadd/cadd.go", CGO_TYPE_ERROR)
+        s.run("build", "./...")
+        s.run("test", "./...")
+        s.run("vet", "-p=1", "./...")  # compile and vet report separately: -p=1 fixes their order
+    g = fidelity("cgo-compile-error", body, fixture=fixture("cgo"))
+    check(b"cadd/cadd.go:10:17: cannot use" in step(g, 0)[2], step(g, 0)[2])
 
 @test
 def build_verbose():
@@ -622,6 +652,49 @@ def vet_clean_and_failing():
     eq(rc, 1, "go vet exit status")
     check(b"fmt.Printf format %d has arg" in err, err)
 
+def file_proxy():
+    """A module proxy on disk (GOPROXY=file://...) serving example.com/dep v1.0.0."""
+    root = os.path.join(FID, "proxy")
+    at = os.path.join(root, "example.com", "dep", "@v")
+    if not os.path.exists(os.path.join(at, "v1.0.0.zip")):
+        os.makedirs(at, exist_ok=True)
+        mod = "module example.com/dep\n\ngo 1.19\n"
+        with open(os.path.join(at, "list"), "w") as f:
+            f.write("v1.0.0\n")
+        with open(os.path.join(at, "v1.0.0.info"), "w") as f:
+            json.dump({"Version": "v1.0.0", "Time": "2024-01-01T00:00:00Z"}, f)
+        with open(os.path.join(at, "v1.0.0.mod"), "w") as f:
+            f.write(mod)
+        with zipfile.ZipFile(os.path.join(at, "v1.0.0.zip.tmp"), "w") as z:
+            z.writestr("example.com/dep@v1.0.0/go.mod", mod)
+            z.writestr("example.com/dep@v1.0.0/dep.go", "package dep\n\n// Answer answers.\nfunc Answer() int { return 42 }\n")
+        os.rename(os.path.join(at, "v1.0.0.zip.tmp"), os.path.join(at, "v1.0.0.zip"))
+    return "file://" + root
+
+DEP_MAIN = """package main
+
+import (
+	"fmt"
+
+	"example.com/dep"
+)
+
+func main() { fmt.Println(dep.Answer()) }
+"""
+
+@test
+def module_download():
+    # go: downloading ... (go's own message) amid what -x adds for it.
+    def body(s):
+        s.write("go.mod", "\nrequire example.com/dep v1.0.0\n", "a")
+        s.write("cmd/dep/main.go", DEP_MAIN)
+        s.run("build", "-o", s.path("bin", "dep"), "./cmd/dep")
+        s.run("run", "./cmd/dep")
+    env = {"GOPROXY": file_proxy(), "GOSUMDB": "off", "GOFLAGS": "-buildvcs=false -mod=mod -modcacherw",
+           "GOMODCACHE": os.path.join(FID, "module-download", "modcache")}
+    g = fidelity("module-download", body, env=env, artifacts=["bin/dep", "mod/go.sum"])
+    eq(step(g, 0)[2], b"go: downloading example.com/dep v1.0.0\n", "go build stderr")
+
 # ---------------------------------------------------------------- the user's own -x
 
 @test
@@ -675,6 +748,30 @@ def exec_wrapper_for_run_and_test():
     g = fidelity("exec-wrapper", body, normalize=lambda b: work_dir(test_times(b)))
     check(b"exec wrapper: /tmp/go-build" in step(g, 0)[2], step(g, 0)[2])
 
+LOG_TOOL = """#!/bin/sh
+# A -toolexec program that logs each tool command line it runs.
+echo "toolexec: $*" >&2
+exec "$@"
+"""
+
+@test
+def toolexec_program_output():
+    # The tools' stderr (here a log line that names the tool and its flags,
+    # the link's -o $WORK/b001/exe/a.out among them) is shown by go in
+    # `# pkg` blocks; under -x the trace has the same commands behind the
+    # program. -p=1: go's order of parallel actions varies between runs.
+    def body(s):
+        s.write("logtool.sh", LOG_TOOL)
+        os.chmod(os.path.join(s.mod, "logtool.sh"), 0o755)
+        edit_words(s)
+        # (an absolute path here: go prints it as ./logtool.sh after `cd <module>`)
+        s.run("build", "-p=1", "-toolexec=" + os.path.join(s.mod, "logtool.sh"), "-o", s.path("bin", "sample"),
+              "./cmd/sample")
+        s.run("test", "-p=1", "-toolexec", "./logtool.sh", "-count=1", "./internal/greet")
+        s.run("run", "-p=1", "-toolexec=./logtool.sh", "./cmd/sample")
+    g = fidelity("toolexec", body, artifacts=["bin/sample"], normalize=test_times)
+    check(b"\ntoolexec: /" in step(g, 0)[2], step(g, 0)[2])
+
 # ---------------------------------------------------------------- other toolchains
 
 @test
@@ -715,7 +812,8 @@ def go127_build_success():
     # The toolchain comes through GOTOOLCHAIN (the module proxy, or the module
     # cache when it is already there). If it cannot be had, this fails, with
     # go's reason (derived_template raises with go's stderr).
-    cache = cache_for("go1.27.3", [["build", "./..."], ["test", "./..."]], base=None, extra_env=GO127)
+    cache = cache_for("go1.27.3-sample", [["build", "./..."], ["test", "./..."], ["vet", "./..."]], base=None,
+                      extra_env=GO127)
     v = subprocess.run(["go", "version"], env=go_env(cache(), GO127), capture_output=True, cwd=SCRATCH)
     check(v.returncode == 0 and v.stdout.startswith(b"go version go1.27.3 "),
           f"GOTOOLCHAIN=go1.27.3 go version: exit {v.returncode}: {v.stdout!r} {v.stderr.decode(errors='replace')}")
@@ -725,6 +823,21 @@ def go127_build_success():
         s.run("test", "./...")
         s.run("vet", "./...")
     fidelity("go127-build", body, env=GO127, cache=cache, artifacts=["bin/sample"], normalize=test_times)
+
+@test
+def go127_cgo_compile_error():
+    # 1.27 rewrites _Ctype_int to C.int in a cgo package's compiler output,
+    # but not under -x (which gox adds): gox must show the rewritten text.
+    cache = cache_for("go1.27.3-cgo", [["build", "./..."], ["test", "./..."], ["vet", "./..."]], base=None,
+                      source=fixture("cgo"), extra_env=GO127)
+    def body(s):
+        s.write("cadd/cadd.go", CGO_TYPE_ERROR)
+        s.run("build", "./...")
+        s.run("test", "./...")
+        s.run("vet", "-p=1", "./...")  # vet's own report of the error is not rewritten (-p=1: see above)
+    g = fidelity("go127-cgo-compile-error", body, fixture=fixture("cgo"), env=GO127, cache=cache,
+                 normalize=test_times)
+    check(b"(value of int32 type C.int)" in step(g, 0)[2], step(g, 0)[2])
 
 # ---------------------------------------------------------------- timing-sensitive fidelity
 

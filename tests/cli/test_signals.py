@@ -20,7 +20,6 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from tap import *  # noqa: F401,F403
-import tap
 
 SLEEP_TEST = """package slow
 
@@ -158,8 +157,11 @@ def compare(name, args, cwd, sig, target, ready, extra_env=None, cold=False, rac
     eq(x.err, g.err, "stderr")
     return g, x
 
+_made = []  # module copies, removed when the suite ends
+
 def slow_module():
     mod = fresh_module("sig-slow")
+    _made.append(mod)
     os.makedirs(os.path.join(mod, "slow"))
     with open(os.path.join(mod, "slow", "slow_test.go"), "w") as f:
         f.write(SLEEP_TEST)
@@ -171,6 +173,7 @@ def sample():
     global SAMPLE_MOD
     if SAMPLE_MOD is None:
         SAMPLE_MOD = fresh_module("sig-build")
+        _made.append(SAMPLE_MOD)
     return SAMPLE_MOD
 
 # -a with an empty cache: the standard library compiles for several seconds.
@@ -255,4 +258,8 @@ def go_test_reacts_to_an_ignored_sigint_like_go():
             extra_env={"SLOW_MS": "2000"}, ignore=signal.SIGINT, racy_stdout=True)
 
 if __name__ == "__main__":
-    run()
+    try:
+        run()
+    finally:
+        for d in _made:
+            shutil.rmtree(d, ignore_errors=True)

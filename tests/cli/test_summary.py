@@ -34,6 +34,8 @@ def objdir_num(d):
     base = d.rstrip("/").rsplit("/", 1)[-1]
     return int(base[1:]) if base.startswith("b") and base[1:].isdigit() else None
 
+_made = []  # module and cache copies, removed when the suite ends
+
 class Case:
     def __init__(self, name, source=os.path.join(tap.ROOT, "examples", "sample"), cache="warm", version="1.26",
                  extra_env=None):
@@ -50,6 +52,7 @@ class Case:
         self.version = version
         self.env = go_env(self.cache, extra_env)
         self.n = 0
+        _made.extend([self.mod, self.cache])
 
     def gox(self, verb, *args, expect_rc=0):
         """Runs gox with a JSON summary and an action graph of its own;
@@ -173,7 +176,9 @@ def go_test_counts_test_variants():
 
 @test
 def go_install_and_run():
-    c = Case("install", extra_env={"GOBIN": os.path.join(SCRATCH, "sum-gobin")})
+    gobin = os.path.join(SCRATCH, "sum-gobin")
+    _made.append(gobin)
+    c = Case("install", extra_env={"GOBIN": gobin})
     s, g, _ = c.gox("install", "./cmd/sample")
     agree(s, g)
     s, g, p = c.gox("run", "./cmd/sample", "you")
@@ -192,6 +197,15 @@ def compile_error_is_failed_not_rebuilt():
           f"cmd/app was never built (its dependency failed): {outcome.get('example.com/broken/cmd/app')}")
 
 @test
+def test_build_error_leaves_the_test_main_unbuilt():
+    c = Case("testbroken", source=os.path.join(FIXTURES, "test-build-error"))
+    s, g, p = c.gox("test", "./...", expect_rc=1)
+    agree(s, g)
+    mains = [q["outcome"] for q in s["packages"] if q["import_path"] == "example.com/testbroken/calc.test"]
+    eq(mains, ["unknown"], "the test main of the broken test (never built, not a cache hit)")
+    check(b"FAIL\texample.com/testbroken/calc [build failed]" in p.stdout, p.stdout)
+
+@test
 def go119_counts_installed_std():
     check(os.path.exists(GO119), f"{GO119} missing: scripts/bootstrap installs golang-1.19-go")
     c = Case("go119", cache="cold", version="1.19")
@@ -200,4 +214,8 @@ def go119_counts_installed_std():
     check(s["summary"]["packages_installed"] > 10, f"std from GOROOT/pkg: {s['summary']}")
 
 if __name__ == "__main__":
-    run()
+    try:
+        run()
+    finally:
+        for d in _made:
+            shutil.rmtree(d, ignore_errors=True)

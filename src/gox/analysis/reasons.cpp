@@ -1,6 +1,9 @@
 #include <gox/analysis/reasons.hpp>
 #include <gox/history/store.hpp>
 
+#include <nlohmann/json.hpp>
+
+#include <fstream>
 #include <map>
 
 namespace gox::analysis {
@@ -85,6 +88,35 @@ void assign_reasons(model::Build& b, const ReasonContext& ctx) {
         if (!changed.empty()) set(Reason::DependencyChanged, changed);
         else set(Reason::InputsChanged, p.action_id.empty() ? "" : prev->action_id + " → " + p.action_id);
     }
+}
+
+std::string module_path_of(const std::string& gomod) {
+    if (gomod.empty() || gomod == "/dev/null") return "";
+    std::ifstream in(gomod);
+    std::string line;
+    while (std::getline(in, line)) {
+        if (auto c = line.find("//"); c != std::string::npos) line.erase(c);
+        std::size_t b = line.find_first_not_of(" \t\r");
+        if (b == std::string::npos || line.compare(b, 6, "module") != 0) continue;
+        std::size_t v = line.find_first_not_of(" \t", b + 6);
+        if (v == b + 6 || v == std::string::npos) continue; // "modules...", or no path
+        std::size_t e = line.find_last_not_of(" \t\r");
+        std::string path = line.substr(v, e - v + 1);
+        if (path.size() >= 2 && (path.front() == '"' || path.front() == '`') && path.back() == path.front())
+            path = path.substr(1, path.size() - 2);
+        return path == "(" ? "" : path;
+    }
+    return "";
+}
+
+std::string previous_module_root(const history::Store& store, const std::string& module_root,
+                                 const std::string& module_path) {
+    if (module_path.empty() || !store.runs(module_root, 1).empty()) return module_root;
+    for (const auto& r : store.runs("", 200)) {
+        auto env = nlohmann::json::parse(r.env, nullptr, false);
+        if (env.is_object() && env.value(kModulePathKey, "") == module_path) return r.module_root;
+    }
+    return module_root;
 }
 
 } // namespace gox::analysis

@@ -45,6 +45,7 @@ namespace gox::analysis {
     X(TestBinaryChanged, "test_binary_changed", "the test binary changed", "") \
     X(TestEnvChanged, "test_env_changed", "an environment variable the test read changed", "") \
     X(TestFileChanged, "test_file_changed", "a file the test opened changed", "") \
+    X(TestInputsChanged, "test_inputs_changed", "an env var or file the test read changed, or its cached result was gone", "run gox --why test to tell which") \
     X(TestResultMissing, "test_result_missing", "nothing changed, but the cached test result was gone", "keep GOCACHE between runs")
 
 enum class Reason {
@@ -71,5 +72,22 @@ struct ReasonContext {
 // Sets reason/reason_detail/output_unchanged on every rebuilt or failed
 // package of b (the action graph must have been merged for IDs).
 void assign_reasons(model::Build& b, const ReasonContext& ctx);
+
+// Runs are compared within one module root, but a module that moved (or
+// another checkout of it) has no run under its new root, and every package
+// would be no_history although the history knows the module. So each run
+// records its module path (from go.mod) in its environment fingerprint under
+// this key, and the first run at a new root is compared with the newest run
+// of the same module path.
+inline constexpr const char* kModulePathKey = "(module path)";
+
+// The module path declared in the go.mod file at gomod; "" if unreadable.
+std::string module_path_of(const std::string& gomod);
+
+// The module root whose runs this run is compared with: module_root if the
+// history has a run there, else the root of the newest run recorded with the
+// same module path (kModulePathKey), else module_root.
+std::string previous_module_root(const history::Store& store, const std::string& module_root,
+                                 const std::string& module_path);
 
 } // namespace gox::analysis

@@ -63,8 +63,26 @@ std::pair<std::string, std::string> reason_from_changes(const std::vector<HashCh
         }
         if (id == "asm_flags") return {std::string(reason_name(Reason::AsmflagsChanged)), both(c)};
         if (id == "env") return {std::string(reason_name(Reason::EnvChanged)), c.key + ": " + both(c)};
-        if (id == "cgo_flags") return {std::string(reason_name(Reason::EnvChanged)), "CGO flags of " + c.key + ": " + both(c)};
+        if (id == "cgo_flags") {
+            // "CC=[exe...] [cppflags] [cflags] [ldflags]": another compiler
+            // command (CC=clang) is the C toolchain, not its flags.
+            auto exe = [](const std::string& v) {
+                auto e = v.find("] ");
+                return e == std::string::npos ? v : v.substr(0, e + 1);
+            };
+            if (c.what == HashChange::Changed && exe(c.old_value) != exe(c.new_value))
+                return {std::string(reason_name(Reason::CgoToolchainChanged)),
+                        c.key + ": " + exe(c.old_value) + " → " + exe(c.new_value)};
+            return {std::string(reason_name(Reason::EnvChanged)), "CGO flags of " + c.key + ": " + both(c)};
+        }
         if (id == "cgo_toolchain" || id == "cgo_tool") return {std::string(reason_name(Reason::CgoToolchainChanged)), both(c)};
+        // -trimpath hashes a package's module path@version instead of its
+        // directory: one of the two appearing (and the other going) is the
+        // flag toggled, not a new module version or a move.
+        if ((id == "module" || id == "package_dir") && c.what != HashChange::Changed) {
+            bool on = (id == "module") == (c.what == HashChange::Added);
+            return {std::string(reason_name(Reason::GcflagsChanged)), on ? "-trimpath: off → on" : "-trimpath: on → off"};
+        }
         if (id == "package_dir") {
             // A module dependency's directory names its version
             // (…/mod/example.com/dep@v1.2.3/pkg): a new version, not a move.
@@ -86,7 +104,11 @@ std::pair<std::string, std::string> reason_from_changes(const std::vector<HashCh
         if (id == "go_directive") return {std::string(reason_name(Reason::GoDirectiveChanged)), both(c)};
         if (id == "modinfo") {
             if (util::starts_with(c.key, "vcs")) return {std::string(reason_name(Reason::VcsStampChanged)), c.key + ": " + both(c)};
-            if (util::starts_with(c.key, "dep") || util::starts_with(c.key, "mod"))
+            // The main module's own version ("mod") is stamped from version
+            // control (go 1.24+: the tag or a pseudo-version of the commit,
+            // +dirty); without VCS it is always (devel).
+            if (c.key == "mod") return {std::string(reason_name(Reason::VcsStampChanged)), c.key + ": " + both(c)};
+            if (util::starts_with(c.key, "dep") || util::starts_with(c.key, "=>"))
                 return {std::string(reason_name(Reason::ModuleVersionChanged)), c.key + ": " + both(c)};
             // Build settings recorded in the main package's build info.
             const std::string& k = c.key;

@@ -1,7 +1,10 @@
 // gox build|test|install|run|vet: run go with -x and -debug-actiongraph, show
 // exactly what plain go shows, then summarise what the build cache did.
 
+#include <gox/analysis/hashes.hpp>
 #include <gox/analysis/reasons.hpp>
+#include <gox/analysis/testwhy.hpp>
+#include <gox/analysis/why.hpp>
 #include <gox/cli/cli.hpp>
 #include <gox/history/store.hpp>
 #include <gox/model/actiongraph.hpp>
@@ -19,7 +22,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <map>
 #include <memory>
+#include <optional>
 #include <fstream>
 #include <unistd.h>
 
@@ -39,7 +44,9 @@ bool takes_value(std::string_view f) {
         "-covermode", "-coverpkg", "-run", "-bench", "-count", "-cpu", "-timeout", "-parallel", "-benchtime",
         "-coverprofile", "-cpuprofile", "-memprofile", "-blockprofile", "-mutexprofile", "-outputdir", "-trace",
         "-shuffle", "-fuzz", "-fuzztime", "-fuzzminimizetime", "-skip", "-vet", "-list", "-memprofilerate",
-        "-blockprofilerate", "-mutexprofilefraction", "-benchtime", "-fullpath"};
+        "-blockprofilerate", "-mutexprofilefraction", "-benchtime", "-fullpath",
+        // go's -debug-* flags take a file too (-debug-actiongraph FILE -x ...).
+        "-debug-actiongraph", "-debug-trace", "-debug-runtime-trace"};
     if (starts_with(f, "--")) f.remove_prefix(1);
     for (auto v : kValued)
         if (f == v) return true;
@@ -48,9 +55,22 @@ bool takes_value(std::string_view f) {
 
 struct GoArgs {
     bool user_x = false, dry_run = false, json = false;
+    bool work = false; // -work: go prints WORK=<dir> itself, -x or not
+    std::string toolexec; // the program of -toolexec (its first word), "" for none
     std::string user_actiongraph;
     std::size_t insert_at = 0; // after -C dir, which must come first
 };
+
+// The program of a -toolexec value, as go splits it (quoted.Split): the
+// first word, unquoted.
+std::string first_word(std::string_view v) {
+    while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+    if (!v.empty() && (v.front() == '\'' || v.front() == '"')) {
+        auto end = v.find(v.front(), 1);
+        return std::string(v.substr(1, end == std::string_view::npos ? std::string_view::npos : end - 1));
+    }
+    return std::string(v.substr(0, v.find_first_of(" \t")));
+}
 
 GoArgs scan_go_args(const std::string& verb, const std::vector<std::string>& args) {
     GoArgs g;
@@ -68,6 +88,9 @@ GoArgs scan_go_args(const std::string& verb, const std::vector<std::string>& arg
         if (f == "-x" || f == "-x=true") g.user_x = true;
         else if (f == "-n" || f == "-n=true") g.dry_run = true;
         else if (f == "-json" || f == "-json=true") g.json = true;
+        else if (f == "-work" || f == "-work=true") g.work = true;
+        else if (starts_with(f, "-toolexec=")) g.toolexec = first_word(f.substr(10));
+        else if (f == "-toolexec" && i + 1 < args.size()) g.toolexec = first_word(args[i + 1]);
         else if (starts_with(f, "-debug-actiongraph=")) g.user_actiongraph = std::string(f.substr(19));
         else if (f == "-debug-actiongraph" && i + 1 < args.size()) g.user_actiongraph = args[i + 1];
         if (takes_value(f) && f.find('=') == std::string_view::npos) ++i;
@@ -79,6 +102,8 @@ GoArgs scan_go_args(const std::string& verb, const std::vector<std::string>& arg
             std::string_view w = s.substr(p, e == std::string_view::npos ? std::string_view::npos : e - p);
             if (w == "-x" || w == "-x=true") g.user_x = true;
             if (w == "-json" || w == "-json=true") g.json = true;
+            if (w == "-work" || w == "-work=true") g.work = true;
+            if (starts_with(w, "-toolexec=") && g.toolexec.empty()) g.toolexec = first_word(w.substr(10));
             if (e == std::string_view::npos) break;
             p = e + 1;
         }
@@ -92,6 +117,7 @@ struct WrapOptions {
     std::string go;
     bool progress = true;
     bool history = true;
+    bool why = false; // GODEBUG=gocachehash=1: exact reasons from hash inputs
 };
 
 // The environment fingerprint of this go: `go env -json` of the variables
@@ -130,7 +156,9 @@ bool has_flag(const std::vector<std::string>& args, std::string_view f) {
 // Reasons from the history, then this run recorded. Never fails the build:
 // a store that cannot be opened or written gives one warning.
 void record_history(model::Build& b, const std::string& go, const std::string& verb,
-                    const std::vector<std::string>& args, const process::GoRun& run, const WrapOptions& o) {
+                    const std::vector<std::string>& args, const process::GoRun& run, const WrapOptions& o,
+                    const std::map<std::string, std::string>& inputs, const analysis::TestCacheCollector& tc,
+                    const std::map<std::string, std::string>& test_inputs) {
     nlohmann::json env = env_fingerprint(go, args);
     std::string gomod = env.value("GOMOD", "");
     std::string cwd = std::filesystem::current_path().string();
@@ -152,7 +180,62 @@ void record_history(model::Build& b, const std::string& go, const std::string& v
     }
     ctx.store = store.get();
     try {
+        // A module that moved is compared with its runs at the old root.
+        std::string module_path = analysis::module_path_of(gomod);
+        env[analysis::kModulePathKey] = module_path;
+        if (store) ctx.module_root = analysis::previous_module_root(*store, module_root, module_path);
         analysis::assign_reasons(b, ctx);
+        if (store && !inputs.empty()) {
+            // --why: compare the hash inputs with the package's previous run.
+            std::map<std::string, std::string> prev_inputs;
+            for (const auto& p : b.packages) {
+                if (p.outcome != model::Outcome::Rebuilt && p.outcome != model::Outcome::Failed) continue;
+                std::string variant = p.for_test == p.import_path ? "" : p.for_test;
+                if (auto prev = store->previous(ctx.module_root, p.import_path, variant, INT64_MAX))
+                    prev_inputs[p.import_path + '\0' + variant] = prev->inputs;
+            }
+            analysis::refine_reasons(b, inputs, prev_inputs);
+        }
+        // go test: why each test ran instead of coming from the cache.
+        if (verb == "test") {
+            std::vector<std::string> ran;
+            std::map<std::string, analysis::PrevTest> prev;
+            for (const auto& t : b.tests) {
+                if (t.cached || (t.status != "ok" && t.status != "fail")) continue;
+                ran.push_back(t.import_path);
+                if (store)
+                    if (auto r = store->previous(module_root, t.import_path, std::string(analysis::kTestResultVariant), INT64_MAX))
+                        prev[t.import_path] = {r->action_id, r->content_id, r->inputs};
+            }
+            // Without --why there are no testcache lines: decide from the
+            // flags, the test binary and the history alone.
+            if (tc.tests().empty()) {
+                std::string flag = analysis::uncacheable_test_flag(args);
+                for (auto& t : b.tests) {
+                    if (t.cached || (t.status != "ok" && t.status != "fail")) continue;
+                    bool relinked = false;
+                    for (const auto& p : b.packages)
+                        if (p.for_test == t.import_path + ".test" && p.outcome == model::Outcome::Rebuilt) relinked = true;
+                    if (!flag.empty()) {
+                        t.reason = std::string(analysis::reason_name(analysis::Reason::UncacheableFlag));
+                        t.reason_detail = flag;
+                    } else if (!prev.count(t.import_path) && !(store && store->previous(module_root, t.import_path + ".test", t.import_path + ".test", INT64_MAX))) {
+                        t.reason = std::string(analysis::reason_name(analysis::Reason::NoHistory));
+                    } else if (relinked) {
+                        t.reason = std::string(analysis::reason_name(analysis::Reason::TestBinaryChanged));
+                        t.reason_detail = "packages of the test binary were rebuilt";
+                    } else {
+                        t.reason = std::string(analysis::reason_name(analysis::Reason::TestInputsChanged));
+                    }
+                }
+            }
+            for (const auto& tr : analysis::test_reasons(tc, ran, prev, test_inputs))
+                for (auto& t : b.tests)
+                    if (t.import_path == tr.package && !t.cached) {
+                        t.reason = tr.reason;
+                        t.reason_detail = tr.detail;
+                    }
+        }
     } catch (const std::exception& e) {
         std::fprintf(stderr, "gox: warning: %s\n", e.what());
     }
@@ -179,6 +262,25 @@ void record_history(model::Build& b, const std::string& go, const std::string& v
         k.reason = p.reason;
         k.detail = p.reason_detail;
         k.seconds = p.seconds.value_or(-1);
+        // Hash inputs are kept for the packages of the module and whatever was
+        // rebuilt: enough to explain the next run, without storing the
+        // standard library's inputs every time.
+        if (!p.standard || p.outcome == model::Outcome::Rebuilt)
+            if (auto it = inputs.find(p.action_id); it != inputs.end()) k.inputs = it->second;
+        pkgs.push_back(std::move(k));
+    }
+    for (const auto& t : b.tests) {
+        auto it = tc.tests().find(t.import_path);
+        if (it == tc.tests().end() || t.status == "no_test_files") continue;
+        history::PackageRecord k;
+        k.import_path = t.import_path;
+        k.variant = std::string(analysis::kTestResultVariant);
+        k.action_id = it->second.test_id;
+        k.content_id = it->second.input_id;
+        k.outcome = t.cached ? "cached" : t.status;
+        k.reason = t.reason;
+        k.detail = t.reason_detail;
+        if (auto in = test_inputs.find(it->second.input_id); in != test_inputs.end()) k.inputs = in->second;
         pkgs.push_back(std::move(k));
     }
     try {
@@ -201,6 +303,10 @@ gox options (before the verb):
   --summary=stderr|off|FILE   where the summary goes (default: stderr)
   --summary-format=text|json  the JSON shares the `gox parse` schema
   --go=PATH                   the go command to run (default: $GOX_GO, then go on PATH)
+  --why                       name the exact input that changed for every rebuilt
+                              package (file, dependency, flag, env var, Go
+                              version...): runs go with GODEBUG=gocachehash=1
+                              and compares with the previous run's inputs
   --no-history                neither read nor write the run history
                               (default store: $GOX_HISTORY, else
                               $XDG_STATE_HOME/gox/history.db, else
@@ -287,11 +393,12 @@ int cmd_wrap(const std::vector<std::string>& gox_opts, const std::string& verb, 
         else if (starts_with(a, "--go=")) o.go = a.substr(5);
         else if (a == "--no-progress") o.progress = false;
         else if (a == "--no-history") o.history = false;
+        else if (a == "--why") o.why = true;
         else if (a == "-h" || a == "--help") {
             std::fputs(kWrapHelp, stdout);
             return 0;
         } else {
-            auto s = did_you_mean(a.substr(0, a.find('=')), {"--summary", "--summary-format", "--go", "--no-progress", "--no-history", "--help"});
+            auto s = did_you_mean(a.substr(0, a.find('=')), {"--summary", "--summary-format", "--go", "--no-progress", "--no-history", "--why", "--help"});
             usage_error(fmt::format("unknown option {}", a), s.empty() ? "Run 'gox build --help' for usage." : "Did you mean " + s + "?");
         }
     }
@@ -329,7 +436,30 @@ int cmd_wrap(const std::vector<std::string>& gox_opts, const std::string& verb, 
             process::write_all(2, b);
         },
         !add_x);
-    stream.on_event = [&](const trace::Event& ev) { progress.on_event(ev); };
+    analysis::HashCollector hashes;
+    analysis::TestCacheCollector testcache;
+    // go (and only go) gets gocachehash=1 (--why) and, for go test,
+    // gocachetest=1 (cheap: a few lines per test) added to GODEBUG; lines of
+    // a setting the user had already made stay visible.
+    const char* gd0 = std::getenv("GODEBUG");
+    std::optional<std::string> saved_godebug = gd0 ? std::optional<std::string>(gd0) : std::nullopt;
+    std::string godebug = gd0 ? gd0 : "";
+    bool add_hash = o.why && godebug.find("gocachehash=1") == std::string::npos;
+    // GODEBUG is itself an input of every test result (testInputs hashes
+    // it), so gox may only touch it when asked to: --why.
+    bool add_testcache = verb == "test" && o.why && godebug.find("gocachetest=1") == std::string::npos;
+    if (add_hash) godebug += std::string(godebug.empty() ? "" : ",") + "gocachehash=1";
+    if (add_testcache) godebug += std::string(godebug.empty() ? "" : ",") + "gocachetest=1";
+    stream.hide_hash_lines = add_hash;
+    stream.hide_testcache_lines = add_testcache;
+    stream.on_event = [&](const trace::Event& ev) {
+        progress.on_event(ev);
+        if (o.why && ev.kind == trace::Kind::Hash) hashes.feed(ev.line);
+        if (ev.kind == trace::Kind::TestCache) testcache.feed(ev.line);
+    };
+    if (add_hash || add_testcache) ::setenv("GODEBUG", godebug.c_str(), 1);
+    stream.show_work_dir = g.work;
+    stream.set_toolexec(g.toolexec);
     process::GoRun run = process::run_go(
         argv,
         [&](std::string_view b) {
@@ -339,6 +469,10 @@ int cmd_wrap(const std::vector<std::string>& gox_opts, const std::string& verb, 
         },
         [&](std::string_view b) { stream.feed(b); });
     progress.clear();
+    if (add_hash || add_testcache) {
+        if (saved_godebug) ::setenv("GODEBUG", saved_godebug->c_str(), 1);
+        else ::unsetenv("GODEBUG");
+    }
 
     // From here on nothing may change what the user sees of go's run.
     try {
@@ -350,7 +484,16 @@ int cmd_wrap(const std::vector<std::string>& gox_opts, const std::string& verb, 
             if (auto ag = model::read_actiongraph_file(graph, err)) model::merge_actiongraph(b, *ag);
             else if (!g.dry_run) b.notes.push_back("no action graph (" + err + ")");
         }
-        record_history(b, go, verb, args, run, o);
+        std::map<std::string, std::string> inputs, test_inputs;
+        if (o.why) {
+            hashes.finish();
+            inputs = analysis::inputs_by_action(hashes.records());
+            test_inputs = analysis::test_inputs_by_sum(hashes.records());
+        }
+        if (add_testcache)
+            b.notes.push_back("--why sets GODEBUG, which every test result depends on: results cached by runs "
+                              "without --why are not reused by this one, nor this one's by them");
+        record_history(b, go, verb, args, run, o, inputs, testcache, test_inputs);
         print_summary(b, run, verb, o);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "gox: warning: analysis failed: %s\n", e.what());

@@ -84,6 +84,8 @@ struct TestResult {
     std::string import_path;
     std::string status; // ok | fail | build_failed | setup_failed | no_test_files
     bool cached = false;
+    std::string reason; // why it ran (analysis/testwhy), "" if cached or unknown
+    std::string reason_detail;
 };
 
 struct Invocation {

@@ -1,5 +1,7 @@
 #include <gox/model/stream.hpp>
 
+#include <re2/re2.h>
+
 namespace gox::model {
 
 TraceStream::TraceStream(Writer passthrough, bool show_trace)
@@ -14,12 +16,24 @@ bool TraceStream::line(std::string_view text, bool complete) {
     std::string_view content = text;
     if (complete && !content.empty() && content.back() == '\n') content.remove_suffix(1);
     bool show = true;
+    std::string rewritten; // when not empty, shown instead of text
     if (!m_failed) {
         try {
             const trace::Event& ev = m_tok.feed(content);
             m_builder.on_event(ev, m_tok);
             show = m_show_trace || m_program_running || !trace::is_trace_only(ev.kind);
             if (dynimport_output(ev) && !m_show_trace) show = false;
+            if (ev.kind == trace::Kind::WorkDir && show_work_dir) show = true;
+            if (cgo_compile_output(ev) && !m_show_trace && m_go_minor >= 27) {
+                // What go 1.27 prints without -x: _Ctype_int -> C.int, ...
+                static const re2::RE2 cgo_type_sig(R"(\b_C2?(type|func|var|macro)_\B)");
+                std::string fixed(text);
+                if (re2::RE2::GlobalReplace(&fixed, cgo_type_sig, "C.")) rewritten = std::move(fixed);
+            }
+            // HASH and testcache lines come from GODEBUG, not from -x: shown
+            // when the user set GODEBUG, hidden when gox did.
+            if (ev.kind == trace::Kind::Hash) show = !hide_hash_lines;
+            if (ev.kind == trace::Kind::TestCache) show = !hide_testcache_lines;
             if (ev.kind == trace::Kind::RunProgram) m_program_running = true;
             if (on_event) on_event(ev);
         } catch (const std::exception& e) {
@@ -27,7 +41,7 @@ bool TraceStream::line(std::string_view text, bool complete) {
             show = true;
         }
     }
-    if (show && !m_passthrough) m_out(text);
+    if (show && !m_passthrough) m_out(rewritten.empty() ? text : std::string_view(rewritten));
     return show;
 }
 
@@ -35,6 +49,7 @@ bool TraceStream::line(std::string_view text, bool complete) {
 // (`gcc ... -o $WORK/bNNN/_cgo_.o ...`) only under -x, as a `# importpath`
 // block right after that line, headed by that objdir's cgo package
 // (go-trace-format.md §7.3). Plain go never shows it: true for its lines.
+// (m_go_minor is updated after this, by cgo_compile_output.)
 bool TraceStream::dynimport_output(const trace::Event& ev) {
     using trace::Kind;
     int probe = m_probe_objdir;
@@ -44,11 +59,18 @@ bool TraceStream::dynimport_output(const trace::Event& ev) {
     case Kind::Cgo:
         if (ev.objdir >= 0) m_cgo_packages[ev.objdir] = std::string(ev.text);
         break;
-    case Kind::CgoLinkProbe:
-        // 1.24+ print the probe again with "# test for internal linking
-        // errors (...)" and never its output.
-        if (!ev.cmd || ev.cmd->annotation.empty() || ev.cmd->annotation == "internal") m_probe_objdir = ev.objdir;
+    case Kind::CgoLinkProbe: {
+        // Only for 1.19-1.21 (1.22-1.23 print it later, with the action's
+        // other output; 1.24+ never, and repeat the probe with "# test for
+        // internal linking errors (...)"), where a block of another action
+        // of the same package may follow the probe too. The version is known
+        // from an earlier compile's -goversion, else 1.19-1.20 are told by
+        // their -fdebug-prefix-map (1.21+ use -ffile-prefix-map).
+        bool annotated = ev.cmd && !ev.cmd->annotation.empty() && ev.cmd->annotation != "internal";
+        bool old_go = m_go_minor >= 0 ? m_go_minor <= 21 : ev.line.find(" -fdebug-prefix-map=") != std::string_view::npos;
+        if (!annotated && old_go) m_probe_objdir = ev.objdir;
         break;
+    }
     case Kind::UserHeader: {
         auto it = m_cgo_packages.find(probe);
         m_in_dynimport_block = probe >= 0 && it != m_cgo_packages.end() && ev.text == it->second;
@@ -58,6 +80,41 @@ bool TraceStream::dynimport_output(const trace::Event& ev) {
     default: break;
     }
     m_in_dynimport_block = false;
+    return false;
+}
+
+// Go 1.27 rewrites _Ctype_x, _Cfunc_f, ... to C.x, C.f in the compiler output
+// of cgo packages, but not under -x (work/exec.go@go1.27, commit 1bbb78e777;
+// go-trace-format.md §7.3). True for the lines of such output (a block headed
+// by a package that ran cgo in this build), so the wrapper can do it for go.
+bool TraceStream::cgo_compile_output(const trace::Event& ev) {
+    using trace::Kind;
+    switch (ev.kind) {
+    case Kind::Compile:
+        if (ev.cmd) {
+            // -goversion go1.27.3 (or go1.27rc2): the minor version.
+            std::string_view v = ev.cmd->flag("-goversion");
+            if (auto at = v.find("go1."); at != std::string_view::npos) {
+                int minor = 0;
+                for (std::size_t i = at + 4; i < v.size() && v[i] >= '0' && v[i] <= '9'; ++i) minor = minor * 10 + (v[i] - '0');
+                m_go_minor = minor;
+            }
+        }
+        break;
+    case Kind::UserHeader:
+        // A second header line, "# [desc]" (1.22+), says the output is not
+        // the package's compile (vet's, for one): go leaves that alone.
+        m_in_cgo_block = false;
+        if (ev.text.empty() || ev.text[0] != '[') {
+            std::string_view path = ev.text.substr(0, ev.text.find(" ["));
+            for (const auto& [objdir, pkg] : m_cgo_packages)
+                if (pkg == path) m_in_cgo_block = true;
+        }
+        return false;
+    case Kind::UserOutput: return m_in_cgo_block;
+    default: break;
+    }
+    m_in_cgo_block = false;
     return false;
 }
 

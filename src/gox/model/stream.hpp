@@ -20,9 +20,19 @@ public:
     // show_trace: the user asked for -x themselves, so nothing is hidden.
     TraceStream(Writer passthrough, bool show_trace);
 
+    // The user passed -work: WORK=<dir> lines are go's own output then.
+    bool show_work_dir = false;
+    // The program of the user's -toolexec ("" for none); see Tokenizer::set_toolexec.
+    void set_toolexec(std::string_view program) { m_tok.set_toolexec(program); }
+
     void feed(std::string_view bytes);
     // Called for every classified line (progress display); may be empty.
     std::function<void(const trace::Event&)> on_event;
+    // gox set GODEBUG=gocachehash=1 itself: its HASH lines are never shown,
+    // not even under the user's own -x.
+    bool hide_hash_lines = false;
+    // Likewise for GODEBUG=gocachetest=1's "testcache:" lines.
+    bool hide_testcache_lines = false;
     // go's stdout: passed on by the caller; here only read for test results.
     void feed_stdout(std::string_view bytes);
     void finish();
@@ -52,6 +62,10 @@ private:
     std::map<int, std::string> m_cgo_packages; // objdir -> import path, from cgo -objdir -importpath
     int m_probe_objdir = -1;                   // the previous line was a dynimport probe of this objdir
     bool m_in_dynimport_block = false;
+    // Go 1.27's C.x rewrite of cgo packages' compiler output, which -x turns off.
+    bool cgo_compile_output(const trace::Event& ev);
+    int m_go_minor = -1; // from compile -goversion go1.N...
+    bool m_in_cgo_block = false;
     std::string m_stdout_pending;
     bool m_failed = false;
     std::string m_failure;

@@ -105,6 +105,10 @@ ordered_json to_json(const model::Build& b) {
         o["package"] = t.import_path;
         o["status"] = t.status;
         o["cached"] = t.cached;
+        if (!t.reason.empty()) {
+            o["reason"] = t.reason;
+            o["reason_detail"] = nullable(t.reason_detail);
+        }
         tests.push_back(std::move(o));
     }
     j["tests"] = std::move(tests);

@@ -126,7 +126,8 @@ std::string render_summary(const model::Build& b, const TextOptions& opt, double
         std::string binary = t.cached ? "not needed" : linked ? "built" : "from cache";
         std::string result = t.cached ? "cached" : t.status == "ok" ? "run, passed" : t.status == "fail" ? "run, failed"
                                                                                      : t.status;
-        line(fmt::format("test {}: binary {}, result {}", t.import_path, binary, result));
+        std::string why = t.reason.empty() ? "" : " (" + t.reason + (t.reason_detail.empty() ? "" : ": " + t.reason_detail) + ")";
+        line(fmt::format("test {}: binary {}, result {}{}", t.import_path, binary, result, why));
     }
     if (b.timing) {
         const auto& t = *b.timing;

@@ -163,6 +163,9 @@ const Event& Tokenizer::feed(std::string_view line) {
         bool clearly_trace = starts_with(line, "WORK=") || starts_with(line, "mkdir -p ") ||
                              starts_with(line, "cat >") || starts_with(line, "cd ") ||
                              (in_tool_dir(line.substr(0, line.find(' '))) && line.find(' ') != std::string_view::npos);
+        // GODEBUG=gocachehash=1 writes straight to stderr, not under go's
+        // print lock: a HASH line can land inside a large heredoc's write.
+        if (starts_with(line, "HASH[") || starts_with(line, "HASH ")) return finish_event(Kind::Hash);
         if (!clearly_trace) {
             m_ev.path = m_heredoc;
             m_ev.target = m_heredoc_target;
@@ -349,7 +352,8 @@ const Event& Tokenizer::classify_command(std::string_view line) {
             ti = 2;
         } else if (tool_of(w[0]) != Tool::None && (in_tool_dir(w[0]) || w[0].find_first_of("/\\") == std::string_view::npos)) {
             tool = tool_of(w[0]);
-        } else {
+        } else if (!m_toolexec_known || (!m_toolexec.empty() && base_name(w[0]) == base_name(m_toolexec))) {
+            // (By base name: -x prints /abs/dir/prog as ./prog after `cd /abs/dir`.)
             // -toolexec: the wrapper program comes first, the tool path later.
             for (std::size_t i = 1; i < w.size() && i < 8; ++i) {
                 if (in_tool_dir(w[i]) && tool_of(w[i]) != Tool::None) {
@@ -419,9 +423,12 @@ const Event& Tokenizer::classify_command(std::string_view line) {
             break;
         }
         // Test binaries ($WORK/b001/pkg.test), possibly behind a -exec program.
+        // (Not a flag's value: `prog -o $WORK/b001/x.test` is something else,
+        // e.g. a -toolexec program logging the link it runs.)
+        auto flag_value = [&](std::size_t i) { return i > 0 && starts_with(w[i - 1], "-"); };
         for (std::size_t i = 0; i < w.size() && i < 4; ++i) {
             std::string_view b = base_name(w[i]);
-            if ((ends_with(b, ".test") || ends_with(b, ".test.exe")) && objdir_of(w[i]) >= 0) {
+            if ((ends_with(b, ".test") || ends_with(b, ".test.exe")) && objdir_of(w[i]) >= 0 && !flag_value(i)) {
                 m_ev.path = w[i];
                 m_ev.objdir = objdir_of(w[i]);
                 return finish_event(Kind::TestRun);
@@ -430,6 +437,7 @@ const Event& Tokenizer::classify_command(std::string_view line) {
         // go run: $WORK/b001/exe/name or (1.24+) a cached executable,
         // possibly behind a -exec program (go run -exec=prog).
         for (std::size_t i = 0; i < w.size() && i < 4; ++i) {
+            if (flag_value(i)) continue;
             if ((objdir_of(w[i]) >= 0 && w[i].find("/exe/") != std::string_view::npos) ||
                 (w[i].find("-d/") != std::string_view::npos && is_cache_entry(w[i]))) {
                 m_ev.path = w[i];

@@ -29,6 +29,16 @@ public:
     // Ends the stream: returns true if a heredoc was still open (a cut trace).
     bool finish();
 
+    // The wrapper knows the user's -toolexec: its program (first word; empty
+    // for none). Then only lines starting with it (same base name) are
+    // toolexec commands, and
+    // a tool's own output that names a tool path (a -toolexec program that
+    // logs its command line) stays user output. Unknown by default (gox parse).
+    void set_toolexec(std::string_view program) {
+        m_toolexec = program;
+        m_toolexec_known = true;
+    }
+
     std::string_view work_dir() const { return m_work; }
     std::string_view cwd() const { return m_cwd; }
     bool in_heredoc() const { return m_in_heredoc; }
@@ -63,6 +73,8 @@ private:
     int m_heredoc_objdir = -1;
     bool m_in_heredoc = false;
     bool m_in_block = false; // after a "# pkg" header, until the next trace line
+    std::string m_toolexec;  // set_toolexec
+    bool m_toolexec_known = false;
     std::size_t m_heredocs_cut = 0;
 };
 
