@@ -1,8 +1,8 @@
 #include <gox/analysis/reasons.hpp>
 #include <gox/analysis/testwhy.hpp>
+#include <gox/analysis/why.hpp>
 #include <gox/util/strings.hpp>
 
-#include <nlohmann/json.hpp>
 
 namespace gox::analysis {
 
@@ -88,26 +88,9 @@ std::string uncacheable_test_flag(const std::vector<std::string>& args) {
 }
 
 std::map<std::string, std::string> test_inputs_by_sum(const std::vector<HashRecord>& records) {
-    std::map<std::string, std::string> out;
-    for (const auto& r : records) {
-        if (r.kind() != "testInputs" || !r.complete()) continue;
-        nlohmann::json arr = nlohmann::json::array();
-        for (std::size_t i = 0; i < r.chunk_count(); ++i) arr.push_back(std::string(r.chunk(i)));
-        out[r.sum()] = arr.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    }
-    return out;
+    return records_by(records, "testInputs", false);
 }
 
-namespace {
-std::vector<std::string> parse_chunks(const std::string& s) {
-    std::vector<std::string> out;
-    auto j = nlohmann::json::parse(s, nullptr, false);
-    if (j.is_array())
-        for (auto& c : j)
-            if (c.is_string()) out.push_back(c.get<std::string>());
-    return out;
-}
-} // namespace
 
 std::vector<TestReason> test_reasons(const TestCacheCollector& tc, const std::vector<std::string>& ran_packages,
                                      const std::map<std::string, PrevTest>& prev,
@@ -125,6 +108,8 @@ std::vector<TestReason> test_reasons(const TestCacheCollector& tc, const std::ve
             continue; // go said nothing about it (no testcache lines: caching not attempted)
         } else if (pv == prev.end()) {
             r.reason = std::string(reason_name(Reason::NoHistory));
+        } else if (pv->second.test_id.empty()) {
+            continue; // the previous run had no --why: keep the cheap reason
         } else if (!it->second.test_id.empty() && it->second.test_id != pv->second.test_id) {
             r.reason = std::string(reason_name(Reason::TestBinaryChanged));
             r.detail = "the test binary or its arguments changed";
@@ -135,7 +120,7 @@ std::vector<TestReason> test_reasons(const TestCacheCollector& tc, const std::ve
             r.reason = std::string(reason_name(Reason::TestFileChanged));
             r.detail = "an input the test read changed (run with --why to name it)";
             if (cur != inputs_by_id.end() && !pv->second.inputs.empty()) {
-                for (const auto& c : diff_inputs(parse_chunks(pv->second.inputs), parse_chunks(cur->second))) {
+                for (const auto& c : diff_inputs(chunks_from_json(pv->second.inputs), chunks_from_json(cur->second))) {
                     if (c.id == "test_env") {
                         r.reason = std::string(reason_name(Reason::TestEnvChanged));
                         r.detail = c.key;

@@ -6,15 +6,31 @@
 
 namespace gox::analysis {
 
-std::map<std::string, std::string> inputs_by_action(const std::vector<HashRecord>& records) {
-    std::map<std::string, std::string> out;
-    for (const auto& r : records) {
-        if (r.kind() != "build" || !r.complete()) continue;
-        nlohmann::json arr = nlohmann::json::array();
-        for (std::size_t i = 0; i < r.chunk_count(); ++i) arr.push_back(std::string(r.chunk(i)));
-        out[r.action_id()] = arr.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    }
+std::string chunks_to_json(const HashRecord& r) {
+    nlohmann::json arr = nlohmann::json::array();
+    for (std::size_t i = 0; i < r.chunk_count(); ++i) arr.push_back(std::string(r.chunk(i)));
+    return arr.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::vector<std::string> chunks_from_json(const std::string& s) {
+    std::vector<std::string> out;
+    auto j = nlohmann::json::parse(s, nullptr, false);
+    if (!j.is_array()) return out;
+    for (auto& c : j)
+        if (c.is_string()) out.push_back(c.get<std::string>());
     return out;
+}
+
+std::map<std::string, std::string> records_by(const std::vector<HashRecord>& records, std::string_view kind,
+                                              bool by_action_id) {
+    std::map<std::string, std::string> out;
+    for (const auto& r : records)
+        if (r.kind() == kind && r.complete()) out[by_action_id ? r.action_id() : r.sum()] = chunks_to_json(r);
+    return out;
+}
+
+std::map<std::string, std::string> inputs_by_action(const std::vector<HashRecord>& records) {
+    return records_by(records, "build", true);
 }
 
 namespace {
@@ -25,15 +41,6 @@ bool is_source_ext(std::string_view name) {
     for (auto e : kExt)
         if (util::ends_with(name, e)) return true;
     return false;
-}
-
-std::vector<std::string> parse_inputs(const std::string& s) {
-    std::vector<std::string> out;
-    auto j = nlohmann::json::parse(s, nullptr, false);
-    if (!j.is_array()) return out;
-    for (auto& c : j)
-        if (c.is_string()) out.push_back(c.get<std::string>());
-    return out;
 }
 
 std::string both(const HashChange& c) {
@@ -141,7 +148,7 @@ void refine_reasons(model::Build& b, const std::map<std::string, std::string>& t
         std::string variant = p.for_test == p.import_path ? "" : p.for_test;
         auto prev = prev_inputs.find(p.import_path + '\0' + variant);
         if (cur == this_inputs.end() || prev == prev_inputs.end() || prev->second.empty()) continue;
-        auto changes = diff_inputs(parse_inputs(prev->second), parse_inputs(cur->second));
+        auto changes = diff_inputs(chunks_from_json(prev->second), chunks_from_json(cur->second));
         auto [id, detail] = reason_from_changes(changes);
         if (id.empty()) continue;
         p.reason = id;

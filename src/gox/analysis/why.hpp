@@ -13,6 +13,13 @@
 
 namespace gox::analysis {
 
+// The stored form of a record's inputs: a JSON array of its chunks; and back.
+std::string chunks_to_json(const HashRecord& r);
+std::vector<std::string> chunks_from_json(const std::string& s);
+// Complete records of one kind, by a key taken from each record.
+std::map<std::string, std::string> records_by(const std::vector<HashRecord>& records, std::string_view kind,
+                                              bool by_action_id);
+
 // The build records of this run by action ID, as stored in the history
 // (a JSON array of the unquoted chunks).
 std::map<std::string, std::string> inputs_by_action(const std::vector<HashRecord>& records);

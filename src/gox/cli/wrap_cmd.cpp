@@ -155,11 +155,12 @@ bool has_flag(const std::vector<std::string>& args, std::string_view f) {
 
 // Reasons from the history, then this run recorded. Never fails the build:
 // a store that cannot be opened or written gives one warning.
-void record_history(model::Build& b, const std::string& go, const std::string& verb,
+nlohmann::json record_history(model::Build& b, const std::string& go, const std::string& verb,
                     const std::vector<std::string>& args, const process::GoRun& run, const WrapOptions& o,
                     const std::map<std::string, std::string>& inputs, const analysis::TestCacheCollector& tc,
                     const std::map<std::string, std::string>& test_inputs) {
     nlohmann::json env = env_fingerprint(go, args);
+    env["(command)"] = "go " + verb + " " + nlohmann::json(args).dump();
     std::string gomod = env.value("GOMOD", "");
     std::string cwd = std::filesystem::current_path().string();
     std::string module_root = gomod.empty() || gomod == "/dev/null" ? cwd : std::filesystem::path(gomod).parent_path().string();
@@ -209,7 +210,7 @@ void record_history(model::Build& b, const std::string& go, const std::string& v
             }
             // Without --why there are no testcache lines: decide from the
             // flags, the test binary and the history alone.
-            if (tc.tests().empty()) {
+            {
                 std::string flag = analysis::uncacheable_test_flag(args);
                 for (auto& t : b.tests) {
                     if (t.cached || (t.status != "ok" && t.status != "fail")) continue;
@@ -219,7 +220,7 @@ void record_history(model::Build& b, const std::string& go, const std::string& v
                     if (!flag.empty()) {
                         t.reason = std::string(analysis::reason_name(analysis::Reason::UncacheableFlag));
                         t.reason_detail = flag;
-                    } else if (!prev.count(t.import_path) && !(store && store->previous(module_root, t.import_path + ".test", t.import_path + ".test", INT64_MAX))) {
+                    } else if (!prev.count(t.import_path)) {
                         t.reason = std::string(analysis::reason_name(analysis::Reason::NoHistory));
                     } else if (relinked) {
                         t.reason = std::string(analysis::reason_name(analysis::Reason::TestBinaryChanged));
@@ -239,7 +240,7 @@ void record_history(model::Build& b, const std::string& go, const std::string& v
     } catch (const std::exception& e) {
         std::fprintf(stderr, "gox: warning: %s\n", e.what());
     }
-    if (!store) return;
+    if (!store) return env;
     history::RunRecord r;
     r.started = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count() - run.seconds;
     r.cwd = cwd;
@@ -270,17 +271,19 @@ void record_history(model::Build& b, const std::string& go, const std::string& v
         pkgs.push_back(std::move(k));
     }
     for (const auto& t : b.tests) {
+        if (t.status == "no_test_files") continue;
         auto it = tc.tests().find(t.import_path);
-        if (it == tc.tests().end() || t.status == "no_test_files") continue;
+        bool known = it != tc.tests().end();
         history::PackageRecord k;
         k.import_path = t.import_path;
         k.variant = std::string(analysis::kTestResultVariant);
-        k.action_id = it->second.test_id;
-        k.content_id = it->second.input_id;
+        k.action_id = known ? it->second.test_id : "";   // only with --why (testcache lines)
+        k.content_id = known ? it->second.input_id : "";
         k.outcome = t.cached ? "cached" : t.status;
         k.reason = t.reason;
         k.detail = t.reason_detail;
-        if (auto in = test_inputs.find(it->second.input_id); in != test_inputs.end()) k.inputs = in->second;
+        if (known)
+            if (auto in = test_inputs.find(it->second.input_id); in != test_inputs.end()) k.inputs = in->second;
         pkgs.push_back(std::move(k));
     }
     try {
@@ -289,6 +292,7 @@ void record_history(model::Build& b, const std::string& go, const std::string& v
     } catch (const std::exception& e) {
         std::fprintf(stderr, "gox: warning: %s (this run was not recorded)\n", e.what());
     }
+    return env;
 }
 
 constexpr const char* kWrapHelp = R"(usage: gox [gox options] build|test|install|run|vet [go flags] [packages] [-args ...]
@@ -319,13 +323,16 @@ pass -json or -n: that would change go's own output). Your own -x and
 -debug-actiongraph=FILE are honoured: the trace is shown and FILE is written.
 )";
 
-void print_summary(const model::Build& b, const process::GoRun& run, const std::string& verb,
+void print_summary(const model::Build& b, const nlohmann::json& env, const process::GoRun& run, const std::string& verb,
                    const WrapOptions& o) {
     if (o.summary == "off") return;
     std::string text;
     if (o.summary_format == "json") {
         auto j = report::to_json(b);
         j["command"] = {{"verb", verb}, {"exit_code", run.exit_code}, {"seconds", run.seconds}};
+        // The environment fingerprint, so that gox diff can compare two saved
+        // summaries (CI against a laptop).
+        j["environment"] = env;
         text = j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
     } else {
         bool color = o.summary == "stderr" && ::isatty(2) && !std::getenv("NO_COLOR");
@@ -493,8 +500,8 @@ int cmd_wrap(const std::vector<std::string>& gox_opts, const std::string& verb, 
         if (add_testcache)
             b.notes.push_back("--why sets GODEBUG, which every test result depends on: results cached by runs "
                               "without --why are not reused by this one, nor this one's by them");
-        record_history(b, go, verb, args, run, o, inputs, testcache, test_inputs);
-        print_summary(b, run, verb, o);
+        nlohmann::json env = record_history(b, go, verb, args, run, o, inputs, testcache, test_inputs);
+        print_summary(b, env, run, verb, o);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "gox: warning: analysis failed: %s\n", e.what());
     }
