@@ -30,7 +30,8 @@ measure() { # name, command...
 {
   measure wc wc -l "$trace"
   measure grep grep -c 'compile' "$trace"
-  measure gox "$gox" parse --format=json "$trace"
+  measure gox-text "$gox" parse "$trace"
+  measure gox-json "$gox" parse --format=json "$trace"
 } > "$dir/results"
 echo "| tool | median s (min–max) | MB/s | peak RSS MB |"
 echo "|---|---|---|---|"
@@ -38,5 +39,5 @@ while read -r name med min max rss; do
   mbs=$(awk -v b="$bytes" -v t="$med" 'BEGIN {printf "%.0f", b/1e6/t}')
   printf '| %s | %s (%s–%s) | %s | %s |\n' "$name" "$med" "$min" "$max" "$mbs" "$((rss / 1024))"
 done < "$dir/results"
-g=$(awk '$1=="grep"{print $2}' "$dir/results"); w=$(awk '$1=="wc"{print $2}' "$dir/results"); x=$(awk '$1=="gox"{print $2}' "$dir/results")
-awk -v g="$g" -v w="$w" -v x="$x" -v s="$bytes" 'BEGIN {printf "\ntrace %.0f MB; gox throughput = %.2f × grep -c, %.2f × wc -l\n", s/1e6, g/x, w/x}'
+g=$(awk '$1=="grep"{print $2}' "$dir/results"); w=$(awk '$1=="wc"{print $2}' "$dir/results"); x=$(awk '$1=="gox-text"{print $2}' "$dir/results")
+awk -v g="$g" -v w="$w" -v x="$x" -v s="$bytes" 'BEGIN {printf "\ntrace %.0f MB; gox parse (text) throughput = %.2f × grep -c, %.2f × wc -l\n", s/1e6, g/x, w/x}'
