@@ -53,5 +53,55 @@ def man_page_renders():
     text = re.sub(rb".\x08", b"", p.stdout)  # overstrike bold/underline
     check(b"SYNOPSIS" in text and b"REASONS" in text, "rendered sections")
 
+COMPLETIONS = {name: open(os.path.join(tap.ROOT, "completions", name)).read()
+               for name in ("gox.bash", "_gox", "gox.fish")}
+
+@test
+def every_subcommand_and_option_is_in_every_completion():
+    texts = []
+    for args in (["--help"], ["build", "--help"], ["parse", "--help"], ["explain", "--help"], ["diff", "--help"], ["history", "--help"]):
+        texts.append(gox(*args).stdout.decode())
+    opts = set(re.findall(r"(?<![\w-])(--[a-z][a-z-]+)", "\n".join(texts)))
+    verbs = ["build", "test", "install", "run", "vet", "parse", "explain", "diff", "history"]
+    for name, text in COMPLETIONS.items():
+        # fish spells options without their dashes (-l why)
+        missing = [o for o in sorted(opts) if o not in text and f"-l {o[2:]}" not in text]
+        eq(missing, [], f"options missing from completions/{name}")
+        missing = [v for v in verbs if v not in text]
+        eq(missing, [], f"subcommands missing from completions/{name}")
+    p = subprocess.run(["bash", "-n", os.path.join(tap.ROOT, "completions", "gox.bash")], capture_output=True)
+    eq(p.returncode, 0, p.stderr.decode())
+
+@test
+def version_names_gox_and_the_go_it_runs():
+    p = gox("--version")
+    eq(p.returncode, 0, "exit")
+    lines = p.stdout.decode().splitlines()
+    check(lines[0].startswith("gox "), lines)
+    check(len(lines) == 2 and lines[1].startswith("go: ") and "go version go1." in lines[1], lines)
+
+@test
+def destdir_install_runs_and_has_man_page_and_completions():
+    build = os.path.dirname(GOX)
+    dest = os.path.join(SCRATCH, "destdir")
+    subprocess.run(["rm", "-rf", dest])
+    p = subprocess.run(["meson", "install", "-C", build, "--destdir", dest, "--quiet"], capture_output=True)
+    eq(p.returncode, 0, p.stdout.decode() + p.stderr.decode())
+    p = subprocess.run(["meson", "introspect", build, "--buildoptions"], capture_output=True, text=True)
+    import json as _json
+    opts = {o["name"]: o["value"] for o in _json.loads(p.stdout)}
+    prefix = opts["prefix"].lstrip("/")
+    root = os.path.join(dest, prefix)
+    binary = os.path.join(root, opts["bindir"], "gox")
+    p = subprocess.run([binary, "--version"], capture_output=True)
+    eq(p.returncode, 0, "installed gox --version")
+    check(p.stdout.startswith(b"gox "), p.stdout)
+    man = os.path.join(root, opts["mandir"], "man1", "gox.1")
+    p = subprocess.run(["man", "-l", man], capture_output=True, env=dict(os.environ, MANWIDTH="80"))
+    eq(p.returncode, 0, p.stderr.decode())
+    for rel in ("bash-completion/completions/gox", "zsh/site-functions/_gox", "fish/vendor_completions.d/gox.fish"):
+        check(os.path.exists(os.path.join(root, opts["datadir"], rel)), rel)
+    subprocess.run(["rm", "-rf", dest])
+
 if __name__ == "__main__":
     run()

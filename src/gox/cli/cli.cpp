@@ -1,4 +1,5 @@
 #include <gox/cli/cli.hpp>
+#include <gox/process/go_process.hpp>
 #include <gox/util/error.hpp>
 
 #include <gox_config.hpp>
@@ -117,6 +118,14 @@ int run(int argc, char** argv) {
     }
     if (cmd == "--version" || cmd == "version") {
         std::printf("gox %s\n", GOX_VERSION);
+        // And the go it would run (--go / GOX_GO / PATH), as bug reports need both.
+        try {
+            std::string go = process::find_go("");
+            auto v = process::capture({go, "version"});
+            std::printf("go: %s (%s)\n", go.c_str(), v ? v->substr(0, v->find('\n')).c_str() : "go version failed");
+        } catch (const util::Fatal& e) {
+            std::printf("go: %s\n", e.what());
+        }
         return 0;
     }
     if (cmd == "parse") return cmd_parse(rest);

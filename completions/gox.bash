@@ -1,0 +1,37 @@
+# bash completion for gox
+_gox() {
+    local cur prev words cword
+    _init_completion 2>/dev/null || { cur=${COMP_WORDS[COMP_CWORD]}; prev=${COMP_WORDS[COMP_CWORD-1]}; words=("${COMP_WORDS[@]}"); cword=$COMP_CWORD; }
+    local verbs="build test install run vet parse explain diff history help"
+    local gox_opts="--summary= --summary-format= --why --no-history --no-progress --go= --help --version"
+    local i verb=""
+    for ((i = 1; i < cword; i++)); do
+        case ${words[i]} in -*) ;; *) verb=${words[i]}; break ;; esac
+    done
+    case $verb in
+    "")
+        case $cur in
+        --summary-format=*) COMPREPLY=($(compgen -W "text json" -- "${cur#*=}")) ;;
+        --summary=*) COMPREPLY=($(compgen -W "stderr off" -- "${cur#*=}") $(compgen -f -- "${cur#*=}")) ;;
+        --go=*) COMPREPLY=($(compgen -c -- "${cur#*=}")) ;;
+        -*) COMPREPLY=($(compgen -W "$gox_opts" -- "$cur")); compopt -o nospace 2>/dev/null ;;
+        *) COMPREPLY=($(compgen -W "$verbs" -- "$cur")) ;;
+        esac ;;
+    parse)
+        case $cur in
+        --format=*) COMPREPLY=($(compgen -W "text json" -- "${cur#*=}")) ;;
+        -*) COMPREPLY=($(compgen -W "--format= --actiongraph= --stdout= --help" -- "$cur")); compopt -o nospace 2>/dev/null ;;
+        *) COMPREPLY=($(compgen -f -- "$cur")) ;;
+        esac ;;
+    explain|diff|history)
+        case $cur in
+        --format=*) COMPREPLY=($(compgen -W "text json" -- "${cur#*=}")) ;;
+        *) COMPREPLY=($(compgen -W "--format= --run= --reasons --all --help" -- "$cur")) ;;
+        esac ;;
+    *)
+        # The go verb's own arguments: go's flags and packages are go's; offer
+        # directories and files, as go's shells do.
+        COMPREPLY=($(compgen -f -- "$cur")) ;;
+    esac
+}
+complete -F _gox gox

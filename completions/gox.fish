@@ -1,0 +1,18 @@
+# fish completion for gox
+set -l verbs build test install run vet parse explain diff history help
+complete -c gox -f -n "not __fish_seen_subcommand_from $verbs" -a "$verbs"
+complete -c gox -n "not __fish_seen_subcommand_from $verbs" -l summary -r -d 'where the summary goes: stderr, off or a file'
+complete -c gox -n "not __fish_seen_subcommand_from $verbs" -l summary-format -x -a 'text json' -d 'summary format'
+complete -c gox -n "not __fish_seen_subcommand_from $verbs" -l why -d 'name the exact input that changed'
+complete -c gox -n "not __fish_seen_subcommand_from $verbs" -l no-history -d 'neither read nor write the run history'
+complete -c gox -n "not __fish_seen_subcommand_from $verbs" -l no-progress -d 'no progress line'
+complete -c gox -n "not __fish_seen_subcommand_from $verbs" -l go -r -d 'the go command to run'
+complete -c gox -n "not __fish_seen_subcommand_from $verbs" -l help -d 'show help'
+complete -c gox -n "not __fish_seen_subcommand_from $verbs" -l version -d 'print the version'
+complete -c gox -n "__fish_seen_subcommand_from parse" -l format -x -a 'text json'
+complete -c gox -n "__fish_seen_subcommand_from parse" -l actiongraph -r
+complete -c gox -n "__fish_seen_subcommand_from parse" -l stdout -r
+complete -c gox -n "__fish_seen_subcommand_from explain diff history" -l format -x -a 'text json'
+complete -c gox -n "__fish_seen_subcommand_from explain" -l run -x
+complete -c gox -n "__fish_seen_subcommand_from explain" -l reasons
+complete -c gox -n "__fish_seen_subcommand_from history" -l all
