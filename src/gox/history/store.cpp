@@ -117,6 +117,12 @@ Store::Store(const std::string& path) : m_path(path) {
         throw HistoryError("history: cannot open " + path + ": " + msg);
     }
     sqlite3_busy_timeout(m_db, 10000);
+    // A history we may read but not write (another user's, a read-only
+    // mount) still explains this run; only recording it fails later.
+    if (sqlite3_db_readonly(m_db, "main") == 1) {
+        m_readonly = true;
+        return;
+    }
     try {
         exec("PRAGMA journal_mode=WAL");
         exec("PRAGMA foreign_keys=ON");
@@ -140,6 +146,7 @@ void Store::exec(const char* sql) {
 }
 
 std::int64_t Store::add_run(const RunRecord& run, const std::vector<PackageRecord>& pkgs) {
+    if (m_readonly) throw HistoryError("history: " + m_path + " is read-only");
     exec("BEGIN IMMEDIATE");
     try {
         Stmt r(m_db, "INSERT INTO runs(started, cwd, module_root, verb, args, go_version, env, exit_code, seconds) "
@@ -212,6 +219,7 @@ std::vector<PackageRecord> Store::packages(std::int64_t run_id) const {
 }
 
 void Store::prune(int keep_runs) {
+    if (m_readonly) return;
     Stmt s(m_db, "DELETE FROM runs WHERE id NOT IN (SELECT id FROM runs ORDER BY id DESC LIMIT ?)");
     s.bind(1, static_cast<std::int64_t>(keep_runs));
     s.step();

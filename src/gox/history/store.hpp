@@ -81,6 +81,7 @@ private:
     void exec(const char* sql);
     sqlite3* m_db = nullptr;
     std::string m_path;
+    bool m_readonly = false;
 };
 
 } // namespace gox::history
