@@ -13,7 +13,19 @@ import sys
 import xml.etree.ElementTree as ET
 
 def main():
-    builddir = sys.argv[1]
+    passed = failed = 0
+    seen_any = False
+    for builddir in sys.argv[1:]:
+        p, f_, any_ = count(builddir)
+        passed += p
+        failed += f_
+        seen_any = seen_any or any_
+    if not seen_any:
+        failed += 1
+    print(f"{passed} passed, {failed} failed")
+    return 0 if failed == 0 else 1
+
+def count(builddir):
     log = os.path.join(builddir, "meson-logs", "testlog.json")
     passed = failed = 0
     lines = []
@@ -48,11 +60,8 @@ def main():
                 p = 1
         passed += p
         failed += f_
-        print(f"  {name}: {p} passed, {f_} failed ({result})")
-    if not lines:
-        failed += 1
-    print(f"{passed} passed, {failed} failed")
-    return 0 if failed == 0 else 1
+        print(f"  {os.path.basename(builddir.rstrip('/'))}: {name}: {p} passed, {f_} failed ({result})")
+    return passed, failed, bool(lines)
 
 if __name__ == "__main__":
     sys.exit(main())
