@@ -547,6 +547,10 @@ def module_moved():
     no_std_rebuilt(sm)
     runs = json.loads(s.cmd("history", "--format=json", "--all"))
     eq([r["module_root"] for r in runs], [s.mod, old], "both runs recorded, each with its module root")
+    # gox diff in the new directory compares with the run before the move.
+    d = json.loads(s.cmd("diff", "--format=json"))
+    roots = {e["name"]: (e["a"], e["b"]) for e in d["environment"]}
+    eq(roots.get("(module root)"), (old, s.mod), "diff across the move")
     # Another module (another module path) in another directory is not
     # compared with them.
     other = os.path.join(s.root, "tiny")

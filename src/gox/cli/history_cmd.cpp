@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <set>
 
 namespace gox::cli {
@@ -247,8 +248,29 @@ int cmd_diff(const std::vector<std::string>& args) {
         auto store = open_store();
         if (o.positional.empty()) {
             std::string m = current_module(*store);
-            a = side_from_run(*store, pick_run(*store, "", m, 1));
-            b = side_from_run(*store, pick_run(*store, "", m, 0));
+            auto newest = pick_run(*store, "", m, 0);
+            auto here = store->runs(m, 2);
+            if (here.size() >= 2) {
+                a = side_from_run(*store, here[1]);
+            } else {
+                // The module moved (or this is another checkout): compare with
+                // the newest earlier run of the same module path elsewhere.
+                auto env = nlohmann::json::parse(newest.env, nullptr, false);
+                std::string path = env.is_object() ? env.value(analysis::kModulePathKey, "") : "";
+                std::optional<history::RunRecord> other;
+                if (!path.empty())
+                    for (const auto& r : store->runs("", 200)) {
+                        if (r.id >= newest.id || r.module_root == m) continue;
+                        auto e = nlohmann::json::parse(r.env, nullptr, false);
+                        if (e.is_object() && e.value(analysis::kModulePathKey, "") == path) {
+                            other = r;
+                            break;
+                        }
+                    }
+                if (!other) throw util::Fatal("the history has fewer than two runs of this module");
+                a = side_from_run(*store, *other);
+            }
+            b = side_from_run(*store, newest);
         } else {
             a = side_from_run(*store, pick_run(*store, o.positional[0], "", 0));
             b = side_from_run(*store, pick_run(*store, o.positional[1], "", 0));
