@@ -2,7 +2,7 @@
 _gox() {
     local cur prev words cword
     _init_completion 2>/dev/null || { cur=${COMP_WORDS[COMP_CWORD]}; prev=${COMP_WORDS[COMP_CWORD-1]}; words=("${COMP_WORDS[@]}"); cword=$COMP_CWORD; }
-    local verbs="build test install run vet parse explain diff history help"
+    local verbs="build test install run vet parse explain diff history doctor help"
     local gox_opts="--summary= --summary-format= --why --no-history --no-progress --go= --help --version"
     local i verb=""
     for ((i = 1; i < cword; i++)); do
@@ -22,6 +22,11 @@ _gox() {
         --format=*) COMPREPLY=($(compgen -W "text json" -- "${cur#*=}")) ;;
         -*) COMPREPLY=($(compgen -W "--format= --actiongraph= --stdout= --help" -- "$cur")); compopt -o nospace 2>/dev/null ;;
         *) COMPREPLY=($(compgen -f -- "$cur")) ;;
+        esac ;;
+    doctor)
+        case $cur in
+        --format=*) COMPREPLY=($(compgen -W "text json" -- "${cur#*=}")) ;;
+        *) COMPREPLY=($(compgen -W "--format= --mod-verify --help" -- "$cur")) ;;
         esac ;;
     explain|diff|history)
         case $cur in

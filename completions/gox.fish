@@ -1,5 +1,5 @@
 # fish completion for gox
-set -l verbs build test install run vet parse explain diff history help
+set -l verbs build test install run vet parse explain diff history doctor help
 complete -c gox -f -n "not __fish_seen_subcommand_from $verbs" -a "$verbs"
 complete -c gox -n "not __fish_seen_subcommand_from $verbs" -l summary -r -d 'where the summary goes: stderr, off or a file'
 complete -c gox -n "not __fish_seen_subcommand_from $verbs" -l summary-format -x -a 'text json' -d 'summary format'
@@ -16,3 +16,5 @@ complete -c gox -n "__fish_seen_subcommand_from explain diff history" -l format 
 complete -c gox -n "__fish_seen_subcommand_from explain" -l run -x
 complete -c gox -n "__fish_seen_subcommand_from explain" -l reasons
 complete -c gox -n "__fish_seen_subcommand_from history" -l all
+complete -c gox -n "__fish_seen_subcommand_from doctor" -l format -x -a 'text json'
+complete -c gox -n "__fish_seen_subcommand_from doctor" -l mod-verify -d 'also go mod verify'

@@ -33,6 +33,9 @@ Commands:
   diff [A B]     compare two runs (the last two by default) or two saved
                  JSON summaries: environment differences and packages
   history        list the recorded runs
+  doctor [--format=text|json] [--mod-verify]
+                 check go, GOROOT, GOCACHE (location, permissions, owners,
+                 size, free space, trim), GOTMPDIR/TMPDIR, GOMODCACHE, GOFLAGS
 
 Options:
   -h, --help     show this help (`gox <command> --help` for a command)
@@ -42,7 +45,7 @@ Exit status: 0 on success; 125 when gox itself fails (bad option, unreadable
 input). See gox(1) for the JSON schema and examples.
 )";
 
-const std::vector<std::string> kCommands = {"build", "test", "install", "run", "vet", "parse", "explain", "diff", "history", "help"};
+const std::vector<std::string> kCommands = {"build", "test", "install", "run", "vet", "parse", "explain", "diff", "history", "doctor", "help"};
 bool is_go_verb(const std::string& s) {
     return s == "build" || s == "test" || s == "install" || s == "run" || s == "vet";
 }
@@ -66,6 +69,7 @@ int run_help_for(const std::string& cmd) {
     if (cmd == "explain") return cmd_explain({"--help"});
     if (cmd == "diff") return cmd_diff({"--help"});
     if (cmd == "history") return cmd_history({"--help"});
+    if (cmd == "doctor") return cmd_doctor({"--help"});
     if (is_go_verb(cmd)) return cmd_wrap({"--help"}, cmd, {});
     std::fputs(kMainHelp, stdout);
     return 0;
@@ -132,6 +136,7 @@ int run(int argc, char** argv) {
     if (cmd == "explain") return cmd_explain(rest);
     if (cmd == "diff") return cmd_diff(rest);
     if (cmd == "history") return cmd_history(rest);
+    if (cmd == "doctor") return cmd_doctor(rest);
     if (!cmd.empty() && cmd[0] == '-') {
         auto s = did_you_mean(cmd, {"--help", "--version"});
         usage_error(fmt::format("unknown option {}", cmd), s.empty() ? "Run 'gox --help' for usage." : "Did you mean " + s + "?");

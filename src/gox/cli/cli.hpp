@@ -19,6 +19,7 @@ int cmd_wrap(const std::vector<std::string>& gox_opts, const std::string& verb, 
 int cmd_explain(const std::vector<std::string>& args);
 int cmd_diff(const std::vector<std::string>& args);
 int cmd_history(const std::vector<std::string>& args);
+int cmd_doctor(const std::vector<std::string>& args);
 
 // The closest candidate to `word` by edit distance, or "" when none is close.
 std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates);

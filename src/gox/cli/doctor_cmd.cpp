@@ -1,0 +1,273 @@
+// gox doctor: is this machine's Go build cache healthy? Each check prints a
+// status (ok, warn, fail), what it found and, when not ok, a remedy.
+
+#include <gox/cli/cli.hpp>
+#include <gox/process/go_process.hpp>
+#include <gox/util/error.hpp>
+#include <gox/util/strings.hpp>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+namespace fs = std::filesystem;
+
+namespace gox::cli {
+
+namespace {
+
+struct Check {
+    std::string id, status, detail, remedy;
+};
+
+constexpr const char* kDoctorHelp = R"(usage: gox doctor [--format=text|json] [--mod-verify]
+
+Checks what the Go build cache needs, each with a status and a remedy: go on
+PATH and its version, GOROOT, GOCACHE (where it is and why, that it exists and
+is writable, entries owned by another user, size and entry count, free space,
+when it was last trimmed), GOTMPDIR/TMPDIR, GOMODCACHE, GOFLAGS, and with
+--mod-verify `go mod verify` for the module in the current directory.
+Exit status 1 when a check fails, 0 otherwise (warnings included).
+)";
+
+std::string human(double bytes) {
+    const char* units[] = {"B", "KB", "MB", "GB", "TB"};
+    int u = 0;
+    while (bytes >= 1024 && u < 4) {
+        bytes /= 1024;
+        ++u;
+    }
+    return fmt::format("{:.{}f} {}", bytes, u ? 1 : 0, units[u]);
+}
+
+double free_bytes(const std::string& path) {
+    struct statvfs st {};
+    if (::statvfs(path.c_str(), &st) != 0) return -1;
+    return static_cast<double>(st.f_bavail) * static_cast<double>(st.f_frsize);
+}
+
+// Writable for real (root passes access(2) checks that a write would fail on
+// a read-only mount): create and remove a file.
+std::string write_probe(const std::string& dir) {
+    std::string tmpl = dir + "/.gox-doctor-XXXXXX";
+    int fd = ::mkstemp(tmpl.data());
+    if (fd < 0) return std::strerror(errno);
+    ::close(fd);
+    ::unlink(tmpl.c_str());
+    return "";
+}
+
+constexpr double kLowSpace = 1024.0 * 1024 * 1024; // 1 GiB
+
+void check_dir_space(std::vector<Check>& out, const std::string& id, const std::string& dir) {
+    double fb = free_bytes(dir);
+    if (fb < 0) return;
+    if (fb < kLowSpace)
+        out.push_back({id + "_space", "warn", fmt::format("{} free on the filesystem of {}", human(fb), dir),
+                       "free space there; builds fail with 'no space left on device'"});
+    else
+        out.push_back({id + "_space", "ok", fmt::format("{} free on the filesystem of {}", human(fb), dir), ""});
+}
+
+void check_gocache(std::vector<Check>& out, const nlohmann::json& env) {
+    std::string gc = env.value("GOCACHE", "");
+    const char* env_gc = std::getenv("GOCACHE");
+    std::string why = env_gc && *env_gc ? "from $GOCACHE"
+                      : std::getenv("XDG_CACHE_HOME") && *std::getenv("XDG_CACHE_HOME") ? "from $XDG_CACHE_HOME/go-build"
+                      : std::getenv("HOME") && *std::getenv("HOME")                       ? "from $HOME/.cache/go-build"
+                                                                                          : "no GOCACHE, XDG_CACHE_HOME or HOME";
+    // go env reports "off" for every unusable setting: tell them apart.
+    if (env_gc && *env_gc && env_gc[0] != '/' && std::string(env_gc) != "off") {
+        out.push_back({"gocache", "fail", std::string("GOCACHE is not an absolute path: ") + env_gc,
+                       "use an absolute path"});
+        return;
+    }
+    if (gc == "off" && !(env_gc && std::string(env_gc) == "off")) {
+        out.push_back({"gocache", "fail", "no build cache location: " + why,
+                       "set GOCACHE to an absolute, writable directory (or set HOME)"});
+        return;
+    }
+    if (gc == "off") {
+        out.push_back({"gocache", "fail", "GOCACHE=off (" + why + ")",
+                       "unset GOCACHE or point it at a writable directory: the build cache is required since Go 1.12"});
+        return;
+    }
+    if (gc.empty()) {
+        out.push_back({"gocache", "fail", "no build cache location (" + why + ")",
+                       "set GOCACHE to an absolute, writable directory (or set HOME)"});
+        return;
+    }
+    if (gc[0] != '/') {
+        out.push_back({"gocache", "fail", "GOCACHE is not an absolute path: " + gc, "use an absolute path"});
+        return;
+    }
+    std::error_code ec;
+    if (!fs::exists(gc, ec)) {
+        fs::path parent = fs::path(gc).parent_path();
+        while (!parent.empty() && !fs::exists(parent, ec)) parent = parent.parent_path();
+        std::string err = parent.empty() ? "no existing parent" : write_probe(parent.string());
+        if (err.empty())
+            out.push_back({"gocache", "ok", gc + " (" + why + "): does not exist yet; go will create it", ""});
+        else
+            out.push_back({"gocache", "fail", gc + " (" + why + "): cannot be created: " + err,
+                           "make its parent writable or set GOCACHE elsewhere"});
+        return;
+    }
+    std::string err = write_probe(gc);
+    if (!err.empty()) {
+        out.push_back({"gocache", "fail", gc + " (" + why + ") is not writable: " + err,
+                       "fix the permissions (chown -R to the building user) or set GOCACHE to a writable directory"});
+    } else {
+        out.push_back({"gocache", "ok", gc + " (" + why + ")", ""});
+    }
+    // Entries, size, owners (bounded walk).
+    std::uintmax_t files = 0, bytes = 0, foreign = 0, unreadable = 0;
+    const std::uintmax_t kLimit = 500000;
+    uid_t me = ::geteuid();
+    for (auto it = fs::recursive_directory_iterator(gc, fs::directory_options::skip_permission_denied, ec);
+         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+        struct stat st {};
+        if (::lstat(it->path().c_str(), &st) != 0) continue;
+        if (!S_ISREG(st.st_mode)) continue;
+        ++files;
+        bytes += static_cast<std::uintmax_t>(st.st_size);
+        if (st.st_uid != me) ++foreign;
+        if (::access(it->path().c_str(), R_OK) != 0) ++unreadable;
+        if (files >= kLimit) break;
+    }
+    std::string size = fmt::format("{}{} files, {}", files >= kLimit ? "≥ " : "", files, human(static_cast<double>(bytes)));
+    out.push_back({"gocache_size", "ok", size, ""});
+    if (unreadable)
+        out.push_back({"gocache_permissions", "fail", fmt::format("{} cache files cannot be read", unreadable),
+                       "chown -R the cache to the building user, or go clean -cache"});
+    else if (foreign)
+        out.push_back({"gocache_owner", "warn", fmt::format("{} cache files belong to another user", foreign),
+                       "a cache shared between users breaks when one cannot write the other's entries: chown -R it"});
+    check_dir_space(out, "gocache", gc);
+    struct stat st {};
+    std::string trim = gc + "/trim.txt";
+    if (::stat(trim.c_str(), &st) == 0) {
+        double days = (std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count() -
+                       static_cast<double>(st.st_mtime)) / 86400.0;
+        out.push_back({"gocache_trim", days > 7 ? "warn" : "ok", fmt::format("last trimmed {:.1f} days ago", days),
+                       days > 7 ? "go trims at most daily; an old trim.txt means trims fail (check permissions / disk)" : ""});
+    }
+}
+
+} // namespace
+
+int cmd_doctor(const std::vector<std::string>& args) {
+    std::string format = "text";
+    bool mod_verify = false;
+    for (const auto& a : args) {
+        if (a == "-h" || a == "--help") {
+            std::fputs(kDoctorHelp, stdout);
+            return 0;
+        } else if (util::starts_with(a, "--format=")) {
+            format = a.substr(9);
+            if (format != "text" && format != "json") usage_error(fmt::format("doctor: unknown format \"{}\"", format));
+        } else if (a == "--mod-verify") {
+            mod_verify = true;
+        } else {
+            auto s = did_you_mean(a.substr(0, a.find('=')), {"--format", "--mod-verify", "--help"});
+            usage_error(fmt::format("doctor: unknown option {}", a), s.empty() ? "Run 'gox doctor --help'." : "Did you mean " + s + "?");
+        }
+    }
+    std::vector<Check> out;
+    std::string go;
+    try {
+        go = process::find_go("");
+    } catch (const util::Fatal& e) {
+        out.push_back({"go", "fail", e.what(), "install Go or put it on PATH (or set GOX_GO)"});
+    }
+    nlohmann::json env = nlohmann::json::object();
+    if (!go.empty()) {
+        auto v = process::capture({go, "version"});
+        out.push_back({"go", v ? "ok" : "fail", go + (v ? " (" + v->substr(0, v->find('\n')) + ")" : ": go version failed"),
+                       v ? "" : "check the Go installation"});
+        auto e = process::capture({go, "env", "-json", "GOROOT", "GOCACHE", "GOTMPDIR", "GOMODCACHE", "GOFLAGS", "GOVERSION", "GOMOD"});
+        if (e) {
+            auto j = nlohmann::json::parse(*e, nullptr, false);
+            if (j.is_object()) env = j;
+        } else {
+            out.push_back({"go_env", "fail", "go env failed", "run `go env` to see why"});
+        }
+    }
+    if (!env.empty()) {
+        std::string goroot = env.value("GOROOT", "");
+        std::error_code ec;
+        bool same = !go.empty() && fs::exists(goroot + "/bin/go", ec) &&
+                    fs::equivalent(fs::canonical(go, ec), fs::canonical(goroot + "/bin/go", ec), ec);
+        out.push_back({"goroot", same ? "ok" : "warn", goroot + (same ? "" : " (the go on PATH is not " + goroot + "/bin/go)"),
+                       same ? "" : "a GOROOT that does not match the go binary mixes toolchains; unset GOROOT"});
+        check_gocache(out, env);
+        std::string tmp = env.value("GOTMPDIR", "");
+        std::string tmpwhy = tmp.empty() ? "TMPDIR" : "GOTMPDIR";
+        if (tmp.empty()) tmp = std::getenv("TMPDIR") && *std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp";
+        std::string terr = write_probe(tmp);
+        out.push_back({"tmpdir", terr.empty() ? "ok" : "fail", tmp + " (" + tmpwhy + ")" + (terr.empty() ? "" : ": " + terr),
+                       terr.empty() ? "" : "go creates its work dir there: make it writable or set GOTMPDIR"});
+        if (terr.empty()) check_dir_space(out, "tmpdir", tmp);
+        std::string mc = env.value("GOMODCACHE", "");
+        if (!mc.empty() && fs::exists(mc, ec)) {
+            std::string merr = write_probe(mc);
+            out.push_back({"gomodcache", merr.empty() ? "ok" : "warn", mc + (merr.empty() ? "" : ": not writable: " + merr),
+                           merr.empty() ? "" : "downloads of new modules will fail"});
+        }
+        std::string flags = env.value("GOFLAGS", "");
+        std::string bad;
+        for (std::size_t p = 0; p < flags.size();) {
+            auto e = flags.find(' ', p);
+            std::string w = flags.substr(p, e == std::string::npos ? std::string::npos : e - p);
+            if (!w.empty() && w[0] != '-') bad = w;
+            if (w == "-a" || w == "-a=true") bad = "-a (rebuilds everything on every build)";
+            if (e == std::string::npos) break;
+            p = e + 1;
+        }
+        out.push_back({"goflags", bad.empty() ? "ok" : "warn", flags.empty() ? "(empty)" : flags,
+                       bad.empty() ? "" : "GOFLAGS contains " + bad});
+        if (mod_verify) {
+            std::string gomod = env.value("GOMOD", "");
+            if (gomod.empty() || gomod == "/dev/null") {
+                out.push_back({"mod_verify", "warn", "not in a module", "run gox doctor --mod-verify inside the module"});
+            } else {
+                auto r = process::capture({go, "mod", "verify"});
+                out.push_back({"mod_verify", r ? "ok" : "fail", r ? "all modules verified" : "go mod verify failed",
+                               r ? "" : "run go mod verify; go clean -modcache re-downloads corrupted modules"});
+            }
+        }
+    }
+    int fails = 0, warns = 0;
+    for (auto& c : out) {
+        if (c.status == "fail") ++fails;
+        if (c.status == "warn") ++warns;
+    }
+    if (format == "json") {
+        nlohmann::ordered_json j;
+        j["problems"] = fails;
+        j["warnings"] = warns;
+        nlohmann::ordered_json arr = nlohmann::ordered_json::array();
+        for (auto& c : out) arr.push_back({{"id", c.id}, {"status", c.status}, {"detail", c.detail}, {"remedy", c.remedy}});
+        j["checks"] = arr;
+        std::printf("%s\n", j.dump(2).c_str());
+    } else {
+        for (auto& c : out) {
+            std::printf("%-4s %-20s %s\n", c.status.c_str(), c.id.c_str(), c.detail.c_str());
+            if (!c.remedy.empty()) std::printf("     %-20s → %s\n", "", c.remedy.c_str());
+        }
+        std::printf("%d problem(s), %d warning(s)\n", fails, warns);
+    }
+    return fails ? 1 : 0;
+}
+
+} // namespace gox::cli
