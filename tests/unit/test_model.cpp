@@ -1386,3 +1386,19 @@ TEST_CASE("samples: actiongraph merge", "[actiongraph][samples]") {
         }
     }
 }
+
+TEST_CASE("go test -json: package results are read from output events", "[model][tests]") {
+    gox::model::BuildBuilder builder;
+    gox::trace::Tokenizer tok;
+    builder.on_stdout_line(R"({"Time":"2026-11-24T23:01:47Z","Action":"output","Package":"example.com/a","Output":"ok  \texample.com/a\t(cached)\n"})");
+    builder.on_stdout_line(R"({"Time":"2026-11-24T23:01:47Z","Action":"output","Package":"example.com/b","Output":"FAIL\texample.com/b [build failed]\n"})");
+    builder.on_stdout_line(R"({"Time":"2026-11-24T23:01:47Z","Action":"output","Package":"example.com/c","Test":"TestX","Output":"=== RUN   TestX\n"})");
+    builder.on_stdout_line(R"({"Action":"output","Output":"ok  \tbroken json)");
+    Build b = builder.finish(tok);
+    REQUIRE(b.tests.size() == 2);
+    CHECK(b.tests[0].import_path == "example.com/a");
+    CHECK(b.tests[0].cached);
+    CHECK(b.tests[1].import_path == "example.com/b");
+    CHECK(b.tests[1].status == "build_failed");
+    CHECK(b.failed());
+}

@@ -2,6 +2,8 @@
 #include <gox/util/line_reader.hpp>
 #include <gox/util/strings.hpp>
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <set>
 #include <unistd.h>
@@ -694,8 +696,22 @@ void BuildBuilder::on_event(const Event& ev, const trace::Tokenizer& tok) { m->o
 void BuildBuilder::on_line_truncated() { ++m->out.lines.truncated; }
 void BuildBuilder::on_stdout_line(std::string_view line) {
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (starts_with(line, "ok  \t") || starts_with(line, "FAIL\t") || starts_with(line, "?   \t"))
+    if (starts_with(line, "ok  \t") || starts_with(line, "FAIL\t") || starts_with(line, "?   \t")) {
         m->on_test_output(line);
+        return;
+    }
+    // go test -json: the package result line is the Output of an "output"
+    // event. Only those lines are decoded (test2json escapes "\t" as \t).
+    if (starts_with(line, "{") &&
+        (line.find("\"Output\":\"ok  \\t") != std::string_view::npos ||
+         line.find("\"Output\":\"FAIL\\t") != std::string_view::npos ||
+         line.find("\"Output\":\"?   \\t") != std::string_view::npos)) {
+        auto j = nlohmann::json::parse(line, nullptr, false);
+        if (!j.is_object() || !j.contains("Output") || !j["Output"].is_string()) return;
+        std::string out = j["Output"].get<std::string>();
+        while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+        m->on_test_output(out);
+    }
 }
 Build BuildBuilder::finish(trace::Tokenizer& tok) { return m->finish(tok); }
 
