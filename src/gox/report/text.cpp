@@ -123,7 +123,8 @@ std::string render_summary(const model::Build& b, const TextOptions& opt, double
         for (auto& p : b.packages)
             if (p.import_path == t.import_path + ".test" && p.actions[static_cast<std::size_t>(model::Action::Link)])
                 linked = true;
-        std::string binary = t.cached ? "not needed" : linked ? "built" : "from cache";
+        // A relinked binary can still hit the result cache (same test ID).
+        std::string binary = linked ? "built" : t.cached ? "not needed" : "from cache";
         std::string result = t.cached ? "cached" : t.status == "ok" ? "run, passed" : t.status == "fail" ? "run, failed"
                                                                                      : t.status;
         std::string why = t.reason.empty() ? "" : " (" + t.reason + (t.reason_detail.empty() ? "" : ": " + t.reason_detail) + ")";
