@@ -157,7 +157,7 @@ void merge_actiongraph(Build& b, const ActionGraph& g) {
         break;
     }
     if (b.invocations.empty()) b.invocations.emplace_back();
-    std::size_t added = 0, disagree = 0;
+    std::size_t disagree = 0;
     std::map<int, const GraphAction*> by_id;
     for (const auto& a : g.actions) by_id[a.id] = &a;
     for (const auto& a : g.actions) {
@@ -211,20 +211,14 @@ void merge_actiongraph(Build& b, const ActionGraph& g) {
         if (a.ran) ++disagree;
         if (secs >= 0) p.seconds = secs;
         fill(p);
-        p.standard = !a.package.empty() && a.package.substr(0, a.package.find('/')).find('.') == std::string::npos &&
-                     a.package != "main" && a.package != "command-line-arguments";
+        p.standard = is_standard_import_path(a.package);
         b.packages.push_back(std::move(p));
-        ++added;
     }
     b.timing = compute_timing(g);
     if (disagree)
         b.notes.push_back(std::to_string(disagree) +
                           " build action(s) ran commands in the action graph but not in the trace");
-    std::sort(b.packages.begin(), b.packages.end(), [](const Package& x, const Package& y) {
-        return std::tie(x.invocation, x.import_path, x.objdir, x.for_test) <
-               std::tie(y.invocation, y.import_path, y.objdir, y.for_test);
-    });
-    (void)added;
+    sort_packages(b.packages);
 }
 
 } // namespace gox::model

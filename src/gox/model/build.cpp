@@ -47,6 +47,20 @@ std::string_view action_name(Action a) {
     return "";
 }
 
+bool is_standard_import_path(std::string_view p) {
+    if (p.empty() || p == "main" || p == "command-line-arguments" || ends_with(p, ".test") || ends_with(p, "_test"))
+        return false;
+    std::string_view first = p.substr(0, p.find('/'));
+    return first.find('.') == std::string_view::npos;
+}
+
+void sort_packages(std::vector<Package>& pkgs) {
+    std::sort(pkgs.begin(), pkgs.end(), [](const Package& a, const Package& b) {
+        return std::tie(a.invocation, a.import_path, a.objdir, a.for_test) <
+               std::tie(b.invocation, b.import_path, b.objdir, b.for_test);
+    });
+}
+
 std::size_t Build::count(Outcome o) const {
     return static_cast<std::size_t>(
         std::count_if(packages.begin(), packages.end(), [o](const Package& p) { return p.outcome == o; }));
@@ -69,13 +83,6 @@ constexpr const char* kEvReplay = "cache_replay";
 constexpr const char* kEvRestore = "cache_restore";
 constexpr const char* kEvVetOnly = "vet_without_compile";
 constexpr const char* kEvNone = "no_evidence";
-
-bool is_std_path(std::string_view p) {
-    if (p.empty() || p == "main" || p == "command-line-arguments" || ends_with(p, ".test") || ends_with(p, "_test"))
-        return false;
-    std::string_view first = p.substr(0, p.find('/'));
-    return first.find('.') == std::string_view::npos;
-}
 
 // A GOROOT/pkg/<os_arch>/<path>.a archive (Go 1.19 installed std).
 bool is_installed_archive(std::string_view a) {
@@ -602,7 +609,7 @@ struct BuildBuilder::Impl {
                     p.outcome = Outcome::Unknown;
                     p.evidence = kEvNone;
                 }
-                p.standard = r.compiled ? r.std_flag : is_std_path(p.import_path);
+                p.standard = r.compiled ? r.std_flag : is_standard_import_path(p.import_path);
                 if (!r.for_test.empty()) {
                     p.for_test = r.for_test;
                 } else if (ends_with(p.import_path, ".test")) {
@@ -634,7 +641,7 @@ struct BuildBuilder::Impl {
                 p.import_path = pr.import_path;
                 p.outcome = pr.outcome;
                 p.evidence = pr.evidence;
-                p.standard = pr.outcome == Outcome::Installed || is_std_path(pr.import_path);
+                p.standard = pr.outcome == Outcome::Installed || is_standard_import_path(pr.import_path);
                 out.packages.push_back(std::move(p));
             }
         }
@@ -682,10 +689,7 @@ struct BuildBuilder::Impl {
                 out.packages.push_back(std::move(p));
             }
         }
-        std::sort(out.packages.begin(), out.packages.end(), [](const Package& a, const Package& b) {
-            return std::tie(a.invocation, a.import_path, a.objdir, a.for_test) <
-                   std::tie(b.invocation, b.import_path, b.objdir, b.for_test);
-        });
+        sort_packages(out.packages);
         return std::move(out);
     }
 };

@@ -128,6 +128,14 @@ struct Build {
     bool failed() const { return !failures.empty(); }
 };
 
+// Whether an import path looks like the standard library's (first element
+// without a dot; not main, command-line-arguments, tests). Used where no
+// -std flag says it for sure (cache hits, action-graph-only packages).
+bool is_standard_import_path(std::string_view p);
+
+// The report order of packages: invocation, import path, objdir, test.
+void sort_packages(std::vector<Package>& pkgs);
+
 class BuildBuilder {
 public:
     BuildBuilder();
