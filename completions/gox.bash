@@ -3,7 +3,7 @@ _gox() {
     local cur prev words cword
     _init_completion 2>/dev/null || { cur=${COMP_WORDS[COMP_CWORD]}; prev=${COMP_WORDS[COMP_CWORD-1]}; words=("${COMP_WORDS[@]}"); cword=$COMP_CWORD; }
     local verbs="build test install run vet parse explain diff history doctor help"
-    local gox_opts="--summary= --summary-format= --why --no-history --no-progress --go= --help --version"
+    local gox_opts="--summary= --summary-format= --why --no-history --no-progress --repro-clean --no-repro --verify-suspects --go= --help --version"
     local i verb=""
     for ((i = 1; i < cword; i++)); do
         case ${words[i]} in -*) ;; *) verb=${words[i]}; break ;; esac
@@ -26,12 +26,12 @@ _gox() {
     doctor)
         case $cur in
         --format=*) COMPREPLY=($(compgen -W "text json" -- "${cur#*=}")) ;;
-        *) COMPREPLY=($(compgen -W "--format= --mod-verify --help" -- "$cur")) ;;
+        *) COMPREPLY=($(compgen -W "--format= --mod-verify --verify-cache --help" -- "$cur")) ;;
         esac ;;
     explain|diff|history)
         case $cur in
         --format=*) COMPREPLY=($(compgen -W "text json" -- "${cur#*=}")) ;;
-        *) COMPREPLY=($(compgen -W "--format= --run= --reasons --all --help" -- "$cur")) ;;
+        *) COMPREPLY=($(compgen -W "--format= --run= --reasons --classes --all --help" -- "$cur")) ;;
         esac ;;
     *)
         # The go verb's own arguments: go's flags and packages are go's; offer

@@ -6,6 +6,9 @@ complete -c gox -n "not __fish_seen_subcommand_from $verbs" -l summary-format -x
 complete -c gox -n "not __fish_seen_subcommand_from $verbs" -l why -d 'name the exact input that changed'
 complete -c gox -n "not __fish_seen_subcommand_from $verbs" -l no-history -d 'neither read nor write the run history'
 complete -c gox -n "not __fish_seen_subcommand_from $verbs" -l no-progress -d 'no progress line'
+complete -c gox -n "not __fish_seen_subcommand_from $verbs" -l repro-clean -d 're-run a failure against an empty temporary cache'
+complete -c gox -n "not __fish_seen_subcommand_from $verbs" -l no-repro -d 'never re-run a failure'
+complete -c gox -n "not __fish_seen_subcommand_from $verbs" -l verify-suspects -d "check the suspect packages' cache files"
 complete -c gox -n "not __fish_seen_subcommand_from $verbs" -l go -r -d 'the go command to run'
 complete -c gox -n "not __fish_seen_subcommand_from $verbs" -l help -d 'show help'
 complete -c gox -n "not __fish_seen_subcommand_from $verbs" -l version -d 'print the version'
@@ -15,6 +18,8 @@ complete -c gox -n "__fish_seen_subcommand_from parse" -l stdout -r
 complete -c gox -n "__fish_seen_subcommand_from explain diff history" -l format -x -a 'text json'
 complete -c gox -n "__fish_seen_subcommand_from explain" -l run -x
 complete -c gox -n "__fish_seen_subcommand_from explain" -l reasons
+complete -c gox -n "__fish_seen_subcommand_from explain" -l classes
 complete -c gox -n "__fish_seen_subcommand_from history" -l all
 complete -c gox -n "__fish_seen_subcommand_from doctor" -l format -x -a 'text json'
 complete -c gox -n "__fish_seen_subcommand_from doctor" -l mod-verify -d 'also go mod verify'
+complete -c gox -n "__fish_seen_subcommand_from doctor" -l verify-cache -d 'check every cache file against its hash'

@@ -28,6 +28,18 @@ def every_reason_id_is_in_the_man_page():
     eq(missing, [], "reason ids missing from REASONS")
 
 @test
+def every_failure_class_is_in_the_man_page():
+    p = gox("explain", "--classes")
+    eq(p.returncode, 0, "gox explain --classes")
+    ids = [l.split()[0] for l in p.stdout.decode().splitlines() if l.strip()]
+    check(len(ids) >= 14, f"class table: {ids}")
+    classes = section("FAILURE CLASSES")
+    missing = [i for i in ids if f"\n.B {i}\n" not in classes]
+    eq(missing, [], "failure classes missing from FAILURE CLASSES")
+    for verdict in ("cache_caused", "reproducible", "inconclusive"):
+        check(f".B {verdict}" in classes, verdict)
+
+@test
 def every_outcome_is_in_the_man_page():
     out = section("OUTCOMES")
     for o in ("rebuilt", "cache_hit", "installed", "failed", "unknown"):

@@ -1,6 +1,7 @@
 // gox doctor: is this machine's Go build cache healthy? Each check prints a
 // status (ok, warn, fail), what it found and, when not ok, a remedy.
 
+#include <gox/analysis/diagnosis.hpp>
 #include <gox/cli/cli.hpp>
 #include <gox/process/go_process.hpp>
 #include <gox/util/error.hpp>
@@ -30,13 +31,15 @@ struct Check {
     std::string id, status, detail, remedy;
 };
 
-constexpr const char* kDoctorHelp = R"(usage: gox doctor [--format=text|json] [--mod-verify]
+constexpr const char* kDoctorHelp = R"(usage: gox doctor [--format=text|json] [--mod-verify] [--verify-cache]
 
 Checks what the Go build cache needs, each with a status and a remedy: go on
 PATH and its version, GOROOT, GOCACHE (where it is and why, that it exists and
 is writable, entries owned by another user, size and entry count, free space,
-when it was last trimmed), GOTMPDIR/TMPDIR, GOMODCACHE, GOFLAGS, and with
---mod-verify `go mod verify` for the module in the current directory.
+when it was last trimmed), the C compiler when cgo is on, GOTMPDIR/TMPDIR,
+GOMODCACHE, GOFLAGS; with --mod-verify `go mod verify` for the module in the
+current directory; with --verify-cache every output file in GOCACHE against
+its content hash (reads the whole cache; writes nothing).
 Exit status 1 when a check fails, 0 otherwise (warnings included).
 )";
 
@@ -77,6 +80,53 @@ void check_dir_space(std::vector<Check>& out, const std::string& id, const std::
                        "free space there; builds fail with 'no space left on device'"});
     else
         out.push_back({id + "_space", "ok", fmt::format("{} free on the filesystem of {}", human(fb), dir), ""});
+}
+
+// The cache names every output file by the SHA-256 of its content: check
+// them all (read-only).
+void check_cache_integrity(std::vector<Check>& out, const std::string& gc) {
+    std::vector<std::pair<std::string, std::string>> files;
+    std::error_code ec;
+    for (auto it = fs::recursive_directory_iterator(gc, fs::directory_options::skip_permission_denied, ec);
+         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+        std::string name = it->path().filename().string();
+        if (name.size() == 66 && util::ends_with(name, "-d") && it->is_regular_file(ec)) files.emplace_back("", it->path().string());
+    }
+    std::size_t bad = 0, unreadable = 0;
+    std::string first;
+    for (const auto& c : analysis::verify_cache_files(files)) {
+        if (c.status == "corrupt") {
+            ++bad;
+            if (first.size() < 400) first += " " + c.file;
+        } else if (c.status == "unreadable") {
+            ++unreadable;
+        }
+    }
+    if (bad)
+        out.push_back({"gocache_integrity", "fail",
+                       fmt::format("{} of {} output files do not match their content hash:{}", bad, files.size(), first),
+                       "remove those files (go rebuilds them) or go clean -cache; then check the disk"});
+    else
+        out.push_back({"gocache_integrity", "ok",
+                       fmt::format("{} output files match their content hashes{}", files.size() - unreadable,
+                                   unreadable ? fmt::format(" ({} unreadable)", unreadable) : ""),
+                       ""});
+}
+
+// A program as exec would find it: a path, or a name looked up in PATH.
+bool program_exists(const std::string& prog) {
+    if (prog.empty()) return false;
+    if (prog.find('/') != std::string::npos) return ::access(prog.c_str(), X_OK) == 0;
+    const char* path = std::getenv("PATH");
+    std::string p = path ? path : "";
+    for (std::size_t i = 0; i <= p.size();) {
+        auto e = p.find(':', i);
+        std::string dir = p.substr(i, e == std::string::npos ? std::string::npos : e - i);
+        if (::access(((dir.empty() ? "." : dir) + "/" + prog).c_str(), X_OK) == 0) return true;
+        if (e == std::string::npos) break;
+        i = e + 1;
+    }
+    return false;
 }
 
 void check_gocache(std::vector<Check>& out, const nlohmann::json& env) {
@@ -168,7 +218,7 @@ void check_gocache(std::vector<Check>& out, const nlohmann::json& env) {
 
 int cmd_doctor(const std::vector<std::string>& args) {
     std::string format = "text";
-    bool mod_verify = false;
+    bool mod_verify = false, verify_cache = false;
     for (const auto& a : args) {
         if (a == "-h" || a == "--help") {
             std::fputs(kDoctorHelp, stdout);
@@ -178,8 +228,10 @@ int cmd_doctor(const std::vector<std::string>& args) {
             if (format != "text" && format != "json") usage_error(fmt::format("doctor: unknown format \"{}\"", format));
         } else if (a == "--mod-verify") {
             mod_verify = true;
+        } else if (a == "--verify-cache") {
+            verify_cache = true;
         } else {
-            auto s = did_you_mean(a.substr(0, a.find('=')), {"--format", "--mod-verify", "--help"});
+            auto s = did_you_mean(a.substr(0, a.find('=')), {"--format", "--mod-verify", "--verify-cache", "--help"});
             usage_error(fmt::format("doctor: unknown option {}", a), s.empty() ? "Run 'gox doctor --help'." : "Did you mean " + s + "?");
         }
     }
@@ -195,7 +247,7 @@ int cmd_doctor(const std::vector<std::string>& args) {
         auto v = process::capture({go, "version"});
         out.push_back({"go", v ? "ok" : "fail", go + (v ? " (" + v->substr(0, v->find('\n')) + ")" : ": go version failed"),
                        v ? "" : "check the Go installation"});
-        auto e = process::capture({go, "env", "-json", "GOROOT", "GOCACHE", "GOTMPDIR", "GOMODCACHE", "GOFLAGS", "GOVERSION", "GOMOD"});
+        auto e = process::capture({go, "env", "-json", "GOROOT", "GOCACHE", "GOTMPDIR", "GOMODCACHE", "GOFLAGS", "GOVERSION", "GOMOD", "CGO_ENABLED", "CC"});
         if (e) {
             auto j = nlohmann::json::parse(*e, nullptr, false);
             if (j.is_object()) env = j;
@@ -211,6 +263,17 @@ int cmd_doctor(const std::vector<std::string>& args) {
         out.push_back({"goroot", same ? "ok" : "warn", goroot + (same ? "" : " (the go on PATH is not " + goroot + "/bin/go)"),
                        same ? "" : "a GOROOT that does not match the go binary mixes toolchains; unset GOROOT"});
         check_gocache(out, env);
+        if (verify_cache) {
+            std::string gc = env.value("GOCACHE", "");
+            if (util::starts_with(gc, "/") && fs::is_directory(gc, ec)) check_cache_integrity(out, gc);
+        }
+        if (env.value("CGO_ENABLED", "") == "1") {
+            std::string cc = env.value("CC", "");
+            std::string prog = cc.substr(0, cc.find(' '));
+            bool found = program_exists(prog);
+            out.push_back({"cc", found ? "ok" : "fail", "CGO_ENABLED=1, CC=" + cc + (found ? "" : ": not found"),
+                           found ? "" : "install a C compiler, set CC to one, or set CGO_ENABLED=0"});
+        }
         std::string tmp = env.value("GOTMPDIR", "");
         std::string tmpwhy = tmp.empty() ? "TMPDIR" : "GOTMPDIR";
         if (tmp.empty()) tmp = std::getenv("TMPDIR") && *std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp";

@@ -1,5 +1,6 @@
 // gox explain / gox diff / gox history: read the run history.
 
+#include <gox/analysis/diagnosis.hpp>
 #include <gox/analysis/reasons.hpp>
 #include <gox/cli/cli.hpp>
 #include <gox/history/store.hpp>
@@ -84,13 +85,14 @@ history::RunRecord pick_run(const history::Store& s, const std::string& which, c
     return rs[static_cast<std::size_t>(nth)];
 }
 
-constexpr const char* kExplainHelp = R"(usage: gox explain [--format=text|json] [--run=ID] [PACKAGE...]
+constexpr const char* kExplainHelp = R"(usage: gox explain [--format=text|json] [--run=ID] [PACKAGE...] | --reasons | --classes
 
 For the last gox run of the module you are in (or run ID), shows why each
 rebuilt package was rebuilt, following dependency changes to their root:
   example.com/app rebuilt ← dependency_changed: example.com/app/util
   example.com/app/util rebuilt ← source_file_changed: util.go
-Reason ids and remedies are listed by `gox explain --reasons`.
+Reason ids and remedies are listed by `gox explain --reasons`, the failure
+classes of a diagnosis by `gox explain --classes`.
 )";
 
 constexpr const char* kDiffHelp = R"(usage: gox diff [--format=text|json] [RUN_A RUN_B | A.json B.json]
@@ -140,6 +142,12 @@ int cmd_explain(const std::vector<std::string>& args) {
             for (const auto& r : analysis::reason_table())
                 std::printf("%-24s %s%s%s\n", std::string(r.id).c_str(), std::string(r.description).c_str(),
                             r.remedy.empty() ? "" : "; remedy: ", std::string(r.remedy).c_str());
+            return 0;
+        }
+        if (a == "--classes") {
+            for (auto c : analysis::all_classes())
+                std::printf("%-26s %s; remedy: %s\n", std::string(analysis::class_name(c)).c_str(),
+                            std::string(analysis::class_title(c)).c_str(), std::string(analysis::class_remedy(c)).c_str());
             return 0;
         }
         if (util::starts_with(a, "--run=")) run_id = a.substr(6);

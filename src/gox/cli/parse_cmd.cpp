@@ -1,5 +1,6 @@
 // gox parse: a saved trace in, the build model out.
 
+#include <gox/analysis/diagnosis.hpp>
 #include <gox/cli/cli.hpp>
 #include <gox/model/actiongraph.hpp>
 #include <gox/model/build.hpp>
@@ -98,6 +99,13 @@ int cmd_parse(const std::vector<std::string>& args) {
         auto g = model::read_actiongraph_file(actiongraph, err);
         if (!g) throw util::Fatal(fmt::format("--actiongraph {}: {}", actiongraph, err));
         model::merge_actiongraph(b, *g);
+    }
+    if (b.failed()) {
+        // A saved trace: classify from what go printed (no exit status, no
+        // filesystem facts, no cache to check).
+        analysis::DiagContext ctx;
+        ctx.exit_code = 1;
+        b.diagnosis = analysis::diagnose(b, nullptr, ctx);
     }
     std::string out = format == "json" ? report::render_json(b)
                                        : report::render_text(b, {.color = false, .max_listed = 20});

@@ -6,6 +6,8 @@
 #include <gox/analysis/testwhy.hpp>
 #include <gox/analysis/why.hpp>
 #include <gox/cli/cli.hpp>
+#include <gox/cli/repro.hpp>
+#include <gox/analysis/diagnosis.hpp>
 #include <gox/history/store.hpp>
 #include <gox/model/actiongraph.hpp>
 #include <gox/model/stream.hpp>
@@ -31,6 +33,14 @@
 namespace gox::cli {
 
 using util::starts_with;
+
+namespace {
+
+bool takes_value(std::string_view f);
+
+} // namespace
+
+bool go_flag_takes_value(std::string_view flag) { return takes_value(flag); }
 
 namespace {
 
@@ -118,25 +128,49 @@ struct WrapOptions {
     bool progress = true;
     bool history = true;
     bool why = false; // GODEBUG=gocachehash=1: exact reasons from hash inputs
+    bool repro_clean = false;    // re-run a failure against an empty temporary cache
+    bool no_repro = false;       // ...not even when the failure points at the cache
+    bool verify_suspects = false; // check the suspects' cache files on any failure
 };
 
 // The environment fingerprint of this go: `go env -json` of the variables
 // that are build inputs or say where things are, plus the C compiler's
 // version line when cgo is on.
 nlohmann::json env_fingerprint(const std::string& go, const std::vector<std::string>& args) {
-    std::vector<std::string> cmd = {go, "env", "-json", "GOVERSION", "GOOS", "GOARCH", "GOAMD64", "GOARM64", "GOARM",
-                                    "GOFLAGS", "CGO_ENABLED", "CC", "CXX", "CGO_CFLAGS", "CGO_CPPFLAGS", "CGO_LDFLAGS",
-                                    "GOCACHE", "GOROOT", "GOEXPERIMENT", "GOMOD", "GOTOOLCHAIN", "GODEBUG"};
-    // go env honours -C: run it where the build ran.
-    if (!args.empty() && (args[0] == "-C" || args[0] == "--C") && args.size() > 1) {
-        cmd.insert(cmd.begin() + 2, {"-C", args[1]});
-    } else if (!args.empty() && (util::starts_with(args[0], "-C=") || util::starts_with(args[0], "--C="))) {
-        cmd.insert(cmd.begin() + 2, args[0]);
-    }
-    nlohmann::json env = nlohmann::json::object();
-    if (auto out = process::capture(cmd)) {
-        auto j = nlohmann::json::parse(*out, nullptr, false);
-        if (j.is_object()) env = j;
+    auto go_env = [&](std::vector<std::string> vars) {
+        std::vector<std::string> cmd = {go, "env", "-json"};
+        // go env honours -C: run it where the build ran.
+        if (!args.empty() && (args[0] == "-C" || args[0] == "--C") && args.size() > 1) {
+            cmd.insert(cmd.end(), {"-C", args[1]});
+        } else if (!args.empty() && (util::starts_with(args[0], "-C=") || util::starts_with(args[0], "--C="))) {
+            cmd.push_back(args[0]);
+        }
+        cmd.insert(cmd.end(), vars.begin(), vars.end());
+        nlohmann::json j = nlohmann::json::object();
+        if (auto out = process::capture(cmd)) {
+            auto parsed = nlohmann::json::parse(*out, nullptr, false);
+            if (parsed.is_object()) j = parsed;
+        }
+        return j;
+    };
+    nlohmann::json env = go_env({"GOVERSION", "GOOS", "GOARCH", "GOAMD64", "GOARM64", "GOARM", "GOFLAGS", "CGO_ENABLED",
+                                 "CC", "CXX", "GOCACHE", "GOROOT", "GOEXPERIMENT", "GOMOD", "GOTOOLCHAIN", "GODEBUG"});
+    // `go env CGO_CFLAGS` (and the other two) writes entries into the build
+    // cache (Go 1.26): ask with a throwaway GOCACHE so that the user's cache
+    // only ever gets what their build writes.
+    {
+        std::error_code fe;
+        std::string tmpl = (std::filesystem::temp_directory_path(fe) / "gox-env-XXXXXX").string();
+        if (!fe && ::mkdtemp(tmpl.data())) {
+            const char* old = std::getenv("GOCACHE");
+            std::optional<std::string> saved = old ? std::optional<std::string>(old) : std::nullopt;
+            ::setenv("GOCACHE", tmpl.c_str(), 1);
+            nlohmann::json cg = go_env({"CGO_CFLAGS", "CGO_CPPFLAGS", "CGO_LDFLAGS"});
+            if (saved) ::setenv("GOCACHE", saved->c_str(), 1);
+            else ::unsetenv("GOCACHE");
+            std::filesystem::remove_all(tmpl, fe);
+            for (auto& [k, v] : cg.items()) env[k] = v;
+        }
     }
     if (env.value("CGO_ENABLED", "") == "1" && env.contains("CC") && env["CC"].is_string()) {
         std::string cc = env["CC"].get<std::string>();
@@ -318,6 +352,22 @@ gox options (before the verb):
   --no-progress               no progress line (drawn only when stderr is a
                               terminal and CI is unset; erased before go's output)
 
+When go fails, the summary diagnoses it: the package that failed first, what
+was skipped because of it, the first errors and a failure class with its
+evidence and remedy (`gox explain --classes` lists them).
+  --repro-clean               re-run a failed command against an empty temporary
+                              GOCACHE and GOTMPDIR (removed afterwards; your
+                              cache is never written) and say whether the cache
+                              is to blame: cache_caused, reproducible or
+                              inconclusive. Done by itself when the failure
+                              points at the cache
+  --no-repro                  never re-run, not even then
+  --verify-suspects           on any failure, check the cache files of the
+                              suspect packages (those the errors name and the
+                              failed packages' cached imports) against their
+                              content hashes; done by itself when the failure
+                              points at the cache
+
 gox adds -x and -debug-actiongraph=<temp file> to go's flags (not -x when you
 pass -json or -n: that would change go's own output). Your own -x and
 -debug-actiongraph=FILE are honoured: the trace is shown and FILE is written.
@@ -390,6 +440,47 @@ private:
     std::chrono::steady_clock::time_point m_last{};
 };
 
+// A failed run: its diagnosis, the suspects' cache files checked, and a
+// re-run against an empty cache when asked or when the failure points at
+// the cache.
+void diagnose_failure(model::Build& b, const analysis::ErrorCollector& errors, const nlohmann::json& env,
+                      const std::string& go, const std::string& verb, const std::vector<std::string>& args,
+                      const process::GoRun& run, const WrapOptions& o) {
+    analysis::DiagContext ctx;
+    ctx.exit_code = run.exit_code;
+    ctx.interrupted = run.term_signal != 0 || process::received_signal() != 0;
+    if (ctx.exit_code == 0 && !ctx.interrupted) {
+        if (o.repro_clean) b.notes.push_back("--repro-clean: the command succeeded, there is nothing to reproduce");
+        return;
+    }
+    auto str = [&](const char* k) { return env.contains(k) && env[k].is_string() ? env[k].get<std::string>() : ""; };
+    ctx.gocache = str("GOCACHE");
+    ctx.goroot = str("GOROOT");
+    if (util::starts_with(ctx.gocache, "/")) ctx.cache_place = analysis::place_facts(ctx.gocache);
+    std::string tmp;
+    if (const char* t = std::getenv("GOTMPDIR"); t && *t) tmp = t;
+    else if (const char* t2 = std::getenv("TMPDIR"); t2 && *t2) tmp = t2;
+    else tmp = "/tmp";
+    ctx.temp_place = analysis::place_facts(tmp);
+    b.diagnosis = analysis::diagnose(b, &errors, ctx);
+    if (!b.diagnosis) return;
+    auto cls = analysis::class_from_name(b.diagnosis->cls).value_or(analysis::FailureClass::Unknown);
+    bool about_cache = analysis::class_about_cache(cls);
+    if (o.verify_suspects || (about_cache && cls != analysis::FailureClass::CacheUnusable))
+        b.diagnosis->verified = verify_suspects(b, *b.diagnosis, errors);
+    if (!ctx.interrupted && !o.no_repro && (o.repro_clean || about_cache)) {
+        ReproRequest req;
+        req.go = go;
+        req.verb = verb;
+        req.args = args;
+        req.failing = &b;
+        req.errors = &errors;
+        req.diagnosis = &*b.diagnosis;
+        req.announce = o.summary != "off";
+        b.diagnosis->repro = repro_clean(req);
+    }
+}
+
 } // namespace
 
 int cmd_wrap(const std::vector<std::string>& gox_opts, const std::string& verb, const std::vector<std::string>& args) {
@@ -401,14 +492,19 @@ int cmd_wrap(const std::vector<std::string>& gox_opts, const std::string& verb, 
         else if (a == "--no-progress") o.progress = false;
         else if (a == "--no-history") o.history = false;
         else if (a == "--why") o.why = true;
+        else if (a == "--repro-clean") o.repro_clean = true;
+        else if (a == "--no-repro") o.no_repro = true;
+        else if (a == "--verify-suspects") o.verify_suspects = true;
         else if (a == "-h" || a == "--help") {
             std::fputs(kWrapHelp, stdout);
             return 0;
         } else {
-            auto s = did_you_mean(a.substr(0, a.find('=')), {"--summary", "--summary-format", "--go", "--no-progress", "--no-history", "--why", "--help"});
+            auto s = did_you_mean(a.substr(0, a.find('=')), {"--summary", "--summary-format", "--go", "--no-progress", "--no-history", "--why", "--repro-clean",
+                                                       "--no-repro", "--verify-suspects", "--help"});
             usage_error(fmt::format("unknown option {}", a), s.empty() ? "Run 'gox build --help' for usage." : "Did you mean " + s + "?");
         }
     }
+    if (o.repro_clean && o.no_repro) usage_error("--repro-clean and --no-repro contradict each other");
     if (o.summary.empty()) usage_error("--summary needs a value: stderr, off or a file name");
     if (o.summary_format != "text" && o.summary_format != "json")
         usage_error(fmt::format("unknown --summary-format \"{}\" (want text or json)", o.summary_format));
@@ -445,6 +541,7 @@ int cmd_wrap(const std::vector<std::string>& gox_opts, const std::string& verb, 
         !add_x);
     analysis::HashCollector hashes;
     analysis::TestCacheCollector testcache;
+    analysis::ErrorCollector errors;
     // go (and only go) gets gocachehash=1 (--why) and, for go test,
     // gocachetest=1 (cheap: a few lines per test) added to GODEBUG; lines of
     // a setting the user had already made stay visible.
@@ -463,6 +560,7 @@ int cmd_wrap(const std::vector<std::string>& gox_opts, const std::string& verb, 
         progress.on_event(ev);
         if (o.why && ev.kind == trace::Kind::Hash) hashes.feed(ev.line);
         if (ev.kind == trace::Kind::TestCache) testcache.feed(ev.line);
+        errors.on_event(ev);
     };
     if (add_hash || add_testcache) ::setenv("GODEBUG", godebug.c_str(), 1);
     stream.show_work_dir = g.work;
@@ -501,6 +599,7 @@ int cmd_wrap(const std::vector<std::string>& gox_opts, const std::string& verb, 
             b.notes.push_back("--why sets GODEBUG, which every test result depends on: results cached by runs "
                               "without --why are not reused by this one, nor this one's by them");
         nlohmann::json env = record_history(b, go, verb, args, run, o, inputs, testcache, test_inputs);
+        if (!g.dry_run) diagnose_failure(b, errors, env, go, verb, args, run, o);
         print_summary(b, env, run, verb, o);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "gox: warning: analysis failed: %s\n", e.what());

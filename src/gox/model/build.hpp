@@ -5,6 +5,7 @@
 // BuildBuilder from the tokenizer's events, one line at a time: what it keeps
 // grows with the number of packages, not with the number of lines.
 
+#include <gox/model/diagnosis.hpp>
 #include <gox/trace/event.hpp>
 #include <gox/trace/tokenizer.hpp>
 
@@ -123,6 +124,7 @@ struct Build {
     bool actiongraph_merged = false;
     std::optional<Timing> timing;
     std::vector<std::string> notes; // what gox could not work out
+    std::optional<Diagnosis> diagnosis; // failed runs (analysis/diagnosis.cpp)
 
     std::size_t count(Outcome o) const;
     bool failed() const { return !failures.empty(); }

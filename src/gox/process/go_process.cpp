@@ -197,6 +197,8 @@ GoRun run_go(const std::vector<std::string>& argv, const Sink& on_stdout, const 
     return r;
 }
 
+int received_signal() { return g_last_signal; }
+
 std::optional<std::string> capture(const std::vector<std::string>& argv) {
     if (argv.empty()) return std::nullopt;
     std::error_code ec;

@@ -31,6 +31,10 @@ std::string find_go(const std::string& explicit_path);
 // Throws util::Fatal if go cannot be started.
 GoRun run_go(const std::vector<std::string>& argv, const Sink& on_stdout, const Sink& on_stderr);
 
+// The last of SIGINT, SIGTERM, SIGHUP, SIGQUIT that reached gox during
+// run_go (0 if none): the user stopped the build.
+int received_signal();
+
 // Runs a short helper command (go env, cc --version) and returns its stdout;
 // nullopt if it cannot run or exits non-zero. stderr is discarded.
 std::optional<std::string> capture(const std::vector<std::string>& argv);

@@ -1,5 +1,7 @@
 #include <gox/report/report.hpp>
 
+#include <gox/analysis/diagnosis.hpp>
+
 namespace gox::report {
 
 using nlohmann::ordered_json;
@@ -71,6 +73,7 @@ ordered_json to_json(const model::Build& b) {
         fails.push_back(std::move(o));
     }
     j["failures"] = std::move(fails);
+    j["diagnosis"] = b.diagnosis ? analysis::diagnosis_json(*b.diagnosis) : ordered_json(nullptr);
 
     ordered_json pkgs = ordered_json::array();
     for (const auto& p : b.packages) {

@@ -1,5 +1,7 @@
 #include <gox/report/report.hpp>
 
+#include <gox/analysis/diagnosis.hpp>
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -69,7 +71,10 @@ std::string render_text(const model::Build& b, const TextOptions& opt) {
         if (listed.size() > opt.max_listed) out += fmt::format("  … and {} more\n", listed.size() - opt.max_listed);
     }
     if (std_rebuilt) out += fmt::format("  (+ {} standard library package(s) rebuilt)\n", std_rebuilt);
-    if (b.failed()) {
+    if (b.diagnosis) {
+        out += bold("failed:") + "\n";
+        for (const auto& l : analysis::diagnosis_text(*b.diagnosis)) out += "  " + l + "\n";
+    } else if (b.failed()) {
         out += bold("failed:") + "\n";
         for (auto& f : b.failures) {
             out += fmt::format("  {} {}\n", f.kind, f.import_path.empty() ? "(no package)" : f.import_path);
@@ -157,9 +162,13 @@ std::string render_summary(const model::Build& b, const TextOptions& opt, double
             line("critical path: " + s);
         }
     }
-    for (auto& f : b.failures)
-        line(fmt::format("failed: {} {}{}", f.kind, f.import_path.empty() ? "(no package)" : f.import_path,
-                         f.first_lines.empty() ? "" : ": " + f.first_lines.front()));
+    if (b.diagnosis) {
+        for (const auto& l : analysis::diagnosis_text(*b.diagnosis)) line(l);
+    } else {
+        for (auto& f : b.failures)
+            line(fmt::format("failed: {} {}{}", f.kind, f.import_path.empty() ? "(no package)" : f.import_path,
+                             f.first_lines.empty() ? "" : ": " + f.first_lines.front()));
+    }
     if (b.lines.unrecognized)
         line(fmt::format("{} line(s) of go's output were not understood (shown unchanged)", b.lines.unrecognized));
     for (auto& n : b.notes) line("note: " + n);

@@ -1,0 +1,504 @@
+#include <gox/analysis/diagnosis.hpp>
+
+#include <gox/analysis/hashes.hpp>
+#include <gox/trace/tokenizer.hpp>
+#include <gox/util/strings.hpp>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <set>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+namespace gox::analysis {
+
+using util::ends_with;
+using util::starts_with;
+
+namespace {
+
+struct ClassRow {
+    std::string_view name;
+    bool cache;
+    std::string_view title, remedy;
+};
+constexpr ClassRow kClasses[] = {
+#define X(id, name, cache, title, remedy) {name, cache, title, remedy},
+    GOX_FAILURE_CLASSES(X)
+#undef X
+};
+const ClassRow& row(FailureClass c) { return kClasses[static_cast<std::size_t>(c)]; }
+
+constexpr std::size_t kMaxLineChars = 400;
+constexpr std::size_t kMaxSkipped = 200;
+
+bool contains(std::string_view s, std::string_view p) { return s.find(p) != std::string_view::npos; }
+
+// ".../xx/<64 hex>-d": an output file of the build cache.
+bool looks_like_cache_file(std::string_view p) {
+    auto slash = p.find_last_of('/');
+    std::string_view name = slash == std::string_view::npos ? p : p.substr(slash + 1);
+    return name.size() == 66 && ends_with(name, "-d") && util::is_lower_hex(name.substr(0, 64));
+}
+
+// The package of "…could not import P (reason)" and the reason.
+std::optional<std::pair<std::string, std::string>> could_not_import(std::string_view line) {
+    auto k = line.find("could not import ");
+    if (k == std::string_view::npos) return std::nullopt;
+    std::string_view rest = line.substr(k + 17);
+    auto sp = rest.find(" (");
+    std::string pkg(rest.substr(0, sp));
+    std::string why = sp == std::string_view::npos ? "" : std::string(rest.substr(sp + 2));
+    return std::make_pair(pkg, why);
+}
+
+// The directory of "package P is not in std (DIR)".
+std::string not_in_std_dir(std::string_view line) {
+    auto k = line.find(" is not in std (");
+    if (k == std::string_view::npos) return "";
+    std::string_view d = line.substr(k + 16);
+    auto e = d.rfind(')');
+    return std::string(e == std::string_view::npos ? d : d.substr(0, e));
+}
+
+bool nearly_full(const std::optional<PlaceFacts>& p) {
+    return p && p->free_bytes && *p->free_bytes < (4u << 20);
+}
+
+std::string human_bytes(std::uint64_t n) {
+    if (n >= (1ull << 30)) return fmt::format("{:.1f} GiB", static_cast<double>(n) / (1ull << 30));
+    if (n >= (1ull << 20)) return fmt::format("{:.1f} MiB", static_cast<double>(n) / (1ull << 20));
+    if (n >= 1024) return fmt::format("{:.1f} KiB", static_cast<double>(n) / 1024);
+    return fmt::format("{} bytes", n);
+}
+
+// One line's class, if it says anything on its own.
+std::optional<FailureClass> classify_line(std::string_view l, const DiagContext& ctx, const ErrorCollector* ec) {
+    if (contains(l, "no space left on device") || contains(l, "disk quota exceeded") ||
+        contains(l, "file too large"))
+        return FailureClass::DiskFull;
+    if (contains(l, "build cache is required") || contains(l, "build cache is disabled") ||
+        contains(l, "failed to initialize build cache") || contains(l, "GOCACHE is not"))
+        return FailureClass::CacheUnusable;
+    if (contains(l, "creating work dir") || contains(l, "GOTMPDIR"))
+        return FailureClass::TempDirUnusable;
+    if (auto ci = could_not_import(l)) {
+        const std::string& why = ci->second;
+        std::string file;
+        if (ec)
+            if (auto it = ec->cache_files().find(ci->first); it != ec->cache_files().end()) file = it->second;
+        bool from_cache = !file.empty() || contains(why, "go-build") ||
+                          (!ctx.gocache.empty() && contains(why, ctx.gocache));
+        if (contains(why, "no such file or directory") && from_cache) return FailureClass::CacheEntryMissing;
+        if (contains(why, "permission denied")) return from_cache ? FailureClass::CacheUnusable : FailureClass::CompileError;
+        if (contains(why, "object is [") && !from_cache) return FailureClass::ToolchainMismatch;
+        if (from_cache) return FailureClass::CacheCorrupt;
+        if (contains(why, "not the start of an archive") || contains(why, "export data") || contains(why, "object is ["))
+            return FailureClass::CacheCorrupt;
+    }
+    if (contains(l, "object is [") && contains(l, "expected [")) {
+        if (!ctx.goroot.empty() && contains(l, ctx.goroot + "/pkg/")) return FailureClass::ToolchainMismatch;
+        return FailureClass::CacheCorrupt;
+    }
+    if (contains(l, "cache verify failed") || contains(l, "GODEBUG=gocacheverify")) return FailureClass::CacheCorrupt;
+    if (contains(l, "does not match go tool version") || contains(l, "requires go >=") ||
+        contains(l, "compiled with a newer version") || contains(l, "toolchain not available"))
+        return FailureClass::ToolchainMismatch;
+    if (auto d = not_in_std_dir(l); !d.empty()) {
+        std::error_code err;
+        if (std::filesystem::is_directory(d, err)) {
+            // The package is there: go could not read its own index of
+            // GOROOT, which lives in the build cache.
+            if (nearly_full(ctx.cache_place)) return FailureClass::DiskFull;
+            if (ctx.cache_place && !ctx.cache_place->writable) return FailureClass::CacheUnusable;
+            return FailureClass::CacheCorrupt;
+        }
+        return FailureClass::MissingPackageOrModule;
+    }
+    if (contains(l, "C compiler") && contains(l, "not found")) return FailureClass::CgoToolchain;
+    if ((contains(l, "exec: \"") && contains(l, "executable file not found")) || starts_with(l, "gcc: error") ||
+        starts_with(l, "cc1: ") || starts_with(l, "clang: error") || contains(l, "cgo: exit status"))
+        return FailureClass::CgoToolchain;
+    if (contains(l, "cannot find package") || contains(l, "no required module provides") ||
+        contains(l, "missing go.sum entry") || contains(l, "cannot find module providing") ||
+        contains(l, "unknown revision") || contains(l, "module lookup disabled") ||
+        contains(l, "is not in GOROOT") || contains(l, "malformed module path") ||
+        contains(l, "cannot find main module") || contains(l, "reading https://") ||
+        contains(l, "no matching versions for query") || contains(l, "matched no packages"))
+        return FailureClass::MissingPackageOrModule;
+    if (contains(l, "permission denied") || contains(l, "read-only file system")) {
+        if (!ctx.gocache.empty() && contains(l, ctx.gocache)) return FailureClass::CacheUnusable;
+        if (ctx.temp_place && !ctx.temp_place->path.empty() && contains(l, ctx.temp_place->path))
+            return FailureClass::TempDirUnusable;
+    }
+    return std::nullopt;
+}
+
+FailureClass by_kind(const std::string& kind) {
+    if (kind == "compile") return FailureClass::CompileError;
+    if (kind == "link") return FailureClass::LinkError;
+    if (kind == "vet") return FailureClass::VetFailure;
+    if (kind == "test") return FailureClass::TestFailure;
+    return FailureClass::Unknown;
+}
+
+// "FAIL\tP [build failed]" / "[setup failed]": the consequence of a failure
+// reported elsewhere.
+bool is_consequence(const model::Failure& f) {
+    return f.kind == "build" && f.first_lines.size() == 1 && starts_with(f.first_lines[0], "FAIL\t") &&
+           (ends_with(f.first_lines[0], "[build failed]") || ends_with(f.first_lines[0], "[setup failed]"));
+}
+
+} // namespace
+
+std::string_view class_name(FailureClass c) { return row(c).name; }
+std::string_view class_title(FailureClass c) { return row(c).title; }
+std::string_view class_remedy(FailureClass c) { return row(c).remedy; }
+bool class_about_cache(FailureClass c) { return row(c).cache; }
+std::optional<FailureClass> class_from_name(std::string_view name) {
+    for (auto c : all_classes())
+        if (class_name(c) == name) return c;
+    return std::nullopt;
+}
+std::vector<FailureClass> all_classes() {
+    std::vector<FailureClass> v;
+    for (std::size_t i = 0; i < static_cast<std::size_t>(FailureClass::Count_); ++i) v.push_back(static_cast<FailureClass>(i));
+    return v;
+}
+
+void ErrorCollector::add_line(std::string_view line) {
+    if (m_lines.size() < kMaxLines) m_lines.push_back(util::clip(line, kMaxLineChars));
+}
+
+void ErrorCollector::on_event(const trace::Event& ev) {
+    using trace::Kind;
+    switch (ev.kind) {
+    case Kind::UserHeader:
+    case Kind::UserOutput:
+    case Kind::Diagnostic:
+    case Kind::GoMessage:
+    case Kind::Unrecognized:
+    case Kind::TestOutput:
+        add_line(ev.line);
+        break;
+    case Kind::HeredocBody:
+    case Kind::EchoWrite:
+        if ((ev.target == trace::WriteTarget::Importcfg || ev.target == trace::WriteTarget::ImportcfgLink) &&
+            starts_with(ev.text, "packagefile ") && m_cache_files.size() < kMaxCacheFiles) {
+            std::string_view rest = ev.text.substr(12);
+            auto eq = rest.find('=');
+            if (eq == std::string_view::npos) break;
+            std::string_view archive = rest.substr(eq + 1);
+            if (trace::Tokenizer::is_cache_entry(archive) || looks_like_cache_file(archive))
+                m_cache_files.try_emplace(std::string(rest.substr(0, eq)), std::string(archive));
+        }
+        break;
+    default:
+        break;
+    }
+}
+
+std::pair<FailureClass, std::string> classify(const std::string& kind, const std::vector<std::string>& lines,
+                                              const DiagContext& ctx, const ErrorCollector* ec) {
+    std::optional<FailureClass> best;
+    std::string evidence;
+    for (const auto& l : lines) {
+        if (auto c = classify_line(l, ctx, ec); c && (!best || *c < *best)) {
+            best = c;
+            evidence = l;
+        }
+    }
+    if (best) return {*best, evidence};
+    return {by_kind(kind), ""};
+}
+
+std::optional<model::Diagnosis> diagnose(const model::Build& b, const ErrorCollector* ecp, const DiagContext& ctx) {
+    if (!ctx.interrupted && ctx.exit_code == 0) return std::nullopt;
+    ErrorCollector offline;
+    if (!ecp)
+        for (const auto& l : b.lines.unrecognized_examples) offline.add_line(l);
+    const ErrorCollector& ec = ecp ? *ecp : offline;
+    model::Diagnosis d;
+    std::set<std::string> failed_pkgs;
+    std::vector<std::string> consequences;
+    std::optional<FailureClass> best;
+    std::set<std::string> evidence_seen;
+    auto add_evidence = [&](const std::string& e) {
+        if (!e.empty() && evidence_seen.insert(e).second && d.evidence.size() < 10) d.evidence.push_back(e);
+    };
+    auto take = [&](FailureClass c) {
+        if (!best || c < *best) best = c;
+    };
+    for (const auto& f : b.failures) {
+        if (is_consequence(f)) {
+            consequences.push_back(f.import_path);
+            continue;
+        }
+        auto [c, ev] = classify(f.kind, f.first_lines, ctx, &ec);
+        model::FailedPackage fp;
+        fp.package = f.import_path;
+        fp.kind = f.kind;
+        fp.cls = std::string(class_name(c));
+        fp.first_lines = f.first_lines;
+        if (!f.import_path.empty()) failed_pkgs.insert(f.import_path);
+        if (d.first_failed.empty() && !f.import_path.empty() && c != FailureClass::TestFailure) d.first_failed = f.import_path;
+        add_evidence(ev);
+        take(c);
+        d.failed.push_back(std::move(fp));
+    }
+    // go's own messages that the model does not tie to a failure ("build
+    // cache is required…", "go: creating work dir…").
+    {
+        auto [c, ev] = classify("go", ec.lines(), ctx, &ec);
+        if (!ev.empty() && (!best || c < *best)) {
+            bool covered = false;
+            for (const auto& fp : d.failed)
+                if (std::find(fp.first_lines.begin(), fp.first_lines.end(), ev) != fp.first_lines.end()) covered = true;
+            if (!covered) {
+                model::FailedPackage fp;
+                fp.kind = "go";
+                fp.cls = std::string(class_name(c));
+                fp.first_lines.push_back(ev);
+                d.failed.insert(d.failed.begin(), std::move(fp));
+            }
+            add_evidence(ev);
+            take(c);
+        }
+    }
+    if (d.failed.empty() && !ec.lines().empty()) {
+        model::FailedPackage fp;
+        fp.kind = "go";
+        fp.cls = std::string(class_name(FailureClass::Unknown));
+        for (const auto& l : ec.lines())
+            if (fp.first_lines.size() < 10) fp.first_lines.push_back(l);
+        d.failed.push_back(std::move(fp));
+        take(FailureClass::Unknown);
+    }
+    if (ctx.interrupted) best = FailureClass::Interrupted;
+    d.cls = std::string(class_name(best.value_or(FailureClass::Unknown)));
+    // Facts that back a filesystem class.
+    auto place_evidence = [&](const std::optional<PlaceFacts>& p, const char* what) {
+        if (!p) return;
+        if (!p->exists) add_evidence(fmt::format("{} {} does not exist", what, p->path));
+        else if (!p->writable) add_evidence(fmt::format("{} {} is not writable by this user", what, p->path));
+        if (p->free_bytes && nearly_full(p))
+            add_evidence(fmt::format("{} {} has {} free", what, p->path, human_bytes(*p->free_bytes)));
+    };
+    if (d.cls == "disk_full" || d.cls == "cache_unusable" || d.cls == "cache_corrupt") place_evidence(ctx.cache_place, "GOCACHE");
+    if (d.cls == "disk_full" || d.cls == "temp_dir_unusable") place_evidence(ctx.temp_place, "the temporary directory");
+
+    // Skipped: test packages go did not run because their build failed, and
+    // packages left unbuilt because something they import failed.
+    std::set<std::string> skipped;
+    for (const auto& p : consequences)
+        if (!failed_pkgs.count(p)) skipped.insert(p);
+    std::set<std::string> broken = failed_pkgs;
+    for (bool grew = true; grew;) {
+        grew = false;
+        for (const auto& p : b.packages) {
+            if (p.outcome != model::Outcome::Unknown || broken.count(p.import_path)) continue;
+            for (const auto& dep : p.deps)
+                if (broken.count(dep)) {
+                    broken.insert(p.import_path);
+                    skipped.insert(p.import_path);
+                    grew = true;
+                    break;
+                }
+        }
+    }
+    for (const auto& s : skipped)
+        if (d.skipped.size() < kMaxSkipped) d.skipped.push_back(s);
+    return d;
+}
+
+std::vector<std::string> suspects(const model::Build& b, const model::Diagnosis& d, const ErrorCollector& ec) {
+    std::set<std::string> out;
+    std::set<std::string> failed;
+    for (const auto& f : d.failed) {
+        if (!f.package.empty()) failed.insert(f.package);
+        for (const auto& l : f.first_lines)
+            if (auto ci = could_not_import(l)) out.insert(ci->first);
+    }
+    for (const auto& p : b.packages)
+        if (failed.count(p.import_path))
+            for (const auto& dep : p.deps)
+                if (ec.cache_files().count(dep)) out.insert(dep);
+    return {out.begin(), out.end()};
+}
+
+std::vector<model::EntryCheck> verify_cache_files(const std::vector<std::pair<std::string, std::string>>& pkg_files) {
+    std::vector<model::EntryCheck> out;
+    for (const auto& [pkg, file] : pkg_files) {
+        model::EntryCheck c;
+        c.package = pkg;
+        c.file = file;
+        std::string_view name = util::base_name(file);
+        std::ifstream in(file, std::ios::binary);
+        if (!in) {
+            int e = errno;
+            c.status = e == ENOENT ? "missing" : "unreadable";
+            c.detail = std::strerror(e);
+        } else {
+            std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+            if (in.bad()) {
+                c.status = "unreadable";
+                c.detail = "read error";
+            } else if (name.size() >= 64 && util::is_lower_hex(name.substr(0, 64))) {
+                std::string sum = sha256_hex(data);
+                if (sum == name.substr(0, 64)) {
+                    c.status = "ok";
+                } else {
+                    c.status = "corrupt";
+                    c.detail = fmt::format("content hashes to {}…, its name says {}…", sum.substr(0, 12), name.substr(0, 12));
+                }
+            } else {
+                c.status = "ok";
+                c.detail = "not named by its content; only its presence was checked";
+            }
+        }
+        out.push_back(std::move(c));
+    }
+    return out;
+}
+
+nlohmann::ordered_json diagnosis_json(const model::Diagnosis& d) {
+    using nlohmann::ordered_json;
+    ordered_json j;
+    auto c = class_from_name(d.cls).value_or(FailureClass::Unknown);
+    j["class"] = d.cls;
+    j["title"] = std::string(class_title(c));
+    j["remedy"] = std::string(class_remedy(c));
+    j["evidence"] = d.evidence;
+    j["first_failed"] = d.first_failed.empty() ? ordered_json(nullptr) : ordered_json(d.first_failed);
+    ordered_json failed = ordered_json::array();
+    for (const auto& f : d.failed) {
+        ordered_json o;
+        o["package"] = f.package.empty() ? ordered_json(nullptr) : ordered_json(f.package);
+        o["kind"] = f.kind;
+        o["class"] = f.cls;
+        o["first_lines"] = f.first_lines;
+        failed.push_back(std::move(o));
+    }
+    j["failed"] = std::move(failed);
+    j["skipped"] = d.skipped;
+    ordered_json ver = ordered_json::array();
+    for (const auto& v : d.verified) {
+        ordered_json o;
+        o["package"] = v.package;
+        o["file"] = v.file;
+        o["status"] = v.status;
+        o["detail"] = v.detail.empty() ? ordered_json(nullptr) : ordered_json(v.detail);
+        ver.push_back(std::move(o));
+    }
+    j["verified"] = std::move(ver);
+    if (d.repro) {
+        const auto& r = *d.repro;
+        ordered_json o;
+        o["verdict"] = r.verdict;
+        o["command"] = r.command;
+        o["seconds"] = r.seconds;
+        o["exit_code"] = r.exit_code;
+        o["clean_class"] = r.clean_class.empty() ? ordered_json(nullptr) : ordered_json(r.clean_class);
+        o["clean_first_lines"] = r.clean_first_lines;
+        o["suspects"] = r.suspects;
+        o["evict"] = r.evict.empty() ? ordered_json(nullptr) : ordered_json(r.evict);
+        o["detail"] = r.detail.empty() ? ordered_json(nullptr) : ordered_json(r.detail);
+        j["repro"] = std::move(o);
+    } else {
+        j["repro"] = nullptr;
+    }
+    return j;
+}
+
+std::vector<std::string> diagnosis_text(const model::Diagnosis& d) {
+    std::vector<std::string> out;
+    auto c = class_from_name(d.cls).value_or(FailureClass::Unknown);
+    out.push_back(fmt::format("diagnosis: {}: {}", d.cls, class_title(c)));
+    std::size_t shown = 0;
+    for (const auto& f : d.failed) {
+        if (shown == 3) {
+            out.push_back(fmt::format("  … and {} more failure(s)", d.failed.size() - shown));
+            break;
+        }
+        ++shown;
+        out.push_back(fmt::format("  failed: {} {} [{}]", f.kind, f.package.empty() ? "(no package)" : f.package, f.cls));
+        for (std::size_t i = 0; i < f.first_lines.size() && i < 2; ++i)
+            out.push_back("    " + util::clip(f.first_lines[i], 200));
+    }
+    if (!d.skipped.empty()) {
+        std::string s;
+        for (std::size_t i = 0; i < d.skipped.size() && i < 5; ++i) s += (i ? ", " : "") + d.skipped[i];
+        if (d.skipped.size() > 5) s += fmt::format(", … {} more", d.skipped.size() - 5);
+        out.push_back("  skipped because of it: " + s);
+    }
+    for (const auto& e : d.evidence)
+        if (std::none_of(d.failed.begin(), d.failed.end(), [&](const model::FailedPackage& f) {
+                return std::find(f.first_lines.begin(), f.first_lines.end(), e) != f.first_lines.end();
+            }))
+            out.push_back("  evidence: " + e);
+    std::size_t bad = 0;
+    for (const auto& v : d.verified)
+        if (v.status != "ok") {
+            ++bad;
+            out.push_back(fmt::format("  cache entry of {}: {} ({}){}", v.package, v.status, v.file,
+                                      v.detail.empty() ? "" : ": " + v.detail));
+        }
+    if (!d.verified.empty() && !bad)
+        out.push_back(fmt::format("  cache entries checked: {}, all intact", d.verified.size()));
+    if (d.repro) {
+        const auto& r = *d.repro;
+        std::string what = r.verdict == "cache_caused"   ? "fails with your cache, passes with an empty one"
+                           : r.verdict == "reproducible" ? "fails with an empty cache too: the code or the environment, not the cache"
+                                                         : "inconclusive";
+        out.push_back(fmt::format("  clean-cache re-run ({:.1f}s): {}: {}", r.seconds, r.verdict, what));
+        if (!r.detail.empty()) out.push_back("    " + r.detail);
+        if (!r.suspects.empty()) {
+            std::string s;
+            for (std::size_t i = 0; i < r.suspects.size(); ++i) s += (i ? ", " : "") + r.suspects[i];
+            out.push_back("    suspect cache entries of: " + s);
+        }
+        if (!r.evict.empty()) out.push_back("    to evict them: " + r.evict);
+    }
+    out.push_back(fmt::format("  remedy: {}", class_remedy(c)));
+    return out;
+}
+
+PlaceFacts place_facts(const std::string& path) {
+    PlaceFacts f;
+    f.path = path;
+    if (path.empty()) return f;
+    std::error_code ec;
+    f.exists = std::filesystem::is_directory(path, ec);
+    // Free space of the filesystem it is (or would be) on.
+    std::filesystem::path p = path;
+    while (!p.empty() && !std::filesystem::exists(p, ec)) {
+        if (p == p.parent_path()) break;
+        p = p.parent_path();
+    }
+    struct statvfs sv {};
+    if (!p.empty() && ::statvfs(p.c_str(), &sv) == 0)
+        f.free_bytes = static_cast<std::uint64_t>(sv.f_bavail) * sv.f_frsize;
+    f.writable = f.exists && ::access(path.c_str(), W_OK | X_OK) == 0;
+    return f;
+}
+
+std::string shell_quote(std::string_view s) {
+    bool plain = !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || std::strchr("/._-+=:,@%", c);
+    });
+    if (plain) return std::string(s);
+    std::string out = "'";
+    for (char c : s) {
+        if (c == '\'') out += "'\\''";
+        else out += c;
+    }
+    return out + "'";
+}
+
+} // namespace gox::analysis

@@ -1,0 +1,240 @@
+#include <gox/cli/repro.hpp>
+
+#include <gox/cli/cli.hpp>
+#include <gox/model/actiongraph.hpp>
+#include <gox/model/stream.hpp>
+#include <gox/process/go_process.hpp>
+#include <gox/util/strings.hpp>
+
+#include <fmt/format.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <set>
+#include <unistd.h>
+
+namespace gox::cli {
+
+using util::starts_with;
+
+namespace {
+
+// Sets an environment variable for the lifetime of the object.
+class EnvOverride {
+public:
+    EnvOverride(const char* name, const std::string& value) : m_name(name) {
+        if (const char* v = std::getenv(name)) m_old = v;
+        ::setenv(name, value.c_str(), 1);
+    }
+    ~EnvOverride() {
+        if (m_old) ::setenv(m_name, m_old->c_str(), 1);
+        else ::unsetenv(m_name);
+    }
+    EnvOverride(const EnvOverride&) = delete;
+    EnvOverride& operator=(const EnvOverride&) = delete;
+
+private:
+    const char* m_name;
+    std::optional<std::string> m_old;
+};
+
+bool is_flag(std::string_view a) { return a.size() > 1 && a[0] == '-'; }
+std::string_view bare(std::string_view f) { return starts_with(f, "--") ? f.substr(1) : f; }
+
+std::string display_command(const std::string& verb, const std::vector<std::string>& args) {
+    std::string s = "GOCACHE=<empty temp dir> GOTMPDIR=<empty temp dir> go " + verb;
+    for (const auto& a : args) s += " " + analysis::shell_quote(a);
+    return s;
+}
+
+} // namespace
+
+std::vector<std::string> repro_args(const std::string& verb, const std::vector<std::string>& args, bool keep_tests) {
+    std::vector<std::string> out;
+    const bool buildish = verb == "build" || verb == "install" || verb == "run";
+    std::size_t i = 0;
+    // -C dir must stay first.
+    if (!args.empty() && (bare(args[0]) == "-C")) {
+        out.insert(out.end(), args.begin(), args.begin() + std::min<std::size_t>(2, args.size()));
+        i = out.size();
+    } else if (!args.empty() && starts_with(bare(args[0]), "-C=")) {
+        out.push_back(args[0]);
+        i = 1;
+    }
+    if (buildish) out.insert(out.end(), {"-o", "/dev/null"});
+    bool in_packages = false;
+    for (; i < args.size(); ++i) {
+        std::string_view a = args[i];
+        if (a == "--" || a == "-args" || a == "--args") {
+            if (verb == "test" && !keep_tests) out.push_back("-run=^$");
+            if (verb == "test") out.insert(out.end(), args.begin() + static_cast<std::ptrdiff_t>(i), args.end());
+            return out;
+        }
+        if (!is_flag(a)) {
+            if (verb == "run") {
+                // The package (or its .go files); the rest is the program's.
+                if (in_packages && !util::ends_with(a, ".go")) break;
+                out.emplace_back(a);
+                in_packages = true;
+                if (!util::ends_with(a, ".go")) break;
+                continue;
+            }
+            in_packages = true;
+            out.emplace_back(a);
+            continue;
+        }
+        if (verb == "run" && in_packages) break;
+        std::string_view f = bare(a);
+        bool has_value = go_flag_takes_value(f) && f.find('=') == std::string_view::npos;
+        // What would write where the user looks, or run more than the build.
+        bool drop = (buildish && (f == "-o" || starts_with(f, "-o="))) ||
+                    (verb == "test" && !keep_tests &&
+                     (f == "-fuzz" || starts_with(f, "-fuzz=") || f == "-bench" || starts_with(f, "-bench=") ||
+                      f == "-run" || starts_with(f, "-run=")));
+        if (!drop) {
+            out.emplace_back(a);
+            if (has_value && i + 1 < args.size()) out.push_back(args[i + 1]);
+        }
+        if (has_value) ++i;
+    }
+    if (verb == "test" && !keep_tests) out.push_back("-run=^$");
+    return out;
+}
+
+std::vector<model::EntryCheck> verify_suspects(const model::Build& b, const model::Diagnosis& d,
+                                               const analysis::ErrorCollector& ec) {
+    std::vector<std::pair<std::string, std::string>> files;
+    for (const auto& p : analysis::suspects(b, d, ec))
+        if (auto it = ec.cache_files().find(p); it != ec.cache_files().end()) files.emplace_back(p, it->second);
+    return analysis::verify_cache_files(files);
+}
+
+model::Repro repro_clean(const ReproRequest& req) {
+    model::Repro r;
+    const model::Diagnosis& d = *req.diagnosis;
+    bool test_failed = false;
+    for (const auto& f : d.failed)
+        if (f.cls == "test_failure") test_failed = true;
+    std::string verb = req.verb == "vet" || req.verb == "test" ? req.verb : "build";
+    std::vector<std::string> args = repro_args(req.verb, req.args, test_failed);
+    r.command = display_command(verb, args);
+
+    std::error_code fe;
+    std::string tmpl = (std::filesystem::temp_directory_path(fe) / "gox-repro-XXXXXX").string();
+    if (fe || !::mkdtemp(tmpl.data())) {
+        r.verdict = "inconclusive";
+        r.detail = "could not create a temporary directory for the clean cache";
+        return r;
+    }
+    const std::string dir = tmpl;
+    std::filesystem::create_directory(dir + "/cache", fe);
+    std::filesystem::create_directory(dir + "/tmp", fe);
+    if (req.announce)
+        process::write_all(2, fmt::format("gox: {}: re-running against an empty temporary cache to see whether the "
+                                          "cache is to blame (--no-repro skips this)…\n",
+                                          d.cls));
+    // -C dir must come first; then what gox adds.
+    std::size_t keep = 0;
+    if (!args.empty() && bare(args[0]) == "-C") keep = std::min<std::size_t>(2, args.size());
+    else if (!args.empty() && starts_with(bare(args[0]), "-C=")) keep = 1;
+    std::vector<std::string> argv = {req.go, verb};
+    argv.insert(argv.end(), args.begin(), args.begin() + static_cast<std::ptrdiff_t>(keep));
+    argv.insert(argv.end(), {"-x", "-debug-actiongraph=" + dir + "/actiongraph.json"});
+    argv.insert(argv.end(), args.begin() + static_cast<std::ptrdiff_t>(keep), args.end());
+
+    model::TraceStream stream([](std::string_view) {}, false);
+    analysis::ErrorCollector ec;
+    stream.on_event = [&](const trace::Event& ev) { ec.on_event(ev); };
+    process::GoRun run;
+    try {
+        EnvOverride cache("GOCACHE", dir + "/cache"), tmp("GOTMPDIR", dir + "/tmp");
+        run = process::run_go(argv, [&](std::string_view b) { stream.feed_stdout(b); },
+                              [&](std::string_view b) { stream.feed(b); });
+    } catch (const std::exception& e) {
+        std::filesystem::remove_all(dir, fe);
+        r.verdict = "inconclusive";
+        r.detail = std::string("the clean run could not start: ") + e.what();
+        return r;
+    }
+    r.seconds = run.seconds;
+    r.exit_code = run.exit_code;
+    model::Build clean = stream.take_build();
+    {
+        std::string err;
+        if (auto ag = model::read_actiongraph_file(dir + "/actiongraph.json", err)) model::merge_actiongraph(clean, *ag);
+    }
+    std::filesystem::remove_all(dir, fe);
+
+    if (run.term_signal || process::received_signal()) {
+        r.verdict = "inconclusive";
+        r.detail = "the clean run was interrupted";
+        return r;
+    }
+    analysis::DiagContext ctx;
+    ctx.exit_code = run.exit_code;
+    auto cd = analysis::diagnose(clean, &ec, ctx);
+    if (run.exit_code != 0 && cd) {
+        r.clean_class = cd->cls;
+        for (const auto& f : cd->failed)
+            for (const auto& l : f.first_lines)
+                if (r.clean_first_lines.size() < 5) r.clean_first_lines.push_back(l);
+        static const std::set<std::string> kEnvironmental = {"disk_full", "temp_dir_unusable", "interrupted",
+                                                             "missing_package_or_module", "unknown"};
+        if (cd->cls != d.cls && kEnvironmental.count(cd->cls)) {
+            r.verdict = "inconclusive";
+            r.detail = fmt::format("the clean run failed differently ({}), so it cannot tell", cd->cls);
+        } else {
+            r.verdict = "reproducible";
+            r.detail = cd->cls == d.cls ? "" : fmt::format("the clean run failed as {}", cd->cls);
+        }
+        return r;
+    }
+    if (run.exit_code != 0) {
+        r.verdict = "inconclusive";
+        r.detail = fmt::format("the clean run exited with status {} without a recognisable failure", run.exit_code);
+        return r;
+    }
+    r.verdict = "cache_caused";
+    if (d.cls == "cache_unusable") {
+        r.detail = "the same command passes with a usable cache: fix GOCACHE (see the remedy)";
+        return r;
+    }
+    // Which cached entries: those that fail their check, those the errors
+    // name, and those whose content differs from what a clean build makes.
+    std::set<std::string> sus;
+    for (const auto& v : d.verified)
+        if (v.status != "ok") sus.insert(v.package);
+    for (const auto& f : d.failed)
+        for (const auto& l : f.first_lines)
+            if (auto k = l.find("could not import "); k != std::string::npos) {
+                std::string p = l.substr(k + 17);
+                sus.insert(p.substr(0, p.find(" (")));
+            }
+    std::map<std::pair<std::string, std::string>, std::string> clean_ids;
+    for (const auto& p : clean.packages)
+        if (!p.content_id.empty()) clean_ids[{p.import_path, p.for_test}] = p.content_id;
+    for (const auto& p : req.failing->packages) {
+        if (p.outcome != model::Outcome::CacheHit || p.content_id.empty()) continue;
+        auto it = clean_ids.find({p.import_path, p.for_test});
+        if (it != clean_ids.end() && it->second != p.content_id) sus.insert(p.import_path);
+    }
+    r.suspects.assign(sus.begin(), sus.end());
+    std::string files;
+    bool all_known = !sus.empty();
+    for (const auto& p : sus) {
+        auto it = req.errors->cache_files().find(p);
+        if (it == req.errors->cache_files().end()) {
+            all_known = false;
+            continue;
+        }
+        files += " " + analysis::shell_quote(it->second);
+    }
+    if (!files.empty()) r.evict = "rm -f" + files + (all_known ? "" : "  # and, for the rest: go clean -cache");
+    else r.evict = "go clean -cache";
+    if (sus.empty()) r.detail = "no single cache entry could be named";
+    return r;
+}
+
+} // namespace gox::cli
