@@ -116,7 +116,8 @@ std::string render_summary(const model::Build& b, const TextOptions& opt, double
             if (!p.reason.empty())
                 why = " (" + p.reason + (p.reason_detail.empty() ? "" : ": " + p.reason_detail) +
                       (p.output_unchanged ? "; output unchanged, dependents not rebuilt" : "") + ")";
-            names += (i ? ", " : "") + p.import_path + (variant ? " [" + p.for_test + "]" : "") + why;
+            names += (i ? ", " : "") + p.import_path + (variant ? " [" + p.for_test + "]" : "") +
+                     (p.outcome == Outcome::Failed ? " (failed to compile)" : why);
         }
         if (listed.size() > opt.max_listed) names += fmt::format(", … {} more", listed.size() - opt.max_listed);
         line("rebuilt: " + names);
