@@ -102,9 +102,10 @@ def wrapped(stderr_bytes, name, exit_code=0, extra_env=None):
     err_file = os.path.join(d, "stderr")
     with open(err_file, "wb") as f:
         f.write(stderr_bytes)
-    env = dict(os.environ, FAKE_STDERR=err_file, FAKE_EXIT=str(exit_code), GOX_HISTORY=os.path.join(d, "h.db"))
+    env = dict(os.environ, FAKE_STDERR=err_file, FAKE_EXIT=str(exit_code))
     env.update(extra_env or {})
-    r = measured([GOX, f"--go={go}", "--summary=off", "--no-progress", "build", "./..."], env=env, cwd=d)
+    r = measured([GOX, f"--go={go}", "--summary=off", "--no-progress", "--no-history", "build", "./..."],
+                 env=env, cwd=d)
     shutil.rmtree(d, ignore_errors=True)
     note(f"{name}: wrapper over {len(stderr_bytes)} bytes: {r.secs:.1f}s, peak RSS {r.rss_mb:.0f} MB")
     return r
