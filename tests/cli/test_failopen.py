@@ -10,8 +10,9 @@ gox's own lines (summary, warnings), which must say what went wrong:
   - a summary file or history store that cannot be written: a directory
     read-only to an unprivileged user (root writes anything), and a full
     disk (a 1 MB tmpfs; skipped with a note if mounting is refused).
-Concurrent runs sharing one history are in test_reasons.py
-(concurrent_runs_are_all_recorded), signals in test_signals.py."""
+  - two gox runs (a build and a go test) in the same module at once: both
+    recorded, each with exactly the packages of its own summary (four
+    identical builds at once: test_reasons.py). Signals: test_signals.py."""
 import contextlib
 import glob
 import hashlib
@@ -215,6 +216,36 @@ def full_disk_for_summary_and_history():
                 text = f.read()
             check(text.startswith("gox: ") and text.endswith("\n") and "failed" in text, f"the summary: {text!r}")
         p.done()
+
+@test
+def two_runs_at_once_are_both_recorded_whole():
+    # test_reasons.py starts four identical builds at once; here a build and
+    # a go test of the same module overlap, and each run's history rows must
+    # match its own summary: every package, nothing of the other run's.
+    mod = fresh_module("fo-twice")
+    cache = fresh_cache("fo-twice")
+    root = scratch("twice")
+    env = go_env(cache, {"GOX_HISTORY": os.path.join(root, "history.db")})
+    cmds = {"build": ["build", "./..."], "test": ["test", "-count=1", "./..."]}
+    procs = {k: subprocess.Popen([GOX, "--summary-format=json", f"--summary={root}/{k}.json", *v], cwd=mod, env=env,
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE) for k, v in cmds.items()}
+    for k, p in procs.items():
+        out, err = p.communicate(timeout=600)
+        eq(p.returncode, 0, f"gox {k}: {err.decode(errors='replace')[-1500:]}")
+        check(b"gox: warning" not in err, err.decode(errors="replace")[-1500:])
+    con = sqlite3.connect(f"file:{root}/history.db?mode=ro", uri=True)
+    eq(con.execute("PRAGMA integrity_check").fetchone()[0], "ok", "integrity_check")
+    rows = dict(con.execute("SELECT r.verb, count(p.run_id) FROM runs r LEFT JOIN packages p ON p.run_id = r.id "
+                            "GROUP BY r.id").fetchall())
+    con.close()
+    eq(sorted(rows), ["build", "test"], "both runs recorded")
+    for k in cmds:
+        with open(f"{root}/{k}.json") as f:
+            sm = json.load(f)
+        want = len(sm["packages"]) + sum(1 for t in sm["tests"] if t["status"] != "no_test_files")
+        eq(rows[k], want, f"history rows of the {k} run")
+    for d in (mod, cache, root):
+        shutil.rmtree(d, ignore_errors=True)
 
 if __name__ == "__main__":
     run()
