@@ -123,6 +123,19 @@ def fresh_module(name, source=os.path.join(ROOT, "examples", "sample")):
     shutil.copytree(source, dst)
     return dst
 
+NOBODY = 65534
+
+def as_nobody():
+    """Command prefix that runs as the unprivileged user nobody (root ignores
+    file permissions, so permission faults are tested as nobody)."""
+    return ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups"]
+
+def chown_tree(path, uid):
+    for dirpath, dirs, files in os.walk(path):
+        os.chown(dirpath, uid, uid)
+        for f in files:
+            os.lchown(os.path.join(dirpath, f), uid, uid)
+
 def gox(*args, **kw):
     return subprocess.run([GOX] + list(args), capture_output=True, **kw)
 

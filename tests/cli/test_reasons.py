@@ -47,8 +47,6 @@ M = "example.com/sample"
 WORDS, GREET, CMD = M + "/internal/words", M + "/internal/greet", M + "/cmd/sample"
 MODULE_PKGS = (WORDS, GREET, CMD)
 
-NOBODY = 65534
-
 # A library-only module for the scenarios that empty or bypass the cache: no
 # main package, nothing from the standard library but unicode/utf8, so the
 # cold compiles are three tiny packages, not the runtime.
@@ -256,15 +254,6 @@ def cache_files(gocache, action_id):
         fields = f.read().split()
     out = fields[2]
     return found[0], os.path.join(gocache, out[:2], out + "-d")
-
-def as_nobody():
-    return ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups"]
-
-def chown_tree(path, uid):
-    for dirpath, dirs, files in os.walk(path):
-        os.chown(dirpath, uid, uid)
-        for f in files:
-            os.lchown(os.path.join(dirpath, f), uid, uid)
 
 # ---------------------------------------------------------------- 1-3: sources
 

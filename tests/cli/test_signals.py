@@ -8,11 +8,14 @@ build is really under way (a compile, or the test binary, is running), sends
 the signal, and compares exit status, stdout and stderr. Every process of a
 run carries its own GOCACHE path in its environment; after gox has exited,
 /proc must show none of them (zombies aside). Plain go is not held to that:
-what it leaves behind is reported as a TAP comment (and then killed here)."""
+what it leaves behind is reported as a TAP comment (and then killed here).
+gox's history (its own GOX_HISTORY per scenario) must pass SQLite's
+integrity checks afterwards, with no run recorded without its packages."""
 import os
 import re
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -121,7 +124,10 @@ def compiling(marker):
     return [p for p in procs(marker) if "/compile " in p[1]]
 
 def test_binary_running(marker):
-    return [p for p in procs(marker) if ".test " in p[1]]
+    # The test binary itself, not the link that writes it (`link -o
+    # .../slow.test ...`): a signal during the link comes before go test
+    # has its handler, and on a loaded machine the link takes long enough.
+    return [p for p in procs(marker) if p[1].split(" ", 1)[0].endswith(".test")]
 
 def compare(name, args, cwd, sig, target, ready, extra_env=None, cold=False, racy_stdout=False, **kw):
     """The scenario for plain go, then for gox, each with its own copy of the
@@ -130,8 +136,13 @@ def compare(name, args, cwd, sig, target, ready, extra_env=None, cold=False, rac
     for tool in ("go", "gox"):
         cache = fresh_cache(f"sig-{name}-{tool}", warm=not cold)
         env = go_env(cache, extra_env)
+        hist = os.path.join(cache, "history.db")
+        if tool == "gox":
+            env["GOX_HISTORY"] = hist
         o = signalled_run(tool, args, cwd, env, sig, target, ready, **kw)
         res[tool] = o
+        if tool == "gox":
+            history_is_whole(hist)
         if tool == "go":
             if o.left:
                 note(f"plain go left {len(o.left)} process(es) running: " + "; ".join(c for _, c in o.left))
@@ -156,6 +167,25 @@ def compare(name, args, cwd, sig, target, ready, extra_env=None, cold=False, rac
         eq(durations(x.out), durations(g.out), "stdout")
     eq(x.err, g.err, "stderr")
     return g, x
+
+def history_is_whole(path):
+    """After a signal: the history gox wrote, if any, passes SQLite's checks
+    and every run in it has its packages (one transaction, never half)."""
+    if not os.path.exists(path):
+        note("no history written")
+        return
+    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        eq(con.execute("PRAGMA integrity_check").fetchone()[0], "ok", "history integrity_check")
+        eq(con.execute("PRAGMA foreign_key_check").fetchall(), [], "history foreign_key_check")
+        runs = con.execute("SELECT r.id, r.exit_code, count(p.run_id) FROM runs r "
+                           "LEFT JOIN packages p ON p.run_id = r.id GROUP BY r.id").fetchall()
+    finally:
+        con.close()
+    note(f"history: runs (id, exit code, packages): {runs}")
+    check(len(runs) <= 1, f"one run at most: {runs}")
+    for _, _, n in runs:
+        check(n > 0, f"a run recorded without its packages: {runs}")
 
 _made = []  # module copies, removed when the suite ends
 
@@ -188,6 +218,12 @@ def build_sigint_to_gox():
 def build_sigterm_to_gox():
     g, _ = compare("b-term-p", BUILD_A, sample(), signal.SIGTERM, "process", compiling, cold=True)
     eq(g.rc, -signal.SIGTERM, "go is killed by SIGTERM")
+
+@test
+def build_sighup_to_gox():
+    # The terminal went away (ssh dropped): go dies of SIGHUP, and so must gox.
+    g, _ = compare("b-hup-p", BUILD_A, sample(), signal.SIGHUP, "process", compiling, cold=True)
+    eq(g.rc, -signal.SIGHUP, "go is killed by SIGHUP")
 
 @test
 def build_ctrl_c_to_the_group():

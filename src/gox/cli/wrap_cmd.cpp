@@ -565,6 +565,11 @@ int cmd_wrap(const std::vector<std::string>& gox_opts, const std::string& verb, 
     if (add_hash || add_testcache) ::setenv("GODEBUG", godebug.c_str(), 1);
     stream.show_work_dir = g.work;
     stream.set_toolexec(g.toolexec);
+    // Test hook for the fail-open guarantees (tests/cli/test_failopen.py):
+    // GOX_TEST_FAULT=stream:N fails the model at go's Nth stderr line,
+    // =analysis fails the analysis after go has exited.
+    std::string_view fault = std::getenv("GOX_TEST_FAULT") ? std::getenv("GOX_TEST_FAULT") : "";
+    if (starts_with(fault, "stream:")) stream.fault_at_line = std::strtoul(fault.data() + 7, nullptr, 10);
     process::GoRun run = process::run_go(
         argv,
         [&](std::string_view b) {
@@ -581,6 +586,7 @@ int cmd_wrap(const std::vector<std::string>& gox_opts, const std::string& verb, 
 
     // From here on nothing may change what the user sees of go's run.
     try {
+        if (fault == "analysis") throw std::runtime_error("injected fault (GOX_TEST_FAULT=analysis)");
         model::Build b = stream.take_build();
         if (!add_x && !g.user_x) b.notes.push_back(g.json ? "-json: the summary comes from the action graph alone"
                                                           : "-n: nothing ran");

@@ -2,6 +2,8 @@
 
 #include <re2/re2.h>
 
+#include <new>
+
 namespace gox::model {
 
 TraceStream::TraceStream(Writer passthrough, bool show_trace)
@@ -17,10 +19,21 @@ bool TraceStream::line(std::string_view text, bool complete) {
     if (complete && !content.empty() && content.back() == '\n') content.remove_suffix(1);
     bool show = true;
     std::string rewritten; // when not empty, shown instead of text
-    if (!m_failed) {
+    if (!m_raw) {
         try {
             const trace::Event& ev = m_tok.feed(content);
-            m_builder.on_event(ev, m_tok);
+            // The model may fail (out of memory, a bug) without taking the
+            // classification down with it: then the summary is incomplete but
+            // the trace lines gox added stay hidden, as if it had worked.
+            if (!m_failed) {
+                try {
+                    if (++m_lines == fault_at_line) throw std::bad_alloc();
+                    m_builder.on_event(ev, m_tok);
+                    if (on_event) on_event(ev);
+                } catch (const std::exception& e) {
+                    fail(e.what());
+                }
+            }
             show = m_show_trace || m_program_running || !trace::is_trace_only(ev.kind);
             if (dynimport_output(ev) && !m_show_trace) show = false;
             if (ev.kind == trace::Kind::WorkDir && show_work_dir) show = true;
@@ -35,14 +48,46 @@ bool TraceStream::line(std::string_view text, bool complete) {
             if (ev.kind == trace::Kind::Hash) show = !hide_hash_lines;
             if (ev.kind == trace::Kind::TestCache) show = !hide_testcache_lines;
             if (ev.kind == trace::Kind::RunProgram) m_program_running = true;
-            if (on_event) on_event(ev);
+            if (!show) hold_heredoc(ev.kind, text, show);
         } catch (const std::exception& e) {
+            // Lines can no longer be classified: from here on every byte
+            // passes through as it came (nothing of go's output is lost).
             fail(e.what());
+            m_raw = true;
             show = true;
         }
     }
     if (show && !m_passthrough) m_out(rewritten.empty() ? text : std::string_view(rewritten));
     return show;
+}
+
+// A heredoc's lines are hidden, but held until its EOF line: if the stream
+// ends inside it (go killed mid-write, or text that only looked like a
+// heredoc), they were not go's trace after all and are shown at the end. One
+// longer than kMaxHeld is no heredoc go writes: what is held is shown and the
+// rest of it too.
+void TraceStream::hold_heredoc(trace::Kind kind, std::string_view text, bool& show) {
+    using trace::Kind;
+    if (kind != Kind::HeredocHeader && kind != Kind::HeredocBody) {
+        m_held.clear();
+        m_held_overflow = false;
+        return;
+    }
+    if (kind == Kind::HeredocHeader) {
+        m_held.clear();
+        m_held_overflow = false;
+    }
+    if (m_held_overflow) {
+        show = true;
+        return;
+    }
+    m_held.append(text);
+    if (m_held.size() > kMaxHeld) {
+        if (!m_passthrough) m_out(std::string_view(m_held).substr(0, m_held.size() - text.size()));
+        m_held.clear();
+        m_held_overflow = true;
+        show = true;
+    }
 }
 
 // Go 1.19-1.21 print the C linker's output of the cgo dynimport probe
@@ -119,9 +164,9 @@ bool TraceStream::cgo_compile_output(const trace::Event& ev) {
 }
 
 void TraceStream::feed(std::string_view bytes) {
-    if (m_failed || m_passthrough) { // fail open / the program's own stderr: raw bytes, unchanged
+    if (m_raw || m_passthrough) { // fail open / the program's own stderr: raw bytes, unchanged
         m_out(bytes);
-        if (m_failed) return;
+        if (m_raw) return;
     }
     while (!bytes.empty()) {
         // Once go run's program runs, everything after its start line is the
@@ -191,13 +236,17 @@ void TraceStream::finish() {
         m_pending.clear();
         line(l, false);
     }
+    if (!m_raw && m_tok.in_heredoc() && !m_held.empty() && !m_passthrough) m_out(m_held);
+    m_held.clear();
     if (!m_stdout_pending.empty() && !m_failed) m_builder.on_stdout_line(m_stdout_pending);
 }
 
 Build TraceStream::take_build() {
     finish();
     Build b = m_builder.finish(m_tok);
-    if (m_failed) b.notes.push_back("analysis stopped early (" + m_failure + "); output was passed through unchanged");
+    if (m_failed)
+        b.notes.push_back("analysis failed (" + m_failure + "): this summary is incomplete; go's output was " +
+                          (m_raw ? "passed through unchanged, with gox's -x trace lines" : "not affected"));
     return b;
 }
 

@@ -38,10 +38,15 @@ public:
     void finish();
     Build take_build();
 
+    // Test hook (GOX_TEST_FAULT=stream:N): the model fails as if out of memory
+    // at the Nth stderr line; 0 = never.
+    std::size_t fault_at_line = 0;
+
     bool analysis_failed() const { return m_failed; }
     const std::string& failure_reason() const { return m_failure; }
 
     static constexpr std::size_t kMaxLine = 1u << 20;
+    static constexpr std::size_t kMaxHeld = 4u << 20; // see hold_heredoc
 
 private:
     bool line(std::string_view with_newline, bool complete); // returns whether it was shown
@@ -67,7 +72,12 @@ private:
     int m_go_minor = -1; // from compile -goversion go1.N...
     bool m_in_cgo_block = false;
     std::string m_stdout_pending;
-    bool m_failed = false;
+    bool m_failed = false; // the model stopped: the summary is incomplete
+    void hold_heredoc(trace::Kind kind, std::string_view text, bool& show);
+    std::string m_held; // the hidden lines of the open heredoc
+    bool m_held_overflow = false;
+    bool m_raw = false;    // classification stopped too: every byte passes through
+    std::size_t m_lines = 0;
     std::string m_failure;
     bool m_finished = false;
 };
