@@ -150,6 +150,30 @@ std::pair<std::string_view, std::string_view> Tokenizer::split_two_paths(std::st
     return {rest.substr(0, sp), rest.substr(sp + 1)};
 }
 
+namespace {
+// A line that can only be a new command (what ends a heredoc cut short).
+// Most heredoc lines (importcfg, vet.cfg) fail the first-byte switch and
+// have no space or a short first word, so this stays cheap.
+bool clearly_trace(std::string_view line) {
+    if (line.empty()) return false;
+    switch (line[0]) {
+    case 'W':
+        if (starts_with(line, "WORK=")) return true;
+        break;
+    case 'm':
+        if (starts_with(line, "mkdir -p ")) return true;
+        break;
+    case 'c':
+        if (starts_with(line, "cat >") || starts_with(line, "cd ")) return true;
+        break;
+    default:
+        break;
+    }
+    auto sp = line.find(' ');
+    return sp != std::string_view::npos && in_tool_dir(line.substr(0, sp));
+}
+} // namespace
+
 const Event& Tokenizer::feed(std::string_view line) {
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     m_ev = Event{};
@@ -160,13 +184,10 @@ const Event& Tokenizer::feed(std::string_view line) {
         // without a final newline glues the terminator on: "}EOF"). A line
         // that can only be a new command means the heredoc was cut short
         // (an edited log); close it and classify the line normally.
-        bool clearly_trace = starts_with(line, "WORK=") || starts_with(line, "mkdir -p ") ||
-                             starts_with(line, "cat >") || starts_with(line, "cd ") ||
-                             (in_tool_dir(line.substr(0, line.find(' '))) && line.find(' ') != std::string_view::npos);
         // GODEBUG=gocachehash=1 writes straight to stderr, not under go's
         // print lock: a HASH line can land inside a large heredoc's write.
         if (starts_with(line, "HASH[") || starts_with(line, "HASH ")) return finish_event(Kind::Hash);
-        if (!clearly_trace) {
+        if (!clearly_trace(line)) {
             m_ev.path = m_heredoc;
             m_ev.target = m_heredoc_target;
             m_ev.objdir = m_heredoc_objdir;
