@@ -651,27 +651,40 @@ struct BuildBuilder::Impl {
         for (const Block& b : blocks) classify_block(b);
         std::vector<Package> fresh;
         fresh.reserve(i.objs.size() + i.by_archive.size() + blocks.size());
-        std::map<std::string, int> objdirs_per_path;
-        for (auto& [od, r] : i.objs)
-            if (!r.import_path.empty()) ++objdirs_per_path[r.import_path];
+        // Whether another objdir has the same import path (counted before
+        // the strings are moved out of the records below).
+        std::vector<char> shared_path;
+        shared_path.reserve(i.objs.size());
+        {
+            std::map<std::string_view, int> objdirs_per_path;
+            for (auto& [od, r] : i.objs)
+                if (!r.import_path.empty()) ++objdirs_per_path[r.import_path];
+            for (auto& [od, r] : i.objs) {
+                std::string_view path = r.import_path.empty() && r.compiled && r.main_flag ? "main" : r.import_path;
+                auto it = objdirs_per_path.find(path);
+                shared_path.push_back(it != objdirs_per_path.end() && it->second > 1);
+            }
+        }
         const std::size_t first_pkg = fresh.size();
+        std::size_t rec_index = 0;
         for (auto& [od, r] : i.objs) {
+            const bool shared = shared_path[rec_index++];
             Package p;
             p.invocation = ii;
             p.objdir = od;
             p.actions = r.actions;
             p.main = r.main_flag;
-            p.import_path = r.import_path;
+            p.import_path = std::move(r.import_path); // the record is dropped after this
             if (p.import_path.empty() && r.compiled && r.main_flag) p.import_path = "main";
             if (p.import_path.empty()) continue; // an objdir that never named its package
             std::tie(p.outcome, p.evidence) = objdir_outcome(r);
             p.standard = r.compiled ? r.std_flag : is_standard_import_path(p.import_path);
             if (!r.for_test.empty()) {
-                p.for_test = r.for_test;
+                p.for_test = std::move(r.for_test);
             } else if (ends_with(p.import_path, ".test")) {
                 p.for_test = p.import_path;
             } else if (r.ref_test && !r.ref_other &&
-                       (r.test_files || ends_with(p.import_path, "_test") || objdirs_per_path[p.import_path] > 1)) {
+                       (r.test_files || ends_with(p.import_path, "_test") || shared)) {
                 p.for_test = "?"; // resolved below
             }
             fresh.push_back(std::move(p));
@@ -679,7 +692,8 @@ struct BuildBuilder::Impl {
         // Objdir packages of this invocation that did not compile: a
         // packagefile into the cache for the same path is the same package
         // (its objdir only held a vet or a restored cgo file), not another.
-        std::map<std::string, std::size_t> uncompiled;
+        // (Views into fresh: reserved above, it does not reallocate.)
+        std::map<std::string_view, std::size_t> uncompiled;
         for (std::size_t k = first_pkg; k < fresh.size(); ++k)
             if (!fresh[k].actions[static_cast<std::size_t>(Action::Compile)])
                 uncompiled.emplace(fresh[k].import_path, k);
@@ -694,20 +708,22 @@ struct BuildBuilder::Impl {
             }
             Package p;
             p.invocation = ii;
-            p.import_path = pr.import_path;
+            p.import_path = std::move(pr.import_path);
             p.outcome = pr.outcome;
             p.evidence = pr.evidence;
-            p.standard = pr.outcome == Outcome::Installed || is_standard_import_path(pr.import_path);
+            p.standard = pr.outcome == Outcome::Installed || is_standard_import_path(p.import_path);
             fresh.push_back(std::move(p));
         }
         fresh.reserve(fresh.size() + blocks.size()); // replays below: by_path's views stay valid
         // Index once: import path → packages, and the invocation's .test
         // mains (the loops below were quadratic).
+        // (by_path only when there are replays to match.)
+        const bool replays = std::any_of(blocks.begin(), blocks.end(), [](const Block& b) { return b.replay; });
         std::map<std::string_view, std::vector<std::size_t>> by_path;
         std::set<std::string> tests_of;
         for (std::size_t k = 0; k < fresh.size(); ++k) {
             const auto& q = fresh[k];
-            by_path[q.import_path].push_back(k);
+            if (replays) by_path[q.import_path].push_back(k);
             if (ends_with(q.import_path, ".test")) tests_of.insert(q.import_path);
         }
         // A test variant's test: P_test and P belong to P.test; otherwise the

@@ -117,6 +117,14 @@ bool CommandParser::parse(std::string_view line, CommandLine& out) {
         if (rest[0] == '"') {
             std::size_t qlen = quoted_len(rest);
             if (qlen && (qlen == rest.size() || rest[qlen] == ' ')) {
+                // No escapes ("$WORK/b001=>"): the word is the text inside
+                // the quotes, no copy needed.
+                std::string_view inside = rest.substr(1, qlen - 2);
+                if (inside.find('\\') == std::string_view::npos) {
+                    add_view(m_words, inside);
+                    i += qlen;
+                    continue;
+                }
                 if (auto v = util::go_unquote(rest.substr(0, qlen))) {
                     add_owned(m_words, *v);
                     i += qlen;

@@ -377,7 +377,7 @@ const Event& Tokenizer::classify_command(std::string_view line) {
             // (By base name: -x prints /abs/dir/prog as ./prog after `cd /abs/dir`.)
             // -toolexec: the wrapper program comes first, the tool path later.
             for (std::size_t i = 1; i < w.size() && i < 8; ++i) {
-                if (in_tool_dir(w[i]) && tool_of(w[i]) != Tool::None) {
+                if (tool_of(w[i]) != Tool::None && in_tool_dir(w[i])) {
                     tool = tool_of(w[i]);
                     ti = i;
                     m_ev.toolexec = true;
