@@ -54,6 +54,9 @@ WriteTarget target_of(std::string_view path) {
     return WriteTarget::Other;
 }
 
+// Whether the line has a space or other \s character (RE2's \s: [\t\n\f\r ]).
+bool has_white_space(std::string_view s) { return s.find_first_of(" \t\n\f\r") != std::string_view::npos; }
+
 int parse_objdir_digits(std::string_view s) {
     // s starts right after "b"; digits then a separator or the end.
     std::size_t i = 0;
@@ -348,7 +351,9 @@ const Event& Tokenizer::classify(std::string_view line) {
     default:
         break;
     }
-    if (re2::RE2::PartialMatch(line, m_re->mod_fetch_timing)) return finish_event(Kind::ModFetch);
+    // (^\d+\.\d{3}s # : only a line starting with a digit can match.)
+    if (line[0] >= '0' && line[0] <= '9' && re2::RE2::PartialMatch(line, m_re->mod_fetch_timing))
+        return finish_event(Kind::ModFetch);
     return classify_command(line);
 }
 
@@ -494,13 +499,17 @@ const Event& Tokenizer::classify_command(std::string_view line) {
     }
     // User-facing output.
     if (m_in_block) return finish_event(Kind::UserOutput);
-    if (re2::RE2::PartialMatch(line, m_re->diagnostic)) return finish_event(Kind::Diagnostic);
-    if (re2::RE2::PartialMatch(line, m_re->test_output)) return finish_event(Kind::TestOutput);
+    // Each regex behind a test that any line it matches passes.
+    const bool colon_space = line.find(": ") != std::string_view::npos;
+    if (colon_space && re2::RE2::PartialMatch(line, m_re->diagnostic)) return finish_event(Kind::Diagnostic);
+    if (std::string_view("oF?-=Pcpe").find(line[0]) != std::string_view::npos &&
+        re2::RE2::PartialMatch(line, m_re->test_output))
+        return finish_event(Kind::TestOutput);
     if (starts_with(line, "go build ") || starts_with(line, "go test ") || starts_with(line, "go install ") ||
         starts_with(line, "go vet ") || starts_with(line, "go run "))
         return finish_event(Kind::GoMessage);
-    if (re2::RE2::PartialMatch(line, m_re->package_name)) return finish_event(Kind::PackageName);
-    if (re2::RE2::PartialMatch(line, m_re->action_error)) return finish_event(Kind::GoMessage);
+    if (!has_white_space(line) && re2::RE2::PartialMatch(line, m_re->package_name)) return finish_event(Kind::PackageName);
+    if (colon_space && re2::RE2::PartialMatch(line, m_re->action_error)) return finish_event(Kind::GoMessage);
     return finish_event(Kind::Unrecognized);
 }
 

@@ -2,6 +2,8 @@
 // Small string helpers with no gox-specific knowledge.
 
 #include <array>
+#include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -29,14 +31,26 @@ std::string clip(std::string_view s, std::size_t n);
 // True if s consists only of [0-9a-f]. (Inline: the tokenizer checks a
 // 64-digit cache key on most heredoc lines.)
 inline bool is_lower_hex(std::string_view s) {
+    // Eight bytes at a time: with no byte >= 0x80, adding 0x80 - k to each
+    // byte sets its high bit iff byte >= k, without carries between bytes.
+    constexpr std::uint64_t kOnes = 0x0101010101010101ull, kHigh = 0x8080808080808080ull;
+    auto at_least = [&](std::uint64_t x, unsigned k) { return x + kOnes * (0x80 - k); };
+    std::size_t i = 0;
+    for (; i + 8 <= s.size(); i += 8) {
+        std::uint64_t x;
+        std::memcpy(&x, s.data() + i, 8);
+        std::uint64_t digit = at_least(x, '0') & ~at_least(x, '9' + 1);
+        std::uint64_t af = at_least(x, 'a') & ~at_least(x, 'f' + 1);
+        if ((x & kHigh) || ((digit | af) & kHigh) != kHigh) return false;
+    }
     static constexpr auto kHex = [] {
         std::array<bool, 256> t{};
         for (int c = '0'; c <= '9'; ++c) t[static_cast<std::size_t>(c)] = true;
         for (int c = 'a'; c <= 'f'; ++c) t[static_cast<std::size_t>(c)] = true;
         return t;
     }();
-    for (char c : s)
-        if (!kHex[static_cast<unsigned char>(c)]) return false;
+    for (; i < s.size(); ++i)
+        if (!kHex[static_cast<unsigned char>(s[i])]) return false;
     return !s.empty();
 }
 
