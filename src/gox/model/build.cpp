@@ -802,7 +802,7 @@ struct BuildBuilder::Impl {
         std::size_t unlisted_pkgs = 0;
         for (auto n : u.packages) unlisted_pkgs += n;
         if (unlisted_pkgs || u.invocations)
-            out.notes.push_back(fmt::format("{} package(s) of {} invocation(s) are counted but not listed (gox lists "
+            out.notes.push_back(fmt::format("{} package(s) and {} invocation(s) are counted but not listed (gox lists "
                                             "at most {} packages and {} invocations)",
                                             unlisted_pkgs, u.invocations, kMaxListedPackages, kMaxListedInvocations));
         if (u.tests)
