@@ -177,10 +177,18 @@ bool clearly_trace(std::string_view line) {
 }
 } // namespace
 
+// feed() resets the event field by field: a new field must be reset there too.
+static_assert(sizeof(Event) == 104 || sizeof(void*) != 8, "Event changed: update the field reset in Tokenizer::feed");
+
 const Event& Tokenizer::feed(std::string_view line) {
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    m_ev = Event{};
-    m_ev.line = line;
+    m_ev.line = line; // the other fields as in Event{}, set one by one (cheaper than a copy)
+    m_ev.objdir = -1;
+    m_ev.path = m_ev.path2 = m_ev.text = {};
+    m_ev.target = WriteTarget::None;
+    m_ev.cmd = nullptr;
+    m_ev.toolexec = m_ev.heredoc_cut = false;
+    m_ev.kind = Kind::Unrecognized;
 
     if (m_in_heredoc) {
         // A heredoc ends at the first line that ends with "EOF" (content
