@@ -2,7 +2,9 @@
 # Parser throughput: `gox parse` on a large trace built from the real samples,
 # against `wc -l` and `grep -c` over the same file (the practical I/O and
 # matching limits), each run REPS times; medians, MB/s, ratios and gox's peak
-# RSS. usage: bench/parser_throughput.sh [SIZE_MB=1024] [REPS=3]
+# RSS. Wall time is the figure; CPU time (user+sys) is shown too, since on a
+# shared machine the wall time of every tool stretches with the load.
+# usage: bench/parser_throughput.sh [SIZE_MB=1024] [REPS=3]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 size=${1:-1024}; reps=${2:-3}
@@ -17,15 +19,17 @@ cat "$trace" > /dev/null   # warm the page cache
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 measure() { # name, command...
   local name=$1; shift
-  local times=() rss=0
+  local times=() cpus=() rss=0
   for _ in $(seq "$reps"); do
     # Not > /dev/null: GNU grep stops at the first match when output is /dev/null.
-    /usr/bin/time -f '%e %M' -o "$dir/t" "$@" > "$dir/out"
-    read -r t m < "$dir/t"; times+=("$t"); rss=$m
+    /usr/bin/time -f '%e %U %S %M' -o "$dir/t" "$@" > "$dir/out"
+    read -r t u s m < "$dir/t"; times+=("$t"); cpus+=("$(awk -v u="$u" -v s="$s" 'BEGIN {print u + s}')")
+    [ "$m" -gt "$rss" ] && rss=$m
   done
   local med; med=$(printf '%s\n' "${times[@]}" | median)
   local min max; min=$(printf '%s\n' "${times[@]}" | sort -n | head -1); max=$(printf '%s\n' "${times[@]}" | sort -n | tail -1)
-  echo "$name $med $min $max $rss"
+  local cpu; cpu=$(printf '%s\n' "${cpus[@]}" | median)
+  echo "$name $med $min $max $rss $cpu"
 }
 {
   measure wc wc -l "$trace"
@@ -33,11 +37,14 @@ measure() { # name, command...
   measure gox-text "$gox" parse "$trace"
   measure gox-json "$gox" parse --format=json "$trace"
 } > "$dir/results"
-echo "| tool | median s (min–max) | MB/s | peak RSS MB |"
-echo "|---|---|---|---|"
-while read -r name med min max rss; do
+echo "| tool | median wall s (min–max) | MB/s | median CPU s (user+sys) | peak RSS MB |"
+echo "|---|---|---|---|---|"
+while read -r name med min max rss cpu; do
   mbs=$(awk -v b="$bytes" -v t="$med" 'BEGIN {printf "%.0f", b/1e6/t}')
-  printf '| %s | %s (%s–%s) | %s | %s |\n' "$name" "$med" "$min" "$max" "$mbs" "$((rss / 1024))"
+  printf '| %s | %s (%s–%s) | %s | %s | %s |\n' "$name" "$med" "$min" "$max" "$mbs" "$cpu" "$((rss / 1024))"
 done < "$dir/results"
-g=$(awk '$1=="grep"{print $2}' "$dir/results"); w=$(awk '$1=="wc"{print $2}' "$dir/results"); x=$(awk '$1=="gox-text"{print $2}' "$dir/results")
-awk -v g="$g" -v w="$w" -v x="$x" -v s="$bytes" 'BEGIN {printf "\ntrace %.0f MB; gox parse (text) throughput = %.2f × grep -c, %.2f × wc -l\n", s/1e6, g/x, w/x}'
+col() { awk -v n="$1" -v c="$2" '$1==n{print $c}' "$dir/results"; }
+for f in text json; do
+  awk -v g="$(col grep 2)" -v w="$(col wc 2)" -v x="$(col gox-$f 2)" -v gc="$(col grep 6)" -v xc="$(col gox-$f 6)" -v s="$bytes" -v f="$f" \
+    'BEGIN {printf "\ntrace %.0f MB; gox parse --format=%s throughput = %.2f × grep -c (CPU time: %.2f), %.2f × wc -l\n", s/1e6, f, g/x, gc/xc, w/x}'
+done

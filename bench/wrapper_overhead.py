@@ -9,10 +9,14 @@ hits both alike:
   edit  - one file of a low-level package edited, then `build ./...`
   test  - `go test -run XXX ./internal/...` on a warm cache (test binaries built)
 Runs each as plain go, gox (default) and gox --why, each with its own cache
-and history. Reports median, min and max of each and the ratios to go.
+and history, and the peers on the same runs: gotestsum (gotest.tools/gotestsum,
+`gotestsum -- <go test args>`) on `test`, longpole (github.com/qwer9052/longpole)
+on the builds if the module proxy serves it (it did not when this was
+written: the script says so in its output). Reports median, min and max of
+each and the ratio to plain go in the same scenario.
 
-usage: bench/wrapper_overhead.py [--gox build/gox] [--reps 5] [--cold-reps 3]
-                                 [--module golang.org/x/tools@v0.52.0] [--out FILE]
+usage: bench/wrapper_overhead.py [--gox build/gox] [--reps 5] [--cold-reps 3] [--skip-cold]
+                                 [--module golang.org/x/tools@v0.52.0] [--no-peers] [--out FILE]
 """
 import argparse
 import os
@@ -34,6 +38,11 @@ def main():
     ap.add_argument("--cold-reps", type=int, default=3)
     ap.add_argument("--module", default="golang.org/x/tools@v0.52.0")
     ap.add_argument("--edit", default="internal/event/label/label.go")
+    ap.add_argument("--no-peers", action="store_true")
+    ap.add_argument("--skip-cold", action="store_true",
+                    help="warm each cache with an untimed plain go build instead of timing cold builds")
+    ap.add_argument("--gotestsum", default="gotest.tools/gotestsum@v1.13.0")
+    ap.add_argument("--longpole", default="github.com/qwer9052/longpole@latest")
     ap.add_argument("--out")
     a = ap.parse_args()
     gox = os.path.abspath(a.gox)
@@ -55,24 +64,49 @@ def main():
 
         hist = os.path.join(root, "history.db")
 
+        # Peers, installed through the module proxy into the scratch dir.
+        peers, notes = {}, []
+        if not a.no_peers:
+            gobin = os.path.join(root, "bin")
+            for name, mod in (("gotestsum", a.gotestsum), ("longpole", a.longpole)):
+                p = subprocess.run(["go", "install", mod], env=dict(env, GOBIN=gobin, GOFLAGS=""), cwd=root,
+                                   capture_output=True, text=True)
+                if p.returncode == 0:
+                    peers[name] = os.path.join(gobin, name)
+                else:
+                    why = (p.stderr.strip().splitlines() or ["?"])[0]
+                    notes.append(f"{name}: `go install {mod}` failed, not measured: {why}")
+                    print(notes[-1], file=sys.stderr)
+
+        def command(tool, args):
+            if tool == "gotestsum":  # go test -json underneath, its own summary on stdout
+                return [peers["gotestsum"], "--format", "pkgname", "--"] + args[1:]
+            if tool == "longpole":
+                return [peers["longpole"]] + args
+            return {"go": ["go"], "gox": [gox], "gox --why": [gox, "--why"]}[tool] + args
+
         def run(tool, args, cache):
-            e = dict(env, GOCACHE=cache, GOX_HISTORY=hist + "-" + tool)
-            cmd = {"go": ["go"], "gox": [gox], "gox --why": [gox, "--why"]}[tool] + args
+            e = dict(env, GOCACHE=cache, GOX_HISTORY=hist + "-" + tool.replace(" ", ""))
             t0 = time.perf_counter()
-            subprocess.run(cmd, env=e, cwd=proj, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            subprocess.run(command(tool, args), env=e, cwd=proj, check=True, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
             return time.perf_counter() - t0
 
-        tools = ("go", "gox", "gox --why")
-        caches = {t: os.path.join(root, "cache-" + t.replace(" ", "")) for t in tools}
+        tools = ("go", "gox", "gox --why") + (("longpole",) if "longpole" in peers else ())
+        test_tools = ("go", "gox", "gox --why") + (("gotestsum",) if "gotestsum" in peers else ())
+        caches = {t: os.path.join(root, "cache-" + t.replace(" ", "")) for t in tools + test_tools}
         times = {}
         def record(name, tool, secs):
             times.setdefault(name, {}).setdefault(tool, []).append(secs)
             print(f"  {name:5} {tool:9} {secs:7.3f}s", file=sys.stderr)
 
-        for i in range(a.cold_reps):
+        for i in range(0 if a.skip_cold else a.cold_reps):
             for tool in tools if i % 2 == 0 else tuple(reversed(tools)):
                 shutil.rmtree(caches[tool], ignore_errors=True)
                 record("cold", tool, run(tool, ["build", "./..."], caches[tool]))
+        if a.skip_cold:
+            for tool in tools:
+                run("go", ["build", "./..."], caches[tool])
         for i in range(a.reps):
             for tool in tools if i % 2 == 0 else tuple(reversed(tools)):
                 record("noop", tool, run(tool, ["build", "./..."], caches[tool]))
@@ -82,21 +116,25 @@ def main():
                 f.write(f"\nvar benchEdit{i} = {i}\n")
             for tool in tools if i % 2 == 0 else tuple(reversed(tools)):
                 record("edit", tool, run(tool, ["build", "./..."], caches[tool]))
+        test_args = ["test", "-count=1", "-run", "XXX_none", "./internal/event/..."]
+        for tool in test_tools:  # warm-up, not recorded: test binaries' dependencies into each cache
+            run("go", test_args, caches[tool])
         for i in range(a.reps):
-            for tool in tools if i % 2 == 0 else tuple(reversed(tools)):
-                record("test", tool, run(tool, ["test", "-count=1", "-run", "XXX_none", "./internal/event/..."], caches[tool]))
+            for tool in test_tools if i % 2 == 0 else tuple(reversed(test_tools)):
+                record("test", tool, run(tool, test_args, caches[tool]))
 
         goversion = sh(["go", "version"], capture_output=True, text=True).stdout.strip()
         lines = [f"Machine: {platform.machine()}, {os.cpu_count()} cores, {platform.platform()}",
                  f"Go: {goversion}; project: {a.module} ({npk} packages); reps: cold {a.cold_reps}, others {a.reps}",
-                 "", "| scenario | go median (min–max) | gox median (min–max) | gox/go | gox --why median (min–max) | --why/go |",
-                 "|---|---|---|---|---|---|"]
-        for name in ("cold", "noop", "edit", "test"):
-            g, x, w = times[name]["go"], times[name]["gox"], times[name]["gox --why"]
-            mg, mx, mw = statistics.median(g), statistics.median(x), statistics.median(w)
-            lines.append(f"| {name} | {mg:.3f}s ({min(g):.3f}–{max(g):.3f}) | {mx:.3f}s ({min(x):.3f}–{max(x):.3f}) "
-                         f"| {mx / mg:.3f} ({(mx - mg) * 1000:+.0f} ms) | {mw:.3f}s ({min(w):.3f}–{max(w):.3f}) "
-                         f"| {mw / mg:.3f} ({(mw - mg) * 1000:+.0f} ms) |")
+                 "", "| scenario | tool | median s (min–max) | ratio to go | median overhead |", "|---|---|---|---|---|"]
+        for name in [n for n in ("cold", "noop", "edit", "test") if n in times]:
+            g = statistics.median(times[name]["go"])
+            for tool, ts in times[name].items():
+                m = statistics.median(ts)
+                ratio = "—" if tool == "go" else f"{m / g:.3f}"
+                over = "—" if tool == "go" else f"{(m - g) * 1000:+.0f} ms ({(m / g - 1) * 100:+.1f} %)"
+                lines.append(f"| {name} | {tool} | {m:.3f} ({min(ts):.3f}–{max(ts):.3f}) | {ratio} | {over} |")
+        lines += [""] + notes
         text = "\n".join(lines) + "\n"
         print(text)
         if a.out:

@@ -10,6 +10,7 @@
 
 #include <gox/model/actiongraph.hpp>
 #include <gox/model/build.hpp>
+#include <gox/report/report.hpp>
 #include <gox/trace/event.hpp>
 
 #include <algorithm>
@@ -1401,4 +1402,129 @@ TEST_CASE("go test -json: package results are read from output events", "[model]
     CHECK(b.tests[1].import_path == "example.com/b");
     CHECK(b.tests[1].status == "build_failed");
     CHECK(b.failed());
+}
+
+// ===========================================================================
+// Memory bounds (issue 7): the model folds each invocation when the next
+// WORK= starts, and past the caps in build.hpp counts instead of listing.
+
+TEST_CASE("model bounds: real traces repeated fold into the same packages per invocation", "[model][bounds]") {
+    // Three real runs back to back (a CI log of several go commands).
+    for (const char* name : {"go126-build-all", "go126-compile-error", "go126-cgo-test"}) {
+        INFO(name);
+        const std::string one = read_text(sample_path(std::string(name) + ".trace"));
+        const Build b1 = gox::model::parse_trace_text(one);
+        const Build b3 = gox::model::parse_trace_text(one + one + one);
+        REQUIRE(b1.invocations.size() == 1);
+        REQUIRE(b3.invocations.size() == 3);
+        REQUIRE(b3.packages.size() == 3 * b1.packages.size());
+        CHECK(b3.package_count() == 3 * b1.package_count());
+        CHECK(b3.failures.size() == 3 * b1.failures.size());
+        CHECK(b3.count(Outcome::Rebuilt) == 3 * b1.count(Outcome::Rebuilt));
+        CHECK(b3.count(Outcome::CacheHit) == 3 * b1.count(Outcome::CacheHit));
+        for (std::size_t k = 0; k < b3.packages.size(); ++k) {
+            const Package& p = b3.packages[k];
+            const Package& q = b1.packages[k % b1.packages.size()];
+            CHECK(p.invocation == static_cast<int>(k / b1.packages.size()));
+            CHECK(p.import_path == q.import_path);
+            CHECK(p.objdir == q.objdir);
+            CHECK(p.outcome == q.outcome);
+            CHECK(p.for_test == q.for_test);
+        }
+        for (std::size_t k = 0; k < b3.failures.size(); ++k)
+            CHECK(b3.failures[k].invocation == static_cast<int>(k / b1.failures.size()));
+        CHECK(b3.notes == b1.notes);
+    }
+}
+
+TEST_CASE("model bounds: write_json streams exactly the to_json document", "[model][bounds][json]") {
+    for (const char* name : {"go126-build-all", "go126-compile-error", "go126-cgo-test", "go119-test"}) {
+        INFO(name);
+        const Build b = parse_sample(name);
+        std::string streamed;
+        gox::report::write_json(b, [&](std::string_view s) { streamed += s; });
+        const std::string whole =
+            gox::report::to_json(b).dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
+        CHECK(streamed == whole);
+        CHECK(gox::report::render_json(b) == whole);
+    }
+    const Build empty = gox::model::parse_trace_text("");
+    std::string streamed;
+    gox::report::write_json(empty, [&](std::string_view s) { streamed += s; });
+    CHECK(streamed == gox::report::to_json(empty).dump(2) + "\n");
+}
+
+namespace {
+// One invocation: WORK= then `n` packages compiled in objdirs first..first+n-1.
+std::string synthetic_invocation(int work, int first, int n) {
+    std::string s = "WORK=/tmp/go-build" + std::to_string(work) + "\n";
+    for (int k = first; k < first + n; ++k) {
+        s += compile(k, "example.com/p" + std::to_string(k), "./p.go") + "\n";
+        char b[16];
+        std::snprintf(b, sizeof b, "b%03d", k);
+        s += kTool + "buildid -w $WORK/" + b + "/_pkg_.a # internal\n";
+    }
+    return s;
+}
+} // namespace
+
+TEST_CASE("model bounds: one invocation lists all of its packages", "[model][bounds]") {
+    const int n = 5000;
+    Build b = gox::model::parse_trace_text(synthetic_invocation(1, 1, n));
+    CHECK(b.packages.size() == static_cast<std::size_t>(n));
+    CHECK(b.count(Outcome::Rebuilt) == static_cast<std::size_t>(n));
+    CHECK(b.notes.empty());
+}
+
+TEST_CASE("model bounds: objdirs past the cap of one invocation are counted as lines, with a note",
+          "[model][bounds]") {
+    const int extra = 300;
+    const int n = static_cast<int>(gox::model::kMaxObjdirsPerInvocation) + extra;
+    Build b = gox::model::parse_trace_text(synthetic_invocation(1, 1, n));
+    CHECK(b.packages.size() == gox::model::kMaxObjdirsPerInvocation);
+    CHECK(b.package_count() == gox::model::kMaxObjdirsPerInvocation);
+    CHECK(b.unlisted.objdirs_untracked == 2u * extra); // a compile and a buildid line each
+    CHECK(kind_count(b, Kind::Compile) == static_cast<std::uint64_t>(n));
+    REQUIRE(b.notes.size() == 1);
+    CHECK(b.notes[0].find("more than 50000 objdirs") != std::string::npos);
+}
+
+TEST_CASE("model bounds: many invocations are counted past the listing caps", "[model][bounds]") {
+    const int invs = static_cast<int>(gox::model::kMaxListedInvocations) + 5, per = 3;
+    std::string text;
+    for (int i = 0; i < invs; ++i) text += synthetic_invocation(i, 1, per);
+    Build b = gox::model::parse_trace_text(text);
+    const std::size_t total = static_cast<std::size_t>(invs) * per;
+    REQUIRE(total > gox::model::kMaxListedPackages);
+    CHECK(b.invocations.size() == gox::model::kMaxListedInvocations);
+    CHECK(b.invocation_count() == static_cast<std::size_t>(invs));
+    CHECK(b.packages.size() == gox::model::kMaxListedPackages);
+    CHECK(b.package_count() == total);
+    CHECK(b.count(Outcome::Rebuilt) == total);
+    CHECK(b.unlisted.packages_rebuilt_user == total - gox::model::kMaxListedPackages);
+    for (const auto& p : b.packages) CHECK(static_cast<std::size_t>(p.invocation) < b.invocations.size());
+    REQUIRE_FALSE(b.notes.empty());
+    CHECK(b.notes.back().find("are counted but not listed") != std::string::npos);
+    auto j = gox::report::to_json(b);
+    CHECK(j["summary"]["packages"] == total);
+    CHECK(j["summary"]["packages_rebuilt"] == total);
+    CHECK(j["packages"].size() == gox::model::kMaxListedPackages);
+}
+
+TEST_CASE("model bounds: test results and failures past their caps are counted", "[model][bounds]") {
+    gox::model::BuildBuilder builder;
+    const std::size_t tests = gox::model::kMaxListedTests + 10;
+    for (std::size_t k = 0; k < tests; ++k)
+        builder.on_stdout_line((k % 2 ? "ok  \texample.com/t" : "FAIL\texample.com/t") + std::to_string(k) + "\t0.01s");
+    gox::trace::Tokenizer tok;
+    Build b = builder.finish(tok);
+    CHECK(b.tests.size() == gox::model::kMaxListedTests);
+    CHECK(b.unlisted.tests == 10);
+    CHECK(b.unlisted.tests_run == 10);
+    CHECK(b.unlisted.tests_failed == 5);
+    CHECK(b.failures.size() == gox::model::kMaxListedFailures);
+    CHECK(b.unlisted.failures == tests / 2 - gox::model::kMaxListedFailures);
+    CHECK(b.failed());
+    auto j = gox::report::to_json(b);
+    CHECK(j["summary"]["tests_run"] == tests);
 }

@@ -315,3 +315,23 @@ TEST_CASE("LineReader: a read error throws Fatal", "[util][line_reader]") {
     ::close(fds[0]);
     ::close(fds[1]);
 }
+
+TEST_CASE("is_lower_hex: the 8-bytes-at-a-time check agrees with a byte check for every byte and position",
+          "[util]") {
+    auto naive = [](std::string_view s) {
+        for (char c : s)
+            if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+        return !s.empty();
+    };
+    for (std::size_t len : {7u, 8u, 9u, 16u, 64u}) {
+        for (std::size_t pos = 0; pos < len; ++pos) {
+            for (int b = 0; b < 256; ++b) {
+                std::string s(len, 'a');
+                for (std::size_t k = 0; k < len; ++k) s[k] = "0123456789abcdef"[k % 16];
+                s[pos] = static_cast<char>(b);
+                INFO("len " << len << " pos " << pos << " byte " << b);
+                REQUIRE(is_lower_hex(s) == naive(s));
+            }
+        }
+    }
+}

@@ -107,9 +107,12 @@ int cmd_parse(const std::vector<std::string>& args) {
         ctx.exit_code = 1;
         b.diagnosis = analysis::diagnose(b, nullptr, ctx);
     }
-    std::string out = format == "json" ? report::render_json(b)
-                                       : report::render_text(b, {.color = false, .max_listed = 20});
-    std::fwrite(out.data(), 1, out.size(), stdout);
+    if (format == "json") {
+        report::write_json(b, [](std::string_view part) { std::fwrite(part.data(), 1, part.size(), stdout); });
+    } else {
+        std::string out = report::render_text(b, {.color = false, .max_listed = 20});
+        std::fwrite(out.data(), 1, out.size(), stdout);
+    }
     if (std::fflush(stdout) != 0) throw util::Fatal(fmt::format("writing output: {}", std::strerror(errno)));
     return 0;
 }

@@ -2,6 +2,7 @@
 #include <gox/util/line_reader.hpp>
 #include <gox/util/strings.hpp>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -54,16 +55,25 @@ bool is_standard_import_path(std::string_view p) {
     return first.find('.') == std::string_view::npos;
 }
 
-void sort_packages(std::vector<Package>& pkgs) {
-    std::sort(pkgs.begin(), pkgs.end(), [](const Package& a, const Package& b) {
-        return std::tie(a.invocation, a.import_path, a.objdir, a.for_test) <
-               std::tie(b.invocation, b.import_path, b.objdir, b.for_test);
-    });
+namespace {
+bool package_less(const Package& a, const Package& b) {
+    return std::tie(a.invocation, a.import_path, a.objdir, a.for_test) <
+           std::tie(b.invocation, b.import_path, b.objdir, b.for_test);
 }
+} // namespace
+
+void sort_packages(std::vector<Package>& pkgs) { std::sort(pkgs.begin(), pkgs.end(), package_less); }
 
 std::size_t Build::count(Outcome o) const {
-    return static_cast<std::size_t>(
-        std::count_if(packages.begin(), packages.end(), [o](const Package& p) { return p.outcome == o; }));
+    return unlisted.packages[static_cast<std::size_t>(o)] +
+           static_cast<std::size_t>(
+               std::count_if(packages.begin(), packages.end(), [o](const Package& p) { return p.outcome == o; }));
+}
+
+std::size_t Build::package_count() const {
+    std::size_t n = packages.size();
+    for (auto u : unlisted.packages) n += u;
+    return n;
 }
 
 namespace {
@@ -84,6 +94,9 @@ constexpr const char* kEvRestore = "cache_restore";
 constexpr const char* kEvVetOnly = "vet_without_compile";
 constexpr const char* kEvNone = "no_evidence";
 
+// Strings taken from the trace into the model are clipped (memory bounds).
+void keep(std::string& dst, std::string_view v) { dst.assign(v.substr(0, kMaxKeptChars)); }
+
 // A GOROOT/pkg/<os_arch>/<path>.a archive (Go 1.19 installed std).
 bool is_installed_archive(std::string_view a) {
     return ends_with(a, ".a") && (a.find("/pkg/") != std::string_view::npos || a.find("\\pkg\\") != std::string_view::npos);
@@ -102,6 +115,19 @@ struct ObjRec {
     std::uint32_t n(Action a) const { return actions[static_cast<std::size_t>(a)]; }
 };
 
+// What decided an objdir package's outcome, strongest evidence first.
+std::pair<Outcome, const char*> objdir_outcome(const ObjRec& r) {
+    if (r.compiled && r.compile_ok) return {Outcome::Rebuilt, kEvCompile};
+    if (r.compiled && r.failed) return {Outcome::Failed, kEvCompileFailed};
+    if (r.compiled) return {Outcome::Rebuilt, kEvCompile};
+    if (r.link_main_cached) return {Outcome::CacheHit, kEvLinkInputCache};
+    if (r.bound_cache) return {Outcome::CacheHit, kEvPackagefileCache};
+    if (r.replayed) return {Outcome::CacheHit, kEvReplay};
+    if (r.restored) return {Outcome::CacheHit, kEvRestore};
+    if (r.n(Action::Vet)) return {Outcome::CacheHit, kEvVetOnly};
+    return {Outcome::Unknown, kEvNone};
+}
+
 struct PathRec {
     std::string import_path;
     Outcome outcome = Outcome::CacheHit;
@@ -119,39 +145,64 @@ struct Block {
     std::uint64_t line_no = 0;
 };
 
+// The invocation being read. Only one is live: when the next WORK= starts,
+// this one is folded into the Build (its packages listed or counted) and its
+// per-objdir state is dropped.
 struct Inv {
     Invocation info;
     std::map<int, ObjRec> objs;
-    std::map<std::string, PathRec> by_archive;
+    std::map<std::string, PathRec, std::less<>> by_archive;
     bool touched = false;
+    std::size_t untracked = 0; // references to objdirs past kMaxObjdirsPerInvocation
+    int last_objdir = -1;      // one-entry lookup cache: consecutive lines mostly name the same objdir
+    ObjRec* last_rec = nullptr;
 };
 
 } // namespace
 
 struct BuildBuilder::Impl {
-    std::vector<Inv> invs;
+    Inv cur;
+    int n_invs = 0; // invocations started (cur is the last one)
     Build out;
-    std::vector<Block> blocks;
+    std::vector<Failure> block_failures; // from "# pkg" blocks of folded invocations
+    std::vector<Block> blocks;           // of the live invocation
     std::optional<Block> open_block;
     bool pending_replay = false;
     // heredoc / write context
     std::uint64_t body_index = 0;
     bool link_cfg_is_test = false;
+    bool cfg_key_seen = false; // the open vet.cfg / pkgcfg.txt named its package
     std::uint64_t line_no = 0;
 
     Inv& inv() {
-        if (invs.empty()) invs.emplace_back();
-        return invs.back();
+        if (n_invs == 0) n_invs = 1;
+        return cur;
     }
-    int inv_index() const { return invs.empty() ? 0 : static_cast<int>(invs.size()) - 1; }
-    ObjRec& rec(int objdir) {
+    int inv_index() const { return n_invs == 0 ? 0 : n_invs - 1; }
+    // The record of an objdir of the live invocation; nullptr for none (-1)
+    // or past the cap.
+    ObjRec* rec(int objdir) {
+        if (objdir < 0) return nullptr;
         Inv& i = inv();
         i.touched = true;
-        return i.objs[objdir];
+        if (objdir == i.last_objdir) return i.last_rec;
+        auto it = i.objs.find(objdir);
+        if (it == i.objs.end()) {
+            if (i.objs.size() >= kMaxObjdirsPerInvocation) {
+                ++i.untracked;
+                return nullptr;
+            }
+            it = i.objs.emplace(objdir, ObjRec{}).first;
+        }
+        i.last_objdir = objdir;
+        i.last_rec = &it->second;
+        return i.last_rec;
     }
-    ObjRec* rec_if(int objdir) {
-        if (objdir < 0) return nullptr;
-        return &rec(objdir);
+    ObjRec* rec_if(int objdir) { return rec(objdir); }
+
+    void add_failure(std::vector<Failure>& to, Failure&& f) {
+        if (to.size() < kMaxListedFailures) to.push_back(std::move(f));
+        else ++out.unlisted.failures;
     }
 
     void close_block() {
@@ -162,7 +213,7 @@ struct BuildBuilder::Impl {
 
     void note_cache_root(std::string_view entry) {
         Inv& i = inv();
-        if (i.info.gocache.empty()) i.info.gocache = std::string(trace::Tokenizer::cache_root(entry));
+        if (i.info.gocache.empty()) keep(i.info.gocache, trace::Tokenizer::cache_root(entry));
     }
 
     // "packagefile P=ARCHIVE" in an importcfg or importcfg.link body.
@@ -176,36 +227,40 @@ struct BuildBuilder::Impl {
             // The first line of importcfg.link is the main package (its real
             // import path: compile says "-p main").
             link_cfg_is_test = ends_with(path, ".test");
-            if (cfg_objdir >= 0) {
-                ObjRec& r = rec(cfg_objdir);
-                r.import_path.assign(path);
-                r.main_flag = true;
+            if (ObjRec* r = rec(cfg_objdir)) {
+                keep(r->import_path, path);
+                r->main_flag = true;
                 if (trace::Tokenizer::is_cache_entry(archive)) {
-                    r.bound_cache = true;
+                    r->bound_cache = true;
                     note_cache_root(archive);
                 }
             }
         }
         int od = tok.objdir_of(archive);
         if (od >= 0) {
-            ObjRec& r = rec(od);
-            if (r.import_path.empty()) r.import_path.assign(path);
-            if (is_link_cfg) (link_cfg_is_test ? r.ref_test : r.ref_other) = true;
+            if (ObjRec* r = rec(od)) {
+                if (r->import_path.empty()) keep(r->import_path, path);
+                if (is_link_cfg) (link_cfg_is_test ? r->ref_test : r->ref_other) = true;
+            }
             return;
         }
         if (is_link_cfg && first_line && cfg_objdir >= 0) return;
         Inv& i = inv();
-        if (trace::Tokenizer::is_cache_entry(archive)) {
-            note_cache_root(archive);
-            auto [it, fresh] = i.by_archive.try_emplace(std::string(archive));
-            if (fresh) it->second.import_path.assign(path);
-        } else if (is_installed_archive(archive)) {
-            auto [it, fresh] = i.by_archive.try_emplace(std::string(archive));
-            if (fresh) {
-                it->second.import_path.assign(path);
-                it->second.outcome = Outcome::Installed;
-                it->second.evidence = kEvInstalled;
-            }
+        bool cached = trace::Tokenizer::is_cache_entry(archive);
+        if (!cached && !is_installed_archive(archive)) return;
+        if (cached) note_cache_root(archive);
+        if (i.by_archive.find(archive) != i.by_archive.end()) return; // looked up without a copy
+        if (i.by_archive.size() >= kMaxObjdirsPerInvocation) {
+            ++i.untracked;
+            return;
+        }
+        auto [it, fresh] = i.by_archive.try_emplace(std::string(archive.substr(0, kMaxKeptChars)));
+        if (!fresh) return;
+        PathRec& pr = it->second;
+        keep(pr.import_path, path);
+        if (!cached) {
+            pr.outcome = Outcome::Installed;
+            pr.evidence = kEvInstalled;
         }
     }
 
@@ -219,19 +274,23 @@ struct BuildBuilder::Impl {
             break;
         case WriteTarget::VetCfg:
         case WriteTarget::PkgCfg: {
-            // "ImportPath": "P",  /  "PkgPath": "P",
+            // "ImportPath": "P",  /  "PkgPath": "P", (once per file: a JSON
+            // object has the key once, and no value can hold it unescaped)
+            if (cfg_key_seen || ev.objdir < 0) break;
             std::string_view key = ev.target == WriteTarget::VetCfg ? "\"ImportPath\": \"" : "\"PkgPath\": \"";
             auto k = body.find(key);
-            if (k == std::string_view::npos || ev.objdir < 0) break;
+            if (k == std::string_view::npos) break;
+            cfg_key_seen = true;
             std::string_view v = body.substr(k + key.size());
             v = v.substr(0, v.find('"'));
-            ObjRec& r = rec(ev.objdir);
+            ObjRec* r = rec(ev.objdir);
+            if (!r) break;
             std::string_view path = v.substr(0, v.find(" ["));
-            if (r.import_path.empty()) r.import_path.assign(path);
-            if (auto b = v.find(" ["); b != std::string_view::npos && r.for_test.empty()) {
+            if (r->import_path.empty()) keep(r->import_path, path);
+            if (auto b = v.find(" ["); b != std::string_view::npos && r->for_test.empty()) {
                 std::string_view t = v.substr(b + 2);
                 if (ends_with(t, "]")) t.remove_suffix(1);
-                r.for_test.assign(t);
+                keep(r->for_test, t);
             }
             break;
         }
@@ -266,7 +325,7 @@ struct BuildBuilder::Impl {
         } else {
             return;
         }
-        r.import_path.assign(pkg);
+        keep(r.import_path, pkg);
         if (r.status == "fail" || r.status == "build_failed" || r.status == "setup_failed") {
             Failure f;
             f.import_path = r.import_path;
@@ -274,9 +333,17 @@ struct BuildBuilder::Impl {
             f.first_lines.push_back(util::clip(line, kMaxLineChars));
             f.line_count = 1;
             f.invocation = inv_index();
-            out.failures.push_back(std::move(f));
+            add_failure(out.failures, std::move(f));
         }
-        out.tests.push_back(std::move(r));
+        if (out.tests.size() < kMaxListedTests) {
+            out.tests.push_back(std::move(r));
+            return;
+        }
+        Unlisted& u = out.unlisted;
+        ++u.tests;
+        if (r.cached) ++u.tests_cached;
+        else if (r.status == "ok" || r.status == "fail") ++u.tests_run;
+        if (r.status != "ok" && r.status != "no_test_files") ++u.tests_failed;
     }
 
     void on_go_message(std::string_view line, std::string_view text) {
@@ -299,7 +366,7 @@ struct BuildBuilder::Impl {
         f.first_lines.push_back(util::clip(line, kMaxLineChars));
         f.line_count = 1;
         f.invocation = inv_index();
-        out.failures.push_back(std::move(f));
+        add_failure(out.failures, std::move(f));
     }
 
     void on_event(const Event& ev, const trace::Tokenizer& tok) {
@@ -316,20 +383,26 @@ struct BuildBuilder::Impl {
         } else {
             ++ls.user;
         }
-        if (!invs.empty() && ev.kind != Kind::WorkDir) ++invs.back().info.lines; // WORK= starts the next one
+        if (n_invs > 0 && ev.kind != Kind::WorkDir) ++cur.info.lines; // WORK= starts the next one
 
         if (trace::is_trace_only(ev.kind) && ev.kind != Kind::CacheReplay) close_block();
 
         switch (ev.kind) {
         case Kind::WorkDir:
-            if (invs.empty() || invs.back().touched || !invs.back().info.work_dir.empty()) invs.emplace_back();
-            invs.back().info.work_dir.assign(ev.path);
-            invs.back().info.lines = 1;
-            invs.back().touched = true;
+            if (n_invs == 0) {
+                n_invs = 1;
+            } else if (cur.touched || !cur.info.work_dir.empty()) {
+                fold(true);
+                ++n_invs;
+            }
+            keep(cur.info.work_dir, ev.path);
+            cur.info.lines = 1;
+            cur.touched = true;
             break;
         case Kind::Compile: {
-            if (ev.objdir < 0) break;
-            ObjRec& r = rec(ev.objdir);
+            ObjRec* rp = rec(ev.objdir);
+            if (!rp) break;
+            ObjRec& r = *rp;
             r.compiled = true;
             r.compile_ok = false;
             r.last_compile_line = line_no;
@@ -339,10 +412,10 @@ struct BuildBuilder::Impl {
                 for (auto w : ev.cmd->words)
                     if (ends_with(w, "_test.go")) r.test_files = true;
                 std::string_view gv = ev.cmd->flag("-goversion");
-                if (!gv.empty() && inv().info.go_version.empty()) inv().info.go_version.assign(gv);
+                if (!gv.empty() && inv().info.go_version.empty()) keep(inv().info.go_version, gv);
             }
             if (ev.text == "main") r.main_flag = true;
-            else if (!ev.text.empty() && r.import_path.empty()) r.import_path.assign(ev.text);
+            else if (!ev.text.empty() && r.import_path.empty()) keep(r.import_path, ev.text);
             break;
         }
         case Kind::Asm:
@@ -351,7 +424,7 @@ struct BuildBuilder::Impl {
         case Kind::Cgo:
             if (auto* r = rec_if(ev.objdir)) {
                 r->add(Action::Cgo);
-                if (r->import_path.empty() && !ev.text.empty()) r->import_path.assign(ev.text);
+                if (r->import_path.empty() && !ev.text.empty()) keep(r->import_path, ev.text);
             }
             break;
         case Kind::CgoDynimport:
@@ -424,14 +497,16 @@ struct BuildBuilder::Impl {
         case Kind::Copy:
             if (ev.objdir >= 0 && (ev.path.find("/exe/") != std::string_view::npos ||
                                    ev.path.find("\\exe\\") != std::string_view::npos)) {
-                ObjRec& r = rec(ev.objdir);
-                r.add(Action::Install);
-                r.link_done = true;
+                if (ObjRec* r = rec(ev.objdir)) {
+                    r->add(Action::Install);
+                    r->link_done = true;
+                }
             }
             break;
         case Kind::HeredocHeader:
             body_index = 0;
             link_cfg_is_test = false;
+            cfg_key_seen = false;
             break;
         case Kind::HeredocBody:
             on_write_line(ev, ev.text, tok);
@@ -442,18 +517,19 @@ struct BuildBuilder::Impl {
         case Kind::EchoWrite:
             body_index = 0;
             link_cfg_is_test = false;
+            cfg_key_seen = false;
             on_write_line(ev, ev.text, tok);
             break;
         case Kind::UserHeader: {
             bool second = open_block && open_block->count == 0 && open_block->desc.empty() &&
                           starts_with(ev.text, "[") && ends_with(ev.text, "]");
             if (second) {
-                open_block->desc.assign(ev.text.substr(1, ev.text.size() - 2));
+                keep(open_block->desc, ev.text.substr(1, ev.text.size() - 2));
                 break;
             }
             close_block();
             Block b;
-            b.header.assign(ev.text);
+            keep(b.header, ev.text);
             b.replay = pending_replay;
             b.inv = inv_index();
             b.line_no = line_no;
@@ -502,7 +578,7 @@ struct BuildBuilder::Impl {
         std::string_view pkg = header.substr(0, header.find(' '));
         if (ends_with(pkg, ":")) pkg.remove_suffix(1);
         if (b.count == 0) return;
-        Inv& i = invs.empty() ? inv() : invs[static_cast<std::size_t>(b.inv)];
+        Inv& i = cur; // blocks are classified when their invocation is folded
         const char* kind = nullptr;
         ObjRec* hit = nullptr;
         for (auto& [od, r] : i.objs) {
@@ -525,7 +601,7 @@ struct BuildBuilder::Impl {
             // A failed main package compile has no importcfg.link to name it.
             for (auto& [od, r] : i.objs) {
                 if (r.main_flag && r.import_path.empty() && r.compiled && !r.compile_ok) {
-                    r.import_path.assign(pkg);
+                    keep(r.import_path, pkg);
                     kind = "compile";
                     hit = &r;
                     break;
@@ -546,150 +622,195 @@ struct BuildBuilder::Impl {
         }
         if (hit && std::string_view(kind) == "compile") hit->failed = true;
         Failure f;
-        f.import_path.assign(pkg);
+        keep(f.import_path, pkg);
         f.kind = kind;
         f.first_lines = b.lines;
         f.line_count = b.count;
         f.invocation = b.inv;
-        out.failures.push_back(std::move(f));
+        add_failure(block_failures, std::move(f));
     }
 
-    Build finish(trace::Tokenizer& tok) {
-        close_block();
-        if (tok.finish()) out.notes.push_back("the trace ends inside a heredoc (cut short?)");
-        out.lines.heredocs_cut = tok.heredocs_cut();
-        // Failures first: they bind failed main packages to their paths.
-        std::vector<Failure> loose = std::move(out.failures);
-        out.failures.clear();
-        for (const Block& b : blocks) classify_block(b);
-        for (auto& f : loose) out.failures.push_back(std::move(f));
-
-        for (std::size_t ii = 0; ii < invs.size(); ++ii) {
-            Inv& i = invs[ii];
-            out.invocations.push_back(i.info);
+    // Ends the live invocation: classifies its "# pkg" blocks, turns its
+    // objdirs and cache archives into packages, lists them (or counts them,
+    // past the caps) and drops its state. `real`: it was started (by WORK=
+    // or by a line that needed one), so it is listed among the invocations.
+    void fold(bool real) {
+        const int ii = inv_index();
+        Inv& i = cur;
+        if (real) {
+            if (out.invocations.size() < kMaxListedInvocations) out.invocations.push_back(i.info);
+            else ++out.unlisted.invocations;
             if (out.go_version.empty()) out.go_version = i.info.go_version;
-            std::map<std::string, int> objdirs_per_path;
+        }
+        if (i.untracked)
+            out.notes.push_back(fmt::format("invocation {} names more than {} objdirs or cache archives: {} reference(s) "
+                                            "past that were counted as lines, not as packages",
+                                            ii, kMaxObjdirsPerInvocation, i.untracked));
+        out.unlisted.objdirs_untracked += i.untracked;
+        // Failures first: they bind failed main packages to their paths.
+        for (const Block& b : blocks) classify_block(b);
+        std::vector<Package> fresh;
+        fresh.reserve(i.objs.size() + i.by_archive.size() + blocks.size());
+        // Whether another objdir has the same import path (counted before
+        // the strings are moved out of the records below).
+        std::vector<char> shared_path;
+        shared_path.reserve(i.objs.size());
+        {
+            std::map<std::string_view, int> objdirs_per_path;
             for (auto& [od, r] : i.objs)
                 if (!r.import_path.empty()) ++objdirs_per_path[r.import_path];
-            const std::size_t first_pkg = out.packages.size();
             for (auto& [od, r] : i.objs) {
-                Package p;
-                p.invocation = static_cast<int>(ii);
-                p.objdir = od;
-                p.actions = r.actions;
-                p.main = r.main_flag;
-                p.import_path = r.import_path;
-                if (p.import_path.empty() && r.compiled && r.main_flag) p.import_path = "main";
-                if (p.import_path.empty()) continue; // an objdir that never named its package
-                if (r.compiled && r.compile_ok) {
-                    p.outcome = Outcome::Rebuilt;
-                    p.evidence = kEvCompile;
-                } else if (r.compiled && r.failed) {
-                    p.outcome = Outcome::Failed;
-                    p.evidence = kEvCompileFailed;
-                } else if (r.compiled) {
-                    p.outcome = Outcome::Rebuilt;
-                    p.evidence = kEvCompile;
-                } else if (r.link_main_cached) {
-                    p.outcome = Outcome::CacheHit;
-                    p.evidence = kEvLinkInputCache;
-                } else if (r.bound_cache) {
-                    p.outcome = Outcome::CacheHit;
-                    p.evidence = kEvPackagefileCache;
-                } else if (r.replayed) {
-                    p.outcome = Outcome::CacheHit;
-                    p.evidence = kEvReplay;
-                } else if (r.restored) {
-                    p.outcome = Outcome::CacheHit;
-                    p.evidence = kEvRestore;
-                } else if (r.n(Action::Vet)) {
-                    p.outcome = Outcome::CacheHit;
-                    p.evidence = kEvVetOnly;
-                } else {
-                    p.outcome = Outcome::Unknown;
-                    p.evidence = kEvNone;
-                }
-                p.standard = r.compiled ? r.std_flag : is_standard_import_path(p.import_path);
-                if (!r.for_test.empty()) {
-                    p.for_test = r.for_test;
-                } else if (ends_with(p.import_path, ".test")) {
-                    p.for_test = p.import_path;
-                } else if (r.ref_test && !r.ref_other &&
-                           (r.test_files || ends_with(p.import_path, "_test") || objdirs_per_path[p.import_path] > 1)) {
-                    p.for_test = "?"; // resolved below
-                }
-                out.packages.push_back(std::move(p));
-            }
-            // Objdir packages of this invocation that did not compile: a
-            // packagefile into the cache for the same path is the same package
-            // (its objdir only held a vet or a restored cgo file), not another.
-            std::map<std::string, std::size_t> uncompiled;
-            for (std::size_t k = first_pkg; k < out.packages.size(); ++k)
-                if (!out.packages[k].actions[static_cast<std::size_t>(Action::Compile)])
-                    uncompiled.emplace(out.packages[k].import_path, k);
-            for (auto& [archive, pr] : i.by_archive) {
-                if (auto it = uncompiled.find(pr.import_path); it != uncompiled.end()) {
-                    Package& q = out.packages[it->second];
-                    if (q.outcome == Outcome::Unknown || q.evidence == kEvVetOnly || q.evidence == kEvRestore) {
-                        q.outcome = pr.outcome;
-                        q.evidence = pr.evidence;
-                    }
-                    continue;
-                }
-                Package p;
-                p.invocation = static_cast<int>(ii);
-                p.import_path = pr.import_path;
-                p.outcome = pr.outcome;
-                p.evidence = pr.evidence;
-                p.standard = pr.outcome == Outcome::Installed || is_standard_import_path(pr.import_path);
-                out.packages.push_back(std::move(p));
+                std::string_view path = r.import_path.empty() && r.compiled && r.main_flag ? "main" : r.import_path;
+                auto it = objdirs_per_path.find(path);
+                shared_path.push_back(it != objdirs_per_path.end() && it->second > 1);
             }
         }
-        // Index once: (invocation, import path) → packages, and each
-        // invocation's .test mains (the loops below were quadratic).
-        std::map<std::pair<int, std::string>, std::vector<std::size_t>> by_key;
-        std::map<int, std::set<std::string>> tests_of;
-        for (std::size_t k = 0; k < out.packages.size(); ++k) {
-            const auto& q = out.packages[k];
-            by_key[{q.invocation, q.import_path}].push_back(k);
-            if (ends_with(q.import_path, ".test")) tests_of[q.invocation].insert(q.import_path);
+        const std::size_t first_pkg = fresh.size();
+        std::size_t rec_index = 0;
+        for (auto& [od, r] : i.objs) {
+            const bool shared = shared_path[rec_index++];
+            Package p;
+            p.invocation = ii;
+            p.objdir = od;
+            p.actions = r.actions;
+            p.main = r.main_flag;
+            p.import_path = std::move(r.import_path); // the record is dropped after this
+            if (p.import_path.empty() && r.compiled && r.main_flag) p.import_path = "main";
+            if (p.import_path.empty()) continue; // an objdir that never named its package
+            std::tie(p.outcome, p.evidence) = objdir_outcome(r);
+            p.standard = r.compiled ? r.std_flag : is_standard_import_path(p.import_path);
+            if (!r.for_test.empty()) {
+                p.for_test = std::move(r.for_test);
+            } else if (ends_with(p.import_path, ".test")) {
+                p.for_test = p.import_path;
+            } else if (r.ref_test && !r.ref_other &&
+                       (r.test_files || ends_with(p.import_path, "_test") || shared)) {
+                p.for_test = "?"; // resolved below
+            }
+            fresh.push_back(std::move(p));
+        }
+        // Objdir packages of this invocation that did not compile: a
+        // packagefile into the cache for the same path is the same package
+        // (its objdir only held a vet or a restored cgo file), not another.
+        // (Views into fresh: reserved above, it does not reallocate.)
+        std::map<std::string_view, std::size_t> uncompiled;
+        for (std::size_t k = first_pkg; k < fresh.size(); ++k)
+            if (!fresh[k].actions[static_cast<std::size_t>(Action::Compile)])
+                uncompiled.emplace(fresh[k].import_path, k);
+        for (auto& [archive, pr] : i.by_archive) {
+            if (auto it = uncompiled.find(pr.import_path); it != uncompiled.end()) {
+                Package& q = fresh[it->second];
+                if (q.outcome == Outcome::Unknown || q.evidence == kEvVetOnly || q.evidence == kEvRestore) {
+                    q.outcome = pr.outcome;
+                    q.evidence = pr.evidence;
+                }
+                continue;
+            }
+            Package p;
+            p.invocation = ii;
+            p.import_path = std::move(pr.import_path);
+            p.outcome = pr.outcome;
+            p.evidence = pr.evidence;
+            p.standard = pr.outcome == Outcome::Installed || is_standard_import_path(p.import_path);
+            fresh.push_back(std::move(p));
+        }
+        fresh.reserve(fresh.size() + blocks.size()); // replays below: by_path's views stay valid
+        // Index once: import path → packages, and the invocation's .test
+        // mains (the loops below were quadratic).
+        // (by_path only when there are replays to match.)
+        const bool replays = std::any_of(blocks.begin(), blocks.end(), [](const Block& b) { return b.replay; });
+        std::map<std::string_view, std::vector<std::size_t>> by_path;
+        std::set<std::string> tests_of;
+        for (std::size_t k = 0; k < fresh.size(); ++k) {
+            const auto& q = fresh[k];
+            if (replays) by_path[q.import_path].push_back(k);
+            if (ends_with(q.import_path, ".test")) tests_of.insert(q.import_path);
         }
         // A test variant's test: P_test and P belong to P.test; otherwise the
         // only .test package of its invocation, or unknown.
-        for (auto& p : out.packages) {
+        for (auto& p : fresh) {
             if (p.for_test != "?") continue;
             std::string base = p.import_path;
             if (ends_with(base, "_test")) base.resize(base.size() - 5);
-            const auto& tests = tests_of[p.invocation];
-            if (tests.count(base + ".test")) p.for_test = base + ".test";
-            else p.for_test = tests.size() == 1 ? *tests.begin() : "";
+            if (tests_of.count(base + ".test")) p.for_test = base + ".test";
+            else p.for_test = tests_of.size() == 1 ? *tests_of.begin() : "";
         }
         // Cache replays for packages not otherwise seen.
         for (const Block& b : blocks) {
             if (!b.replay) continue;
             std::string_view pkg = std::string_view(b.header).substr(0, b.header.find(' '));
-            auto it = by_key.find({b.inv, std::string(pkg)});
-            bool known = it != by_key.end();
-            if (known)
+            auto it = by_path.find(pkg);
+            if (it != by_path.end()) {
                 for (std::size_t k : it->second) {
-                    auto& p = out.packages[k];
+                    auto& p = fresh[k];
                     if (p.outcome == Outcome::Unknown) {
                         p.outcome = Outcome::CacheHit;
                         p.evidence = kEvReplay;
                     }
                     p.actions[static_cast<std::size_t>(Action::CacheReplay)]++;
                 }
-            if (!known) {
-                Package p;
-                p.invocation = b.inv;
-                p.import_path = std::string(pkg);
-                p.outcome = Outcome::CacheHit;
-                p.evidence = kEvReplay;
-                p.actions[static_cast<std::size_t>(Action::CacheReplay)] = 1;
+                continue;
+            }
+            // (Replays of the same unknown path each add a package, as before;
+            // by_path only indexes the packages that existed before replays.)
+            Package p;
+            p.invocation = ii;
+            keep(p.import_path, pkg);
+            p.outcome = Outcome::CacheHit;
+            p.evidence = kEvReplay;
+            p.actions[static_cast<std::size_t>(Action::CacheReplay)] = 1;
+            fresh.push_back(std::move(p));
+        }
+        blocks.clear();
+        // Sorted by index: a Package is large to move around.
+        std::vector<std::uint32_t> order(fresh.size());
+        for (std::uint32_t k = 0; k < order.size(); ++k) order[k] = k;
+        std::sort(order.begin(), order.end(), [&](auto x, auto y) { return package_less(fresh[x], fresh[y]); });
+        // Listed while under the caps (an invocation past the listed ones has
+        // its packages counted only, so no package names an unlisted one).
+        const bool inv_listed = !real || static_cast<std::size_t>(ii) < kMaxListedInvocations;
+        for (auto k : order) {
+            Package& p = fresh[k];
+            if (inv_listed && out.packages.size() < kMaxListedPackages) {
                 out.packages.push_back(std::move(p));
+                continue;
+            }
+            Unlisted& u = out.unlisted;
+            ++u.packages[static_cast<std::size_t>(p.outcome)];
+            if (p.outcome == Outcome::Rebuilt || p.outcome == Outcome::Failed) {
+                if (!p.standard) ++u.packages_rebuilt_user;
+                else if (p.outcome == Outcome::Rebuilt) ++u.packages_rebuilt_std;
             }
         }
-        sort_packages(out.packages);
+        cur = Inv{};
+    }
+
+    Build finish(trace::Tokenizer& tok) {
+        close_block();
+        if (tok.finish()) out.notes.push_back("the trace ends inside a heredoc (cut short?)");
+        out.lines.heredocs_cut = tok.heredocs_cut();
+        // A failure block outside any invocation still makes one (its failure
+        // is tied to invocation 0).
+        if (n_invs == 0)
+            for (const Block& b : blocks)
+                if (!b.replay && b.count > 0) n_invs = 1;
+        std::vector<Failure> loose = std::move(out.failures);
+        fold(n_invs > 0);
+        out.failures = std::move(block_failures);
+        for (auto& f : loose) add_failure(out.failures, std::move(f));
+        const Unlisted& u = out.unlisted;
+        std::size_t unlisted_pkgs = 0;
+        for (auto n : u.packages) unlisted_pkgs += n;
+        if (unlisted_pkgs || u.invocations)
+            out.notes.push_back(fmt::format("{} package(s) and {} invocation(s) are counted but not listed (gox lists "
+                                            "at most {} packages and {} invocations)",
+                                            unlisted_pkgs, u.invocations, kMaxListedPackages, kMaxListedInvocations));
+        if (u.tests)
+            out.notes.push_back(fmt::format("{} test result(s) are counted but not listed (at most {})", u.tests,
+                                            kMaxListedTests));
+        if (u.failures)
+            out.notes.push_back(fmt::format("{} failure(s) are counted but not listed (at most {})", u.failures,
+                                            kMaxListedFailures));
         return std::move(out);
     }
 };

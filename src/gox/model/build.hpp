@@ -114,6 +114,27 @@ struct Timing {
     std::vector<std::pair<std::string, double>> critical_path; // "mode package", seconds; first to last
 };
 
+// Memory bounds of the model, whatever the trace (a CI log of many runs, a
+// hostile file): past these, things are counted but not listed, and a note
+// says so. Strings kept per package or invocation are clipped to kMaxKeptChars.
+inline constexpr std::size_t kMaxObjdirsPerInvocation = 50'000; // tracked one by one
+inline constexpr std::size_t kMaxListedPackages = 50'000;       // in Build::packages, all invocations
+inline constexpr std::size_t kMaxListedInvocations = 20'000;
+inline constexpr std::size_t kMaxListedTests = 50'000;
+inline constexpr std::size_t kMaxListedFailures = 1'000;
+inline constexpr std::size_t kMaxKeptChars = 1'024;
+
+// What the caps above left out of the lists (still in the counts).
+struct Unlisted {
+    std::array<std::size_t, 5> packages{}; // by Outcome
+    std::size_t packages_rebuilt_user = 0; // rebuilt or failed, not standard
+    std::size_t packages_rebuilt_std = 0;
+    std::size_t invocations = 0;
+    std::size_t tests = 0, tests_run = 0, tests_cached = 0, tests_failed = 0;
+    std::size_t failures = 0;
+    std::size_t objdirs_untracked = 0; // past kMaxObjdirsPerInvocation: neither listed nor counted as packages
+};
+
 struct Build {
     std::vector<Invocation> invocations;
     std::vector<Package> packages; // sorted by invocation, import path, objdir
@@ -126,7 +147,11 @@ struct Build {
     std::vector<std::string> notes; // what gox could not work out
     std::optional<Diagnosis> diagnosis; // failed runs (analysis/diagnosis.cpp)
 
-    std::size_t count(Outcome o) const;
+    Unlisted unlisted;
+
+    std::size_t count(Outcome o) const; // listed and unlisted
+    std::size_t package_count() const;  // listed and unlisted
+    std::size_t invocation_count() const { return invocations.size() + unlisted.invocations; }
     bool failed() const { return !failures.empty(); }
 };
 

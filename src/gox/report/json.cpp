@@ -13,23 +13,80 @@ namespace {
 std::uint64_t kind_count(const model::Build& b, Kind k) { return b.lines.by_kind[static_cast<std::size_t>(k)]; }
 
 ordered_json nullable(const std::string& s) { return s.empty() ? ordered_json(nullptr) : ordered_json(s); }
-} // namespace
 
-ordered_json to_json(const model::Build& b) {
+ordered_json invocation_json(const model::Invocation& i) {
+    ordered_json o;
+    o["work_dir"] = nullable(i.work_dir);
+    o["go_version"] = nullable(i.go_version);
+    o["gocache"] = nullable(i.gocache);
+    o["lines"] = i.lines;
+    return o;
+}
+
+ordered_json failure_json(const model::Failure& f) {
+    ordered_json o;
+    o["package"] = nullable(f.import_path);
+    o["kind"] = f.kind;
+    o["invocation"] = f.invocation;
+    o["first_lines"] = f.first_lines;
+    o["line_count"] = f.line_count;
+    return o;
+}
+
+ordered_json package_json(const model::Package& p) {
+    ordered_json o;
+    o["import_path"] = p.import_path;
+    o["for_test"] = nullable(p.for_test);
+    o["invocation"] = p.invocation;
+    o["objdir"] = p.objdir >= 0 ? ordered_json(fmt_objdir(p.objdir)) : ordered_json(nullptr);
+    o["outcome"] = model::outcome_name(p.outcome);
+    o["evidence"] = p.evidence;
+    o["standard"] = p.standard;
+    o["main"] = p.main;
+    ordered_json acts = ordered_json::object();
+    for (std::size_t a = 0; a < model::kActionCount; ++a)
+        if (p.actions[a]) acts[std::string(model::action_name(static_cast<Action>(a)))] = p.actions[a];
+    o["actions"] = std::move(acts);
+    if (p.seconds) o["seconds"] = *p.seconds;
+    if (!p.action_id.empty()) o["action_id"] = p.action_id;
+    if (!p.content_id.empty()) o["content_id"] = p.content_id;
+    if (!p.reason.empty()) {
+        o["reason"] = p.reason;
+        o["reason_detail"] = nullable(p.reason_detail);
+        o["output_unchanged"] = p.output_unchanged;
+    }
+    return o;
+}
+
+ordered_json test_json(const model::TestResult& t) {
+    ordered_json o;
+    o["package"] = t.import_path;
+    o["status"] = t.status;
+    o["cached"] = t.cached;
+    if (!t.reason.empty()) {
+        o["reason"] = t.reason;
+        o["reason_detail"] = nullable(t.reason_detail);
+    }
+    return o;
+}
+
+// The lists that grow with the trace: filled by document() for to_json,
+// written item by item by write_json.
+template <class Item, class F> ordered_json list(bool fill, const std::vector<Item>& items, F f) {
+    ordered_json a = ordered_json::array();
+    if (fill)
+        for (const auto& x : items) a.push_back(f(x));
+    return a;
+}
+
+// The whole document, in key order; with lists=false the four lists above
+// are left empty.
+ordered_json document(const model::Build& b, bool lists) {
     ordered_json j;
     j["schema_version"] = kSchemaVersion;
     j["go_version"] = nullable(b.go_version);
 
-    ordered_json invs = ordered_json::array();
-    for (const auto& i : b.invocations) {
-        ordered_json o;
-        o["work_dir"] = nullable(i.work_dir);
-        o["go_version"] = nullable(i.go_version);
-        o["gocache"] = nullable(i.gocache);
-        o["lines"] = i.lines;
-        invs.push_back(std::move(o));
-    }
-    j["invocations"] = std::move(invs);
+    j["invocations"] = list(lists, b.invocations, invocation_json);
 
     ordered_json s;
     s["compile"] = kind_count(b, Kind::Compile);
@@ -43,16 +100,17 @@ ordered_json to_json(const model::Build& b) {
     s["cache_replay"] = kind_count(b, Kind::CacheReplay);
     s["cache_restore"] = kind_count(b, Kind::CacheRestore);
     s["test_run"] = kind_count(b, Kind::TestRun);
-    s["packages"] = b.packages.size();
+    s["packages"] = b.package_count();
     s["packages_rebuilt"] = b.count(Outcome::Rebuilt);
     s["packages_cached"] = b.count(Outcome::CacheHit);
     s["packages_installed"] = b.count(Outcome::Installed);
     s["packages_failed"] = b.count(Outcome::Failed);
     s["packages_unknown"] = b.count(Outcome::Unknown);
-    s["tests_run"] = std::count_if(b.tests.begin(), b.tests.end(), [](auto& t) {
+    s["tests_run"] = b.unlisted.tests_run + static_cast<std::size_t>(std::count_if(b.tests.begin(), b.tests.end(), [](auto& t) {
         return !t.cached && (t.status == "ok" || t.status == "fail");
-    });
-    s["tests_cached"] = std::count_if(b.tests.begin(), b.tests.end(), [](auto& t) { return t.cached; });
+    }));
+    s["tests_cached"] = b.unlisted.tests_cached +
+                        static_cast<std::size_t>(std::count_if(b.tests.begin(), b.tests.end(), [](auto& t) { return t.cached; }));
     s["lines"] = b.lines.total;
     s["trace_lines"] = b.lines.trace;
     s["user_lines"] = b.lines.user;
@@ -62,59 +120,10 @@ ordered_json to_json(const model::Build& b) {
     j["summary"] = std::move(s);
 
     j["failed"] = b.failed();
-    ordered_json fails = ordered_json::array();
-    for (const auto& f : b.failures) {
-        ordered_json o;
-        o["package"] = nullable(f.import_path);
-        o["kind"] = f.kind;
-        o["invocation"] = f.invocation;
-        o["first_lines"] = f.first_lines;
-        o["line_count"] = f.line_count;
-        fails.push_back(std::move(o));
-    }
-    j["failures"] = std::move(fails);
+    j["failures"] = list(lists, b.failures, failure_json);
     j["diagnosis"] = b.diagnosis ? analysis::diagnosis_json(*b.diagnosis) : ordered_json(nullptr);
-
-    ordered_json pkgs = ordered_json::array();
-    for (const auto& p : b.packages) {
-        ordered_json o;
-        o["import_path"] = p.import_path;
-        o["for_test"] = nullable(p.for_test);
-        o["invocation"] = p.invocation;
-        o["objdir"] = p.objdir >= 0 ? ordered_json(fmt_objdir(p.objdir)) : ordered_json(nullptr);
-        o["outcome"] = model::outcome_name(p.outcome);
-        o["evidence"] = p.evidence;
-        o["standard"] = p.standard;
-        o["main"] = p.main;
-        ordered_json acts = ordered_json::object();
-        for (std::size_t a = 0; a < model::kActionCount; ++a)
-            if (p.actions[a]) acts[std::string(model::action_name(static_cast<Action>(a)))] = p.actions[a];
-        o["actions"] = std::move(acts);
-        if (p.seconds) o["seconds"] = *p.seconds;
-        if (!p.action_id.empty()) o["action_id"] = p.action_id;
-        if (!p.content_id.empty()) o["content_id"] = p.content_id;
-        if (!p.reason.empty()) {
-            o["reason"] = p.reason;
-            o["reason_detail"] = nullable(p.reason_detail);
-            o["output_unchanged"] = p.output_unchanged;
-        }
-        pkgs.push_back(std::move(o));
-    }
-    j["packages"] = std::move(pkgs);
-
-    ordered_json tests = ordered_json::array();
-    for (const auto& t : b.tests) {
-        ordered_json o;
-        o["package"] = t.import_path;
-        o["status"] = t.status;
-        o["cached"] = t.cached;
-        if (!t.reason.empty()) {
-            o["reason"] = t.reason;
-            o["reason_detail"] = nullable(t.reason_detail);
-        }
-        tests.push_back(std::move(o));
-    }
-    j["tests"] = std::move(tests);
+    j["packages"] = list(lists, b.packages, package_json);
+    j["tests"] = list(lists, b.tests, test_json);
 
     ordered_json kinds = ordered_json::object();
     for (std::size_t k = 0; k < trace::kKindCount; ++k)
@@ -126,8 +135,62 @@ ordered_json to_json(const model::Build& b) {
     return j;
 }
 
+std::string dump(const ordered_json& v) { return v.dump(2, ' ', false, ordered_json::error_handler_t::replace); }
+
+// v.dump(2) as it appears `depth` levels down in an indented document.
+void write_nested(const ordered_json& v, int depth, const JsonSink& out) {
+    std::string d = dump(v);
+    std::string pad(static_cast<std::size_t>(2 * depth) + 1, ' ');
+    pad[0] = '\n';
+    std::size_t from = 0;
+    for (;;) {
+        auto nl = d.find('\n', from);
+        if (nl == std::string::npos) break;
+        out(std::string_view(d).substr(from, nl - from));
+        out(pad);
+        from = nl + 1;
+    }
+    out(std::string_view(d).substr(from));
+}
+
+template <class Item, class F> void write_list(const std::vector<Item>& items, F f, const JsonSink& out) {
+    if (items.empty()) {
+        out("[]");
+        return;
+    }
+    out("[\n    ");
+    for (std::size_t k = 0; k < items.size(); ++k) {
+        if (k) out(",\n    ");
+        write_nested(f(items[k]), 2, out);
+    }
+    out("\n  ]");
+}
+} // namespace
+
+ordered_json to_json(const model::Build& b) { return document(b, true); }
+
 std::string render_json(const model::Build& b) {
-    return to_json(b).dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
+    std::string s;
+    write_json(b, [&](std::string_view part) { s += part; });
+    return s;
+}
+
+void write_json(const model::Build& b, const JsonSink& out) {
+    const ordered_json head = document(b, false);
+    out("{");
+    bool first = true;
+    for (const auto& [key, value] : head.items()) {
+        out(first ? "\n  " : ",\n  ");
+        first = false;
+        out(dump(ordered_json(key)));
+        out(": ");
+        if (key == "invocations") write_list(b.invocations, invocation_json, out);
+        else if (key == "failures") write_list(b.failures, failure_json, out);
+        else if (key == "packages") write_list(b.packages, package_json, out);
+        else if (key == "tests") write_list(b.tests, test_json, out);
+        else write_nested(value, 1, out);
+    }
+    out(first ? "}\n" : "\n}\n");
 }
 
 } // namespace gox::report

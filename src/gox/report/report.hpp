@@ -6,7 +6,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <functional>
 #include <string>
+#include <string_view>
 
 namespace gox::report {
 
@@ -18,6 +20,10 @@ std::string fmt_objdir(int n);
 // The JSON model (keys in a fixed order, lists sorted).
 nlohmann::ordered_json to_json(const model::Build& b);
 std::string render_json(const model::Build& b);
+// The same text as render_json, handed to `out` piece by piece (one package
+// at a time): the document is never whole in memory.
+using JsonSink = std::function<void(std::string_view)>;
+void write_json(const model::Build& b, const JsonSink& out);
 
 struct TextOptions {
     bool color = false;

@@ -27,12 +27,12 @@ std::string render_text(const model::Build& b, const TextOptions& opt) {
     const auto& k = b.lines.by_kind;
     auto kc = [&](trace::Kind x) { return k[static_cast<std::size_t>(x)]; };
 
-    std::size_t total = b.packages.size();
+    std::size_t total = b.package_count();
     std::size_t rebuilt = b.count(Outcome::Rebuilt), cached = b.count(Outcome::CacheHit);
     std::size_t installed = b.count(Outcome::Installed), failed = b.count(Outcome::Failed);
     std::size_t unknown = b.count(Outcome::Unknown);
 
-    out += fmt::format("{} {} line(s), {} invocation(s){}\n", bold("gox:"), b.lines.total, b.invocations.size(),
+    out += fmt::format("{} {} line(s), {} invocation(s){}\n", bold("gox:"), b.lines.total, b.invocation_count(),
                        b.go_version.empty() ? "" : ", " + b.go_version);
     out += fmt::format("packages: {} — {} rebuilt, {} from cache", total, rebuilt, cached);
     if (installed) out += fmt::format(", {} installed (GOROOT/pkg)", installed);
@@ -46,20 +46,22 @@ std::string render_text(const model::Build& b, const TextOptions& opt) {
     out += fmt::format("cache: {} stored, {} replayed, {} restored\n", kc(trace::Kind::CacheStore),
                        kc(trace::Kind::CacheReplay), kc(trace::Kind::CacheRestore));
     if (!b.tests.empty()) {
-        std::size_t tc = 0, tr = 0, tf = 0;
+        std::size_t tc = b.unlisted.tests_cached, tr = b.unlisted.tests_run, tf = b.unlisted.tests_failed;
         for (auto& t : b.tests) {
             if (t.cached) ++tc;
             else if (t.status == "ok") ++tr;
             if (t.status != "ok" && t.status != "no_test_files") ++tf;
         }
-        out += fmt::format("tests: {} package(s), {} cached result(s), {} run, {} failed\n", b.tests.size(), tc, tr, tf);
+        out += fmt::format("tests: {} package(s), {} cached result(s), {} run, {} failed\n", b.tests.size() + b.unlisted.tests,
+                           tc, tr, tf);
     }
     std::vector<const model::Package*> listed;
     for (auto& p : b.packages)
         if ((p.outcome == Outcome::Rebuilt || p.outcome == Outcome::Failed) && !p.standard) listed.push_back(&p);
-    std::size_t std_rebuilt = 0;
+    std::size_t std_rebuilt = b.unlisted.packages_rebuilt_std;
     for (auto& p : b.packages)
         if (p.outcome == Outcome::Rebuilt && p.standard) ++std_rebuilt;
+    const std::size_t more = listed.size() + b.unlisted.packages_rebuilt_user; // all rebuilt, listed or not
     if (!listed.empty()) {
         out += "rebuilt:\n";
         for (std::size_t i = 0; i < listed.size() && i < opt.max_listed; ++i) {
@@ -68,7 +70,7 @@ std::string render_text(const model::Build& b, const TextOptions& opt) {
             out += fmt::format("  {}{}{}\n", p.import_path, variant ? " [" + p.for_test + "]" : "",
                                p.outcome == Outcome::Failed ? " (failed)" : "");
         }
-        if (listed.size() > opt.max_listed) out += fmt::format("  … and {} more\n", listed.size() - opt.max_listed);
+        if (more > opt.max_listed) out += fmt::format("  … and {} more\n", more - std::min(listed.size(), opt.max_listed));
     }
     if (std_rebuilt) out += fmt::format("  (+ {} standard library package(s) rebuilt)\n", std_rebuilt);
     if (b.diagnosis) {
@@ -92,7 +94,7 @@ std::string render_summary(const model::Build& b, const TextOptions& opt, double
     std::string out;
     std::string tag = opt.color ? "\x1b[1mgox:\x1b[0m" : "gox:";
     auto line = [&](const std::string& s) { out += tag + " " + s + "\n"; };
-    std::size_t total = b.packages.size();
+    std::size_t total = b.package_count();
     std::size_t rebuilt = b.count(Outcome::Rebuilt), cached = b.count(Outcome::CacheHit);
     std::size_t installed = b.count(Outcome::Installed), failed = b.count(Outcome::Failed);
     const auto& k = b.lines.by_kind;

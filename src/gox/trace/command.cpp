@@ -48,10 +48,11 @@ bool CommandParser::parse(std::string_view line, CommandLine& out) {
     out.annotation = {};
     out.or_true = false;
     out.malformed = false;
+    // Unquoted text is never longer than its quoted form, so with room for
+    // the whole line the arena never reallocates and views into it stay
+    // valid: words are pushed as views directly.
     m_arena.clear();
-    m_env_names.clear();
-    m_env_vals.clear();
-    m_words.clear();
+    m_arena.reserve(line.size());
 
     // Trailing annotations written by the go command itself.
     static constexpr std::string_view kAnn[] = {" # internal",
@@ -70,12 +71,13 @@ bool CommandParser::parse(std::string_view line, CommandLine& out) {
         line.remove_suffix(8);
     }
 
-    auto add_view = [](std::vector<Span>& v, std::string_view s) {
-        v.push_back(Span{false, 0, s.size(), s.data()});
-    };
-    auto add_owned = [this](std::vector<Span>& v, std::string_view s) {
-        v.push_back(Span{true, m_arena.size(), s.size(), nullptr});
+    m_spill.clear();
+    auto owned = [this](std::string_view s) {
+        if (m_arena.size() + s.size() > m_arena.capacity()) // cannot happen (see above); stay safe anyway
+            return std::string_view(m_spill.emplace_back(s));
+        std::size_t at = m_arena.size();
         m_arena.append(s);
+        return std::string_view(m_arena.data() + at, s.size());
     };
 
     std::size_t i = 0;
@@ -94,18 +96,22 @@ bool CommandParser::parse(std::string_view line, CommandLine& out) {
                     auto close = rest.find('\'', k + 2);
                     if (close != std::string_view::npos &&
                         (close + 1 == rest.size() || rest[close + 1] == ' ')) {
-                        add_view(m_env_names, name);
-                        add_view(m_env_vals, rest.substr(k + 2, close - k - 2));
+                        out.env.emplace_back(name, rest.substr(k + 2, close - k - 2));
                         i += close + 1;
                         continue;
                     }
                 } else {
                     std::size_t qlen = quoted_len(rest.substr(k + 1));
                     if (qlen && (k + 1 + qlen == rest.size() || rest[k + 1 + qlen] == ' ')) {
+                        std::string_view inside = rest.substr(k + 2, qlen - 2);
+                        if (inside.find('\\') == std::string_view::npos) { // no escapes: a view
+                            out.env.emplace_back(name, inside);
+                            i += k + 1 + qlen;
+                            continue;
+                        }
                         auto v = util::go_unquote(rest.substr(k + 1, qlen));
                         if (v) {
-                            add_view(m_env_names, name);
-                            add_owned(m_env_vals, *v);
+                            out.env.emplace_back(name, owned(*v));
                             i += k + 1 + qlen;
                             continue;
                         }
@@ -117,8 +123,16 @@ bool CommandParser::parse(std::string_view line, CommandLine& out) {
         if (rest[0] == '"') {
             std::size_t qlen = quoted_len(rest);
             if (qlen && (qlen == rest.size() || rest[qlen] == ' ')) {
+                // No escapes ("$WORK/b001=>"): the word is the text inside
+                // the quotes, no copy needed.
+                std::string_view inside = rest.substr(1, qlen - 2);
+                if (inside.find('\\') == std::string_view::npos) {
+                    out.words.push_back(inside);
+                    i += qlen;
+                    continue;
+                }
                 if (auto v = util::go_unquote(rest.substr(0, qlen))) {
-                    add_owned(m_words, *v);
+                    out.words.push_back(owned(*v));
                     i += qlen;
                     continue;
                 }
@@ -127,16 +141,9 @@ bool CommandParser::parse(std::string_view line, CommandLine& out) {
         }
         std::size_t sp = rest.find(' ');
         std::string_view w = rest.substr(0, sp);
-        add_view(m_words, w);
+        out.words.push_back(w);
         i += w.size();
     }
-
-    auto view = [this](const Span& s) {
-        return s.owned ? std::string_view(m_arena.data() + s.off, s.len) : std::string_view(s.ptr, s.len);
-    };
-    for (std::size_t k = 0; k < m_env_names.size(); ++k)
-        out.env.emplace_back(view(m_env_names[k]), view(m_env_vals[k]));
-    for (auto& s : m_words) out.words.push_back(view(s));
     return !out.words.empty();
 }
 

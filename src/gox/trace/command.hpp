@@ -8,6 +8,7 @@
 // Views point into the line or into the parser's arena and stay valid until
 // the next parse().
 
+#include <deque>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -34,13 +35,8 @@ public:
     bool parse(std::string_view line, CommandLine& out);
 
 private:
-    std::string m_arena;
-    struct Span {
-        bool owned;
-        std::size_t off, len;
-        const char* ptr;
-    };
-    std::vector<Span> m_env_names, m_env_vals, m_words;
+    std::string m_arena;            // unquoted words and values
+    std::deque<std::string> m_spill; // never used in practice: see parse()
 };
 
 } // namespace gox::trace

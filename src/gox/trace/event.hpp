@@ -69,24 +69,23 @@ inline constexpr std::size_t kKindCount = 0
 #undef X
     ;
 
-constexpr std::string_view kind_name(Kind k) {
-    constexpr std::array<std::string_view, kKindCount> names = {
+// (Tables at namespace scope: a constexpr array local to a function is
+// rebuilt on every call, and these are asked for every line.)
+inline constexpr std::array<std::string_view, kKindCount> kKindNames = {
 #define X(id, name, trace) name,
-        GOX_LINE_KINDS(X)
+    GOX_LINE_KINDS(X)
 #undef X
-    };
-    return names[static_cast<std::size_t>(k)];
-}
+};
+inline constexpr std::array<bool, kKindCount> kKindIsTrace = {
+#define X(id, name, trace) trace,
+    GOX_LINE_KINDS(X)
+#undef X
+};
+
+constexpr std::string_view kind_name(Kind k) { return kKindNames[static_cast<std::size_t>(k)]; }
 
 // Whether plain go (without -x) would not print this line.
-constexpr bool is_trace_only(Kind k) {
-    constexpr std::array<bool, kKindCount> t = {
-#define X(id, name, trace) trace,
-        GOX_LINE_KINDS(X)
-#undef X
-    };
-    return t[static_cast<std::size_t>(k)];
-}
+constexpr bool is_trace_only(Kind k) { return kKindIsTrace[static_cast<std::size_t>(k)]; }
 
 // What a heredoc or echo write writes, by file name.
 enum class WriteTarget : std::uint8_t { None, Importcfg, ImportcfgLink, VetCfg, PkgCfg, Other };

@@ -54,6 +54,9 @@ WriteTarget target_of(std::string_view path) {
     return WriteTarget::Other;
 }
 
+// Whether the line has a space or other \s character (RE2's \s: [\t\n\f\r ]).
+bool has_white_space(std::string_view s) { return s.find_first_of(" \t\n\f\r") != std::string_view::npos; }
+
 int parse_objdir_digits(std::string_view s) {
     // s starts right after "b"; digits then a separator or the end.
     std::size_t i = 0;
@@ -150,23 +153,52 @@ std::pair<std::string_view, std::string_view> Tokenizer::split_two_paths(std::st
     return {rest.substr(0, sp), rest.substr(sp + 1)};
 }
 
+namespace {
+// A line that can only be a new command (what ends a heredoc cut short).
+// Most heredoc lines (importcfg, vet.cfg) fail the first-byte switch and
+// have no space or a short first word, so this stays cheap.
+bool clearly_trace(std::string_view line) {
+    if (line.empty()) return false;
+    switch (line[0]) {
+    case 'W':
+        if (starts_with(line, "WORK=")) return true;
+        break;
+    case 'm':
+        if (starts_with(line, "mkdir -p ")) return true;
+        break;
+    case 'c':
+        if (starts_with(line, "cat >") || starts_with(line, "cd ")) return true;
+        break;
+    default:
+        break;
+    }
+    auto sp = line.find(' ');
+    return sp != std::string_view::npos && in_tool_dir(line.substr(0, sp));
+}
+} // namespace
+
+// feed() resets the event field by field: a new field must be reset there too.
+static_assert(sizeof(Event) == 104 || sizeof(void*) != 8, "Event changed: update the field reset in Tokenizer::feed");
+
 const Event& Tokenizer::feed(std::string_view line) {
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    m_ev = Event{};
-    m_ev.line = line;
+    m_ev.line = line; // the other fields as in Event{}, set one by one (cheaper than a copy)
+    m_ev.objdir = -1;
+    m_ev.path = m_ev.path2 = m_ev.text = {};
+    m_ev.target = WriteTarget::None;
+    m_ev.cmd = nullptr;
+    m_ev.toolexec = m_ev.heredoc_cut = false;
+    m_ev.kind = Kind::Unrecognized;
 
     if (m_in_heredoc) {
         // A heredoc ends at the first line that ends with "EOF" (content
         // without a final newline glues the terminator on: "}EOF"). A line
         // that can only be a new command means the heredoc was cut short
         // (an edited log); close it and classify the line normally.
-        bool clearly_trace = starts_with(line, "WORK=") || starts_with(line, "mkdir -p ") ||
-                             starts_with(line, "cat >") || starts_with(line, "cd ") ||
-                             (in_tool_dir(line.substr(0, line.find(' '))) && line.find(' ') != std::string_view::npos);
         // GODEBUG=gocachehash=1 writes straight to stderr, not under go's
         // print lock: a HASH line can land inside a large heredoc's write.
         if (starts_with(line, "HASH[") || starts_with(line, "HASH ")) return finish_event(Kind::Hash);
-        if (!clearly_trace) {
+        if (!clearly_trace(line)) {
             m_ev.path = m_heredoc;
             m_ev.target = m_heredoc_target;
             m_ev.objdir = m_heredoc_objdir;
@@ -327,7 +359,9 @@ const Event& Tokenizer::classify(std::string_view line) {
     default:
         break;
     }
-    if (re2::RE2::PartialMatch(line, m_re->mod_fetch_timing)) return finish_event(Kind::ModFetch);
+    // (^\d+\.\d{3}s # : only a line starting with a digit can match.)
+    if (line[0] >= '0' && line[0] <= '9' && re2::RE2::PartialMatch(line, m_re->mod_fetch_timing))
+        return finish_event(Kind::ModFetch);
     return classify_command(line);
 }
 
@@ -356,7 +390,7 @@ const Event& Tokenizer::classify_command(std::string_view line) {
             // (By base name: -x prints /abs/dir/prog as ./prog after `cd /abs/dir`.)
             // -toolexec: the wrapper program comes first, the tool path later.
             for (std::size_t i = 1; i < w.size() && i < 8; ++i) {
-                if (in_tool_dir(w[i]) && tool_of(w[i]) != Tool::None) {
+                if (tool_of(w[i]) != Tool::None && in_tool_dir(w[i])) {
                     tool = tool_of(w[i]);
                     ti = i;
                     m_ev.toolexec = true;
@@ -473,13 +507,17 @@ const Event& Tokenizer::classify_command(std::string_view line) {
     }
     // User-facing output.
     if (m_in_block) return finish_event(Kind::UserOutput);
-    if (re2::RE2::PartialMatch(line, m_re->diagnostic)) return finish_event(Kind::Diagnostic);
-    if (re2::RE2::PartialMatch(line, m_re->test_output)) return finish_event(Kind::TestOutput);
+    // Each regex behind a test that any line it matches passes.
+    const bool colon_space = line.find(": ") != std::string_view::npos;
+    if (colon_space && re2::RE2::PartialMatch(line, m_re->diagnostic)) return finish_event(Kind::Diagnostic);
+    if (std::string_view("oF?-=Pcpe").find(line[0]) != std::string_view::npos &&
+        re2::RE2::PartialMatch(line, m_re->test_output))
+        return finish_event(Kind::TestOutput);
     if (starts_with(line, "go build ") || starts_with(line, "go test ") || starts_with(line, "go install ") ||
         starts_with(line, "go vet ") || starts_with(line, "go run "))
         return finish_event(Kind::GoMessage);
-    if (re2::RE2::PartialMatch(line, m_re->package_name)) return finish_event(Kind::PackageName);
-    if (re2::RE2::PartialMatch(line, m_re->action_error)) return finish_event(Kind::GoMessage);
+    if (!has_white_space(line) && re2::RE2::PartialMatch(line, m_re->package_name)) return finish_event(Kind::PackageName);
+    if (colon_space && re2::RE2::PartialMatch(line, m_re->action_error)) return finish_event(Kind::GoMessage);
     return finish_event(Kind::Unrecognized);
 }
 

@@ -2,11 +2,6 @@
 
 namespace gox::util {
 
-std::string_view base_name(std::string_view path) {
-    auto pos = path.find_last_of("/\\");
-    return pos == std::string_view::npos ? path : path.substr(pos + 1);
-}
-
 namespace {
 int hex_val(char c) {
     if (c >= '0' && c <= '9') return c - '0';
@@ -101,12 +96,6 @@ std::string clip(std::string_view s, std::size_t n) {
     std::size_t cut = n;
     while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
     return std::string(s.substr(0, cut)) + "…";
-}
-
-bool is_lower_hex(std::string_view s) {
-    for (char c : s)
-        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
-    return !s.empty();
 }
 
 } // namespace gox::util

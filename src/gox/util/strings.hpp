@@ -1,19 +1,29 @@
 #pragma once
 // Small string helpers with no gox-specific knowledge.
 
+#include <array>
+#include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
 
 namespace gox::util {
 
-inline bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
+// (No substr: its range check kept these from being inlined, and they run
+// several times per line; with a literal prefix the compare is a few loads.)
+inline bool starts_with(std::string_view s, std::string_view p) {
+    return s.size() >= p.size() && std::char_traits<char>::compare(s.data(), p.data(), p.size()) == 0;
+}
 inline bool ends_with(std::string_view s, std::string_view p) {
-    return s.size() >= p.size() && s.substr(s.size() - p.size()) == p;
+    return s.size() >= p.size() && std::char_traits<char>::compare(s.data() + s.size() - p.size(), p.data(), p.size()) == 0;
 }
 
 // The last path element, accepting both '/' and '\\' separators.
-std::string_view base_name(std::string_view path);
+inline std::string_view base_name(std::string_view path) {
+    auto pos = path.find_last_of("/\\");
+    return pos == std::string_view::npos ? path : path.substr(pos + 1);
+}
 
 // Undo Go's strconv.Quote (the %q verb): "a\tb\x00\u00e9". Returns nullopt if
 // the text is not a complete quoted string.
@@ -22,7 +32,30 @@ std::optional<std::string> go_unquote(std::string_view quoted);
 // Cut to at most n bytes for display, marking the cut with "…".
 std::string clip(std::string_view s, std::size_t n);
 
-// True if s consists only of [0-9a-f].
-bool is_lower_hex(std::string_view s);
+// True if s consists only of [0-9a-f]. (Inline: the tokenizer checks a
+// 64-digit cache key on most heredoc lines.)
+inline bool is_lower_hex(std::string_view s) {
+    // Eight bytes at a time: with no byte >= 0x80, adding 0x80 - k to each
+    // byte sets its high bit iff byte >= k, without carries between bytes.
+    constexpr std::uint64_t kOnes = 0x0101010101010101ull, kHigh = 0x8080808080808080ull;
+    auto at_least = [&](std::uint64_t x, unsigned k) { return x + kOnes * (0x80 - k); };
+    std::size_t i = 0;
+    for (; i + 8 <= s.size(); i += 8) {
+        std::uint64_t x;
+        std::memcpy(&x, s.data() + i, 8);
+        std::uint64_t digit = at_least(x, '0') & ~at_least(x, '9' + 1);
+        std::uint64_t af = at_least(x, 'a') & ~at_least(x, 'f' + 1);
+        if ((x & kHigh) || ((digit | af) & kHigh) != kHigh) return false;
+    }
+    static constexpr auto kHex = [] {
+        std::array<bool, 256> t{};
+        for (int c = '0'; c <= '9'; ++c) t[static_cast<std::size_t>(c)] = true;
+        for (int c = 'a'; c <= 'f'; ++c) t[static_cast<std::size_t>(c)] = true;
+        return t;
+    }();
+    for (; i < s.size(); ++i)
+        if (!kHex[static_cast<unsigned char>(s[i])]) return false;
+    return !s.empty();
+}
 
 } // namespace gox::util
