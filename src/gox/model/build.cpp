@@ -5,7 +5,10 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cstdlib>
+#include <map>
 #include <set>
+#include <tuple>
 #include <unistd.h>
 
 namespace gox::model {
@@ -131,6 +134,11 @@ struct Inv {
 struct BuildBuilder::Impl {
     std::vector<Inv> invs;
     Build out;
+    // Test cases read from go test's stdout: "--- FAIL: T (0.00s)" lines of
+    // plain output wait for their package's result line; test2json events
+    // carry their package. Output is kept for failed and skipped tests only.
+    std::vector<TestCase> loose_cases;
+    std::map<std::pair<std::string, std::string>, std::vector<std::string>> case_output;
     std::vector<Block> blocks;
     std::optional<Block> open_block;
     bool pending_replay = false;
@@ -267,6 +275,11 @@ struct BuildBuilder::Impl {
             return;
         }
         r.import_path.assign(pkg);
+        for (auto& c : loose_cases) {
+            c.package = r.import_path;
+            out.test_cases.push_back(std::move(c));
+        }
+        loose_cases.clear();
         if (r.status == "fail" || r.status == "build_failed" || r.status == "setup_failed") {
             Failure f;
             f.import_path = r.import_path;
@@ -554,8 +567,67 @@ struct BuildBuilder::Impl {
         out.failures.push_back(std::move(f));
     }
 
+    static void keep_output(std::vector<std::string>& out, std::string_view line) {
+        constexpr std::size_t kCaseLines = 40; // the last lines of a test's output
+        if (out.size() == kCaseLines) out.erase(out.begin());
+        out.push_back(util::clip(line, kMaxLineChars));
+    }
+
+    // "--- FAIL: TestX/sub (0.01s)" and the indented lines after it.
+    bool on_plain_case_line(std::string_view line) {
+        std::string_view t = line;
+        while (!t.empty() && t.front() == ' ') t.remove_prefix(1);
+        std::string status = starts_with(t, "--- FAIL: ") ? "fail"
+                           : starts_with(t, "--- PASS: ") ? "pass"
+                           : starts_with(t, "--- SKIP: ") ? "skip" : "";
+        if (status.empty()) {
+            if (!loose_cases.empty() && loose_cases.back().status != "pass" && starts_with(line, "    "))
+                keep_output(loose_cases.back().output, line);
+            return false;
+        }
+        t.remove_prefix(10);
+        TestCase c;
+        c.status = status;
+        auto paren = t.rfind(" (");
+        c.name.assign(t.substr(0, paren));
+        if (paren != std::string_view::npos) c.elapsed = std::strtod(std::string(t.substr(paren + 2)).c_str(), nullptr);
+        loose_cases.push_back(std::move(c));
+        return true;
+    }
+
+    // A test2json event of one test (Action pass, fail, skip or output).
+    void on_json_case_event(std::string_view line) {
+        auto j = nlohmann::json::parse(line, nullptr, false);
+        if (!j.is_object() || !j.contains("Test") || !j["Test"].is_string() || !j.contains("Action")) return;
+        std::string pkg = j.value("Package", ""), name = j["Test"].get<std::string>();
+        std::string action = j.value("Action", "");
+        auto key = std::make_pair(pkg, name);
+        if (action == "output") {
+            std::string o = j.value("Output", "");
+            while (!o.empty() && (o.back() == '\n' || o.back() == '\r')) o.pop_back();
+            keep_output(case_output[key], o);
+            return;
+        }
+        if (action != "pass" && action != "fail" && action != "skip") return;
+        TestCase c;
+        c.package = pkg;
+        c.name = name;
+        c.status = action;
+        if (auto it = j.find("Elapsed"); it != j.end() && it->is_number()) c.elapsed = it->get<double>();
+        if (auto it = case_output.find(key); it != case_output.end()) {
+            if (action != "pass") c.output = std::move(it->second);
+            case_output.erase(it);
+        }
+        out.test_cases.push_back(std::move(c));
+    }
+
     Build finish(trace::Tokenizer& tok) {
         close_block();
+        for (auto& c : loose_cases) out.test_cases.push_back(std::move(c)); // no result line followed
+        loose_cases.clear();
+        std::stable_sort(out.test_cases.begin(), out.test_cases.end(), [](const TestCase& a, const TestCase& b) {
+            return std::tie(a.package, a.name) < std::tie(b.package, b.name);
+        });
         if (tok.finish()) out.notes.push_back("the trace ends inside a heredoc (cut short?)");
         out.lines.heredocs_cut = tok.heredocs_cut();
         // Failures first: they bind failed main packages to their paths.
@@ -702,6 +774,15 @@ void BuildBuilder::on_stdout_line(std::string_view line) {
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (starts_with(line, "ok  \t") || starts_with(line, "FAIL\t") || starts_with(line, "?   \t")) {
         m->on_test_output(line);
+        return;
+    }
+    if (starts_with(line, "{\"") && line.find("\"Test\":\"") != std::string_view::npos) {
+        m->on_json_case_event(line);
+        // (a test's event is never a package result line)
+        return;
+    }
+    if (!starts_with(line, "{")) {
+        m->on_plain_case_line(line);
         return;
     }
     // go test -json: the package result line is the Output of an "output"
