@@ -37,11 +37,13 @@ std::string render_chrome_trace(const Doc& doc) {
     for (std::size_t l = 0; l < lane_end.size(); ++l)
         events.push_back({{"name", "thread_name"}, {"ph", "M"}, {"pid", 1}, {"tid", l + 1},
                           {"args", {{"name", "lane " + std::to_string(l + 1)}}}});
-    Doc out;
-    out["traceEvents"] = std::move(events);
-    out["displayTimeUnit"] = "ms";
-    out["otherData"] = {{"generator", "gox"}, {"go_version", doc_string(doc, "go_version")}};
-    return out.dump(1, ' ', false, Doc::error_handler_t::replace) + "\n";
+    // One event per line: small, and two exports diff line by line.
+    Doc other = {{"generator", "gox"}, {"go_version", doc_string(doc, "go_version")}};
+    std::string out = "{\"displayTimeUnit\":\"ms\",\"otherData\":" + other.dump(-1, ' ', false, Doc::error_handler_t::replace) +
+                      ",\"traceEvents\":[\n";
+    for (std::size_t i = 0; i < events.size(); ++i)
+        out += events[i].dump(-1, ' ', false, Doc::error_handler_t::replace) + (i + 1 < events.size() ? ",\n" : "\n");
+    return out + "]}\n";
 }
 
 } // namespace gox::report

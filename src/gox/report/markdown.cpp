@@ -101,19 +101,20 @@ std::string result_word(const Doc& doc) {
 std::string render_with(const Doc& doc, const Limits& lim, std::vector<std::string>& left_out) {
     std::string out;
     std::string cmd = command_line(doc);
-    out += "## gox report: " + (cmd.empty() ? std::string("saved trace") : code(cmd)) + " " + result_word(doc) + "\n\n";
+    out += "## gox report: " + (cmd.empty() ? std::string("a saved trace,") : code(cmd)) + " " + result_word(doc) + "\n\n";
+    std::vector<std::string> times;
     if (doc.contains("command") && doc["command"].is_object())
-        out += fmt::format("Ran for {:.2f} s.", doc["command"].value("seconds", 0.0));
+        times.push_back(fmt::format("Ran for {:.2f} s.", doc["command"].value("seconds", 0.0)));
     if (doc.contains("timing") && doc["timing"].is_object())
-        out += fmt::format(" Build actions spanned {:.2f} s.", doc["timing"].value("wall_seconds", 0.0));
-    out += "\n\n";
+        times.push_back(fmt::format("Build actions spanned {:.2f} s.", doc["timing"].value("wall_seconds", 0.0)));
+    for (std::size_t i = 0; i < times.size(); ++i) out += (i ? " " : "") + times[i] + (i + 1 == times.size() ? "\n\n" : "");
 
     // Environment.
     const Doc env = doc.value("environment", Doc::object());
     auto ev = [&](const char* k) { return doc_string(env, k); };
-    out += "### Environment\n\n| | |\n|---|---|\n";
+    std::string rows;
     auto row = [&](std::string_view name, const std::string& v) {
-        out += fmt::format("| {} | {} |\n", name, v.empty() ? "–" : code(v));
+        if (!v.empty()) rows += fmt::format("| {} | {} |\n", name, code(v));
     };
     row("go version", ev("GOVERSION").empty() ? doc_string(doc, "go_version") : ev("GOVERSION"));
     row("GOOS/GOARCH", ev("GOOS").empty() ? "" : ev("GOOS") + "/" + ev("GOARCH"));
@@ -125,7 +126,7 @@ std::string render_with(const Doc& doc, const Limits& lim, std::vector<std::stri
     row("GOCACHE size", ev("GOCACHE_SIZE"));
     row("GOPROXY", ev("GOPROXY"));
     row("GOTOOLCHAIN", ev("GOTOOLCHAIN"));
-    out += "\n";
+    if (!rows.empty()) out += "### Environment\n\n| | |\n|---|---|\n" + rows + "\n";
 
     // Hits and misses.
     const Doc s = doc.value("summary", Doc::object());
