@@ -278,6 +278,14 @@ def report_of_a_past_run_and_bad_inputs():
     eq(q.returncode, 125, "not a report")
     check(b"not a gox JSON report" in q.stderr, q.stderr)
     eq(gox("--report=x.pdf", "build", "./...", cwd=mod, env=env).returncode, 125, "unknown report extension")
+    eq(gox("--report=-", "--report-format=json", "build", "./...", cwd=mod, env=env).returncode, 125, "not to stdout")
+    # A report that cannot be written: a warning, and go's result unchanged.
+    blocker = os.path.join(mod, "not-a-dir")
+    open(blocker, "w").close()
+    plain = subprocess.run(["go", "build", "./..."], cwd=mod, env=go_env(cache), capture_output=True)
+    w = gox("--summary=off", "--no-progress", "--report=" + os.path.join(blocker, "r.md"), "build", "./...", cwd=mod, env=env)
+    eq((w.returncode, w.stdout), (plain.returncode, plain.stdout), "go's result")
+    check(w.stderr.startswith(plain.stderr) and b"gox: warning: cannot write report to" in w.stderr, w.stderr)
 
 @test
 def markdown_stays_under_the_limit_and_says_what_it_left_out():

@@ -522,6 +522,9 @@ int cmd_wrap(const std::vector<std::string>& gox_opts, const std::string& verb, 
         usage_error(fmt::format("unknown --summary-format \"{}\" (want text or json)", o.summary_format));
     for (const auto& r : o.reports) {
         if (r.empty()) usage_error("--report needs a file name");
+        // go's stdout must stay go's alone.
+        if (r == "-" || r == "/dev/stdout" || r == "/dev/fd/1")
+            usage_error("--report cannot go to standard output (it would mix with go's output); give a file name");
         if (o.report_format.empty() && !report::format_for_file(r))
             usage_error(fmt::format("cannot tell the report format from \"{}\"", r),
                         "Use .json, .md, .html, .xml, .trace.json or .txt, or give --report-format.");
