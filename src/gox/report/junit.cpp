@@ -78,6 +78,11 @@ std::string render_junit(const Doc& doc) {
     for (const auto& [pkg, lines] : build_errors)
         if (!lines.empty()) suites["(build)"].push_back({pkg.empty() ? "(go)" : pkg, "error", "build failed", lines, 0});
 
+    // The Go version as a suite property, where CI tools that read go test
+    // reports look for it.
+    std::string go_version = doc_string(doc, "go_version");
+    std::string properties =
+        go_version.empty() ? "" : "    <properties>\n      <property name=\"go.version\" value=\"" + x(go_version) + "\"/>\n    </properties>\n";
     std::size_t tests = 0, failures = 0, errors = 0, skipped = 0;
     double time = 0;
     std::string body;
@@ -99,8 +104,8 @@ std::string render_junit(const Doc& doc) {
                                  c.status, x(c.body), tag);
         }
         body += fmt::format("  <testsuite id=\"{}\" name=\"{}\" package=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" "
-                            "skipped=\"{}\" time=\"{:.3f}\">\n{}  </testsuite>\n",
-                            id++, x(pkg), x(pkg), cases.size(), f, e, s, t, inner);
+                            "skipped=\"{}\" time=\"{:.3f}\">\n{}{}  </testsuite>\n",
+                            id++, x(pkg), x(pkg), cases.size(), f, e, s, t, properties, inner);
         tests += cases.size();
         failures += f;
         errors += e;
