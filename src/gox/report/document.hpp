@@ -60,5 +60,7 @@ std::string render_doc_text(const Doc& doc);
 std::string doc_string(const Doc& d, const char* key, std::string_view fallback = "");
 std::string command_line(const Doc& doc); // "go build ./..." or "" when unknown
 std::string html_escape(std::string_view s);
+// The failure class the diagnosis gave a package ("" when none).
+std::string failure_class(const Doc& doc, const std::string& package);
 
 } // namespace gox::report

@@ -101,8 +101,9 @@ std::string render_html(const Doc& doc) {
     if (doc.contains("failures") && doc["failures"].is_array() && !doc["failures"].empty()) {
         o += "<h2>Failures</h2>\n<div id=\"failures\">\n";
         for (const auto& f : doc["failures"]) {
+            std::string cls = failure_class(doc, doc_string(f, "package"));
             o += "<h3 class=\"failure\"><code>" + h(doc_string(f, "package", "(no package)")) + "</code> (" +
-                 h(doc_string(f, "kind")) + ")</h3>\n<pre>";
+                 h(doc_string(f, "kind")) + (cls.empty() ? "" : ", class " + h(cls)) + ")</h3>\n<pre>";
             if (f.contains("first_lines") && f["first_lines"].is_array())
                 for (const auto& l : f["first_lines"]) o += h(l.is_string() ? l.get<std::string>() : l.dump()) + "\n";
             o += "</pre>\n";

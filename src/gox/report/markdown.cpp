@@ -175,8 +175,9 @@ std::string render_with(const Doc& doc, const Limits& lim, std::vector<std::stri
             std::string pkg = doc_string(f, "package");
             std::size_t left = 0;
             auto lines = str_list(f.value("first_lines", Doc::array()), lim.lines, &left);
-            std::string head = fmt::format("**{}** ({})", pkg.empty() ? std::string("(no package)") : code(pkg),
-                                           md(doc_string(f, "kind")));
+            std::string cls = failure_class(doc, pkg);
+            std::string head = fmt::format("**{}** ({}{})", pkg.empty() ? std::string("(no package)") : code(pkg),
+                                           md(doc_string(f, "kind")), cls.empty() ? "" : ", class " + code(cls));
             std::size_t count = f.value("line_count", lines.size());
             if (lines.size() <= 5 && !left) out += head + "\n\n" + code_block(lines) + "\n";
             else out += head + "\n\n" + details(fmt::format("{} line(s)", count), code_block(lines));

@@ -312,6 +312,15 @@ std::string command_line(const Doc& doc) {
     return s;
 }
 
+std::string failure_class(const Doc& doc, const std::string& package) {
+    if (!doc.contains("diagnosis") || !doc["diagnosis"].is_object()) return "";
+    const Doc& d = doc["diagnosis"];
+    if (d.contains("failed") && d["failed"].is_array())
+        for (const auto& f : d["failed"])
+            if (doc_string(f, "package") == package) return doc_string(f, "class");
+    return "";
+}
+
 std::string html_escape(std::string_view s) {
     std::string out;
     out.reserve(s.size() + 16);
