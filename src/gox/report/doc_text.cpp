@@ -31,10 +31,15 @@ std::string render_doc_text(const Doc& doc) {
             for (const auto& l : f.value("first_lines", Doc::array()))
                 if (n++ < 5) o += "    " + clean_text(l.is_string() ? l.get<std::string>() : l.dump()) + "\n";
         }
+    if (doc.contains("test_cases") && doc["test_cases"].is_array())
+        for (const auto& c : doc["test_cases"])
+            if (doc_string(c, "status") == "fail")
+                o += "failed test: " + clean_text(doc_string(c, "name")) + " (" + doc_string(c, "package") + ")\n";
     if (doc.contains("packages") && doc["packages"].is_array())
         for (const auto& p : doc["packages"])
             if (doc_string(p, "outcome") == "rebuilt" && !p.value("standard", false)) {
-                o += "rebuilt: " + doc_string(p, "import_path");
+                std::string ip = doc_string(p, "import_path"), ft = doc_string(p, "for_test");
+                o += "rebuilt: " + ip + (ft.empty() || ft == ip ? "" : " [" + ft + "]");
                 if (auto r = doc_string(p, "reason"); !r.empty()) o += " ← " + r;
                 if (auto d = doc_string(p, "reason_detail"); !d.empty()) o += ": " + clean_text(d);
                 o += "\n";
