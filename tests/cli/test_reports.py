@@ -271,6 +271,17 @@ def report_of_a_past_run_and_bad_inputs():
     eq(doc["redaction"]["secrets"], True, "redacted by default")
     check(doc["invocations"][0]["work_dir"] == "$WORK", doc["invocations"])
     eq(gox("report", "9999", cwd=mod, env=env).returncode, 125, "no such run")
+    # A history from before reports were kept: the run is there, its report is not.
+    import sqlite3
+    db = sqlite3.connect(os.path.join(mod, "history.db"))
+    db.execute("DROP TABLE reports")
+    db.commit()
+    db.close()
+    old = gox("report", cwd=mod, env=env)
+    eq(old.returncode, 125, old.stderr)
+    check(b"no stored report" in old.stderr or b"no such table" in old.stderr, old.stderr)
+    eq(gox_run(mod, cache, ["--summary=off", "build", "./..."]).returncode, 0, "the table comes back")
+    eq(gox("report", "--format=text", cwd=mod, env=env).returncode, 0, "and the new run has its report")
     eq(gox("report", "--format=pdf", cwd=mod, env=env).returncode, 125, "bad format")
     junk = os.path.join(mod, "junk.json")
     open(junk, "w").write("[1,2]")

@@ -19,7 +19,9 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <sstream>
+#include <stdexcept>
 
 namespace gox::cli {
 
@@ -134,22 +136,29 @@ int cmd_report(const std::vector<std::string>& args) {
             throw util::Fatal(e.what());
         }
         std::int64_t id = 0;
-        if (source.empty()) {
-            std::string cwd = std::filesystem::current_path().string();
-            std::string module;
-            for (const auto& r : store->runs("", 200))
-                if (cwd == r.module_root || util::starts_with(cwd, r.module_root + "/")) {
-                    module = r.module_root;
-                    break;
-                }
-            auto rs = store->runs(module, 1);
-            if (rs.empty()) throw util::Fatal("the run history is empty: run gox build or gox test first");
-            id = rs.front().id;
-        } else {
-            id = std::stoll(source);
-            if (!store->run(id)) throw util::Fatal(fmt::format("no run {} in the history", source));
+        std::optional<std::string> text;
+        try {
+            if (source.empty()) {
+                std::string cwd = std::filesystem::current_path().string();
+                std::string module;
+                for (const auto& r : store->runs("", 200))
+                    if (cwd == r.module_root || util::starts_with(cwd, r.module_root + "/")) {
+                        module = r.module_root;
+                        break;
+                    }
+                auto rs = store->runs(module, 1);
+                if (rs.empty()) throw util::Fatal("the run history is empty: run gox build or gox test first");
+                id = rs.front().id;
+            } else {
+                id = std::stoll(source);
+                if (!store->run(id)) throw util::Fatal(fmt::format("no run {} in the history", source));
+            }
+            text = store->report(id);
+        } catch (const history::HistoryError& e) {
+            throw util::Fatal(e.what()); // e.g. a read-only history from before reports were kept
+        } catch (const std::out_of_range&) {
+            throw util::Fatal(fmt::format("no run {} in the history", source));
         }
-        auto text = store->report(id);
         if (!text) throw util::Fatal(fmt::format("run {} has no stored report (only the newest {} runs keep one)", id,
                                                  history::Store::kReportRuns));
         doc = report::Doc::parse(*text, nullptr, false);

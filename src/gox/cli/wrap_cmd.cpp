@@ -298,7 +298,11 @@ nlohmann::json record_history(model::Build& b, const std::string& go, const std:
     }
     try {
         auto id = store->add_run(r, pkgs);
-        store->set_report(id, report_doc(env)); // gox report RUN renders it again
+        try {
+            store->set_report(id, report_doc(env)); // gox report RUN renders it again
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "gox: warning: %s (gox report cannot show this run)\n", e.what());
+        }
         store->prune(kHistoryRuns);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "gox: warning: %s (this run was not recorded)\n", e.what());
