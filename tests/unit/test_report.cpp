@@ -4,11 +4,14 @@
 // "diagnosis" key the failure classifier adds).
 #include <catch2/catch.hpp>
 
+#include <gox/model/build.hpp>
 #include <gox/report/document.hpp>
+#include <gox/trace/tokenizer.hpp>
 
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 using gox::report::Doc;
 using gox::report::RedactOptions;
@@ -140,4 +143,39 @@ TEST_CASE("junit: build failures are errors, test failures are failures", "[repo
     CHECK(has(x, "<testcase classname=\"example.com/m/pkg\" name=\"TestA\" time=\"0.500\">"));
     CHECK(has(x, "a_test.go:3: &lt;bad&gt; &amp; &quot;worse&quot;"));
     CHECK(has(x, "failures=\"1\" errors=\"0\""));
+}
+
+TEST_CASE("test cases from go test output: plain failures and test2json events", "[report][model]") {
+    gox::trace::Tokenizer tok;
+    gox::model::BuildBuilder plain;
+    for (const char* l : {"--- FAIL: TestHours (0.25s)", "    clock_test.go:7: Hours(2) = 48, want 47", "    --- SKIP: TestHours/sub (0.00s)",
+                          "FAIL", "FAIL\texample.com/clock\t0.002s", "ok  \texample.com/other\t0.001s"})
+        plain.on_stdout_line(l);
+    auto b = plain.finish(tok);
+    REQUIRE(b.test_cases.size() == 2);
+    CHECK(b.test_cases[0].package == "example.com/clock");
+    CHECK(b.test_cases[0].name == "TestHours");
+    CHECK(b.test_cases[0].status == "fail");
+    CHECK(b.test_cases[0].elapsed == Approx(0.25));
+    REQUIRE(b.test_cases[0].output.size() == 1);
+    CHECK(b.test_cases[1].name == "TestHours/sub");
+    CHECK(b.test_cases[1].status == "skip");
+
+    gox::trace::Tokenizer tok2;
+    gox::model::BuildBuilder json;
+    for (const char* l : {R"({"Action":"run","Package":"p","Test":"TestA"})",
+                          R"({"Action":"output","Package":"p","Test":"TestA","Output":"    a_test.go:1: boom\n"})",
+                          R"({"Action":"fail","Package":"p","Test":"TestA","Elapsed":0.5})",
+                          R"({"Action":"output","Package":"p","Test":"TestB","Output":"=== RUN   TestB\n"})",
+                          R"({"Action":"pass","Package":"p","Test":"TestB","Elapsed":0})",
+                          R"({"Action":"output","Package":"p","Output":"FAIL\tp\t0.01s\n"})"})
+        json.on_stdout_line(l);
+    auto j = json.finish(tok2);
+    REQUIRE(j.test_cases.size() == 2);
+    CHECK(j.test_cases[0].name == "TestA");
+    CHECK(j.test_cases[0].output == std::vector<std::string>{"    a_test.go:1: boom"});
+    CHECK(j.test_cases[1].status == "pass");
+    CHECK(j.test_cases[1].output.empty()); // passing tests keep no output
+    REQUIRE(j.tests.size() == 1);
+    CHECK(j.tests[0].status == "fail");
 }

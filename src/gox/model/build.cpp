@@ -597,6 +597,13 @@ struct BuildBuilder::Impl {
 
     // A test2json event of one test (Action pass, fail, skip or output).
     void on_json_case_event(std::string_view line) {
+        // Decode only the events that matter (run, pause, cont, start... do not).
+        auto at = line.find("\"Action\":\"");
+        if (at == std::string_view::npos) return;
+        std::string_view act = line.substr(at + 10, 7);
+        if (!starts_with(act, "pass\"") && !starts_with(act, "fail\"") && !starts_with(act, "skip\"") &&
+            !starts_with(act, "output\""))
+            return;
         auto j = nlohmann::json::parse(line, nullptr, false);
         if (!j.is_object() || !j.contains("Test") || !j["Test"].is_string() || !j.contains("Action")) return;
         std::string pkg = j.value("Package", ""), name = j["Test"].get<std::string>();
