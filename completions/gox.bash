@@ -2,8 +2,8 @@
 _gox() {
     local cur prev words cword
     _init_completion 2>/dev/null || { cur=${COMP_WORDS[COMP_CWORD]}; prev=${COMP_WORDS[COMP_CWORD-1]}; words=("${COMP_WORDS[@]}"); cword=$COMP_CWORD; }
-    local verbs="build test install run vet parse explain diff history doctor help"
-    local gox_opts="--summary= --summary-format= --why --no-history --no-progress --repro-clean --no-repro --verify-suspects --go= --help --version"
+    local verbs="build test install run vet parse explain diff history doctor report help"
+    local gox_opts="--summary= --summary-format= --why --no-history --no-progress --repro-clean --no-repro --verify-suspects --go= --report= --report-format= --redact-paths --no-redact --annotations= --help --version"
     local i verb=""
     for ((i = 1; i < cword; i++)); do
         case ${words[i]} in -*) ;; *) verb=${words[i]}; break ;; esac
@@ -14,6 +14,9 @@ _gox() {
         --summary-format=*) COMPREPLY=($(compgen -W "text json" -- "${cur#*=}")) ;;
         --summary=*) COMPREPLY=($(compgen -W "stderr off" -- "${cur#*=}") $(compgen -f -- "${cur#*=}")) ;;
         --go=*) COMPREPLY=($(compgen -c -- "${cur#*=}")) ;;
+        --report-format=*) COMPREPLY=($(compgen -W "json markdown html junit chrome-trace text" -- "${cur#*=}")) ;;
+        --report=*) COMPREPLY=($(compgen -f -- "${cur#*=}")) ;;
+        --annotations=*) COMPREPLY=($(compgen -W "github" -- "${cur#*=}")) ;;
         -*) COMPREPLY=($(compgen -W "$gox_opts" -- "$cur")); compopt -o nospace 2>/dev/null ;;
         *) COMPREPLY=($(compgen -W "$verbs" -- "$cur")) ;;
         esac ;;
@@ -28,10 +31,17 @@ _gox() {
         --format=*) COMPREPLY=($(compgen -W "text json" -- "${cur#*=}")) ;;
         *) COMPREPLY=($(compgen -W "--format= --mod-verify --verify-cache --help" -- "$cur")) ;;
         esac ;;
+    report)
+        case $cur in
+        --format=*) COMPREPLY=($(compgen -W "json markdown html junit chrome-trace text" -- "${cur#*=}")) ;;
+        --output=*) COMPREPLY=($(compgen -f -- "${cur#*=}")) ;;
+        -*) COMPREPLY=($(compgen -W "--format= --output= --redact-paths --no-redact --help" -- "$cur")); compopt -o nospace 2>/dev/null ;;
+        *) COMPREPLY=($(compgen -f -- "$cur")) ;;
+        esac ;;
     explain|diff|history)
         case $cur in
         --format=*) COMPREPLY=($(compgen -W "text json" -- "${cur#*=}")) ;;
-        *) COMPREPLY=($(compgen -W "--format= --run= --reasons --classes --all --help" -- "$cur")) ;;
+        *) COMPREPLY=($(compgen -W "--format= --run= --reasons --classes --all --fail-over= --help" -- "$cur")) ;;
         esac ;;
     *)
         # The go verb's own arguments: go's flags and packages are go's; offer

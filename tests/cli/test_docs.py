@@ -48,7 +48,7 @@ def every_outcome_is_in_the_man_page():
 @test
 def every_option_in_help_is_in_the_man_page():
     texts = []
-    for args in (["--help"], ["build", "--help"], ["parse", "--help"], ["explain", "--help"], ["diff", "--help"], ["history", "--help"], ["doctor", "--help"]):
+    for args in (["--help"], ["build", "--help"], ["parse", "--help"], ["explain", "--help"], ["diff", "--help"], ["history", "--help"], ["doctor", "--help"], ["report", "--help"]):
         p = gox(*args)
         eq(p.returncode, 0, f"gox {' '.join(args)}")
         texts.append(p.stdout.decode())
@@ -71,10 +71,10 @@ COMPLETIONS = {name: open(os.path.join(tap.ROOT, "completions", name)).read()
 @test
 def every_subcommand_and_option_is_in_every_completion():
     texts = []
-    for args in (["--help"], ["build", "--help"], ["parse", "--help"], ["explain", "--help"], ["diff", "--help"], ["history", "--help"], ["doctor", "--help"]):
+    for args in (["--help"], ["build", "--help"], ["parse", "--help"], ["explain", "--help"], ["diff", "--help"], ["history", "--help"], ["doctor", "--help"], ["report", "--help"]):
         texts.append(gox(*args).stdout.decode())
     opts = set(re.findall(r"(?<![\w-])(--[a-z][a-z-]+)", "\n".join(texts)))
-    verbs = ["build", "test", "install", "run", "vet", "parse", "explain", "diff", "history", "doctor"]
+    verbs = ["build", "test", "install", "run", "vet", "parse", "explain", "diff", "history", "doctor", "report"]
     for name, text in COMPLETIONS.items():
         # fish spells options without their dashes (-l why)
         missing = [o for o in sorted(opts) if o not in text and f"-l {o[2:]}" not in text]

@@ -33,6 +33,10 @@ Commands:
   diff [A B]     compare two runs (the last two by default) or two saved
                  JSON summaries: environment differences and packages
   history        list the recorded runs
+  report [--format=FORMAT] [-o FILE] [RUN|FILE.json]
+                 render a past run or a saved JSON summary as JSON,
+                 Markdown, HTML, JUnit XML, a Chrome trace or text
+                 (redacted: no secrets, home as ~)
   doctor [--format=text|json] [--mod-verify]
                  check go, GOROOT, GOCACHE (location, permissions, owners,
                  size, free space, trim), GOTMPDIR/TMPDIR, GOMODCACHE, GOFLAGS
@@ -45,7 +49,7 @@ Exit status: 0 on success; 125 when gox itself fails (bad option, unreadable
 input). See gox(1) for the JSON schema and examples.
 )";
 
-const std::vector<std::string> kCommands = {"build", "test", "install", "run", "vet", "parse", "explain", "diff", "history", "doctor", "help"};
+const std::vector<std::string> kCommands = {"build", "test", "install", "run", "vet", "parse", "explain", "diff", "history", "doctor", "report", "help"};
 bool is_go_verb(const std::string& s) {
     return s == "build" || s == "test" || s == "install" || s == "run" || s == "vet";
 }
@@ -70,6 +74,7 @@ int run_help_for(const std::string& cmd) {
     if (cmd == "diff") return cmd_diff({"--help"});
     if (cmd == "history") return cmd_history({"--help"});
     if (cmd == "doctor") return cmd_doctor({"--help"});
+    if (cmd == "report") return cmd_report({"--help"});
     if (is_go_verb(cmd)) return cmd_wrap({"--help"}, cmd, {});
     std::fputs(kMainHelp, stdout);
     return 0;
@@ -137,6 +142,7 @@ int run(int argc, char** argv) {
     if (cmd == "diff") return cmd_diff(rest);
     if (cmd == "history") return cmd_history(rest);
     if (cmd == "doctor") return cmd_doctor(rest);
+    if (cmd == "report") return cmd_report(rest);
     if (!cmd.empty() && cmd[0] == '-') {
         auto s = did_you_mean(cmd, {"--help", "--version"});
         usage_error(fmt::format("unknown option {}", cmd), s.empty() ? "Run 'gox --help' for usage." : "Did you mean " + s + "?");

@@ -20,6 +20,7 @@ int cmd_explain(const std::vector<std::string>& args);
 int cmd_diff(const std::vector<std::string>& args);
 int cmd_history(const std::vector<std::string>& args);
 int cmd_doctor(const std::vector<std::string>& args);
+int cmd_report(const std::vector<std::string>& args);
 
 // Whether a go build/test flag takes its value as the next argument.
 bool go_flag_takes_value(std::string_view flag);

@@ -2,6 +2,7 @@
 
 #include <gox/analysis/diagnosis.hpp>
 #include <gox/analysis/reasons.hpp>
+#include <gox/analysis/testwhy.hpp>
 #include <gox/cli/cli.hpp>
 #include <gox/history/store.hpp>
 #include <gox/util/error.hpp>
@@ -95,13 +96,18 @@ Reason ids and remedies are listed by `gox explain --reasons`, the failure
 classes of a diagnosis by `gox explain --classes`.
 )";
 
-constexpr const char* kDiffHelp = R"(usage: gox diff [--format=text|json] [RUN_A RUN_B | A.json B.json]
+constexpr const char* kDiffHelp = R"(usage: gox diff [--format=text|json] [--fail-over=PCT] [RUN_A RUN_B | A.json B.json]
 
 Compares two runs: the last two of this module by default, two run ids from
 `gox history`, or two saved JSON summaries (gox --summary=F --summary-format=json),
 e.g. one from CI and one from a laptop. Names the environment differences
 (Go version, GOOS/GOARCH, GOFLAGS, CC, GOCACHE, module path...) and the
-packages whose outcome or action ID differ.
+packages whose outcome or action ID differ, and the work time of each (the
+summed seconds of the build actions, else the run's wall time).
+
+  --fail-over=PCT   a regression gate for CI: exit status 1 when B's work time
+                    is more than PCT percent above A's (the build that was
+                    measured keeps its own exit status; this is a separate step)
 )";
 
 constexpr const char* kHistoryHelp = R"(usage: gox history [--format=text|json] [--all]
@@ -209,6 +215,11 @@ struct Side {
     nlohmann::json env;
     std::map<std::string, std::pair<std::string, std::string>> pkgs; // path[variant] -> (outcome, action_id)
     std::map<std::string, std::string> reasons;
+    // Work time: the summed seconds of the build actions of its packages
+    // (from the action graph); the run's wall time when none were timed.
+    double work = 0;
+    double wall = 0;
+    double work_time() const { return work > 0 ? work : wall; }
 };
 
 Side side_from_run(const history::Store& s, const history::RunRecord& r) {
@@ -222,7 +233,9 @@ Side side_from_run(const history::Store& s, const history::RunRecord& r) {
         std::string k = p.import_path + (p.variant.empty() ? "" : " [" + p.variant + "]");
         x.pkgs[k] = {p.outcome, p.action_id};
         if (!p.reason.empty()) x.reasons[k] = p.reason + (p.detail.empty() ? "" : ": " + p.detail);
+        if (p.seconds > 0 && p.variant != analysis::kTestResultVariant) x.work += p.seconds;
     }
+    x.wall = r.seconds;
     return x;
 }
 
@@ -240,13 +253,30 @@ Side side_from_file(const std::string& path) {
         std::string k = ip + (v.empty() || v == ip ? "" : " [" + v + "]");
         x.pkgs[k] = {p.value("outcome", ""), p.value("action_id", "")};
         if (p.contains("reason")) x.reasons[k] = p.value("reason", "");
+        if (p.contains("seconds") && p["seconds"].is_number()) x.work += p["seconds"].get<double>();
     }
+    if (j.contains("command") && j["command"].is_object()) x.wall = j["command"].value("seconds", 0.0);
     return x;
 }
 
 } // namespace
 
-int cmd_diff(const std::vector<std::string>& args) {
+int cmd_diff(const std::vector<std::string>& all_args) {
+    std::vector<std::string> args;
+    std::optional<double> fail_over;
+    for (const auto& a : all_args) {
+        if (!util::starts_with(a, "--fail-over=")) {
+            args.push_back(a);
+            continue;
+        }
+        std::string v = a.substr(12);
+        if (!v.empty() && v.back() == '%') v.pop_back();
+        char* end = nullptr;
+        double pct = std::strtod(v.c_str(), &end);
+        if (v.empty() || !end || *end || pct < 0)
+            usage_error(fmt::format("diff: --fail-over wants a percentage, not \"{}\"", a.substr(12)));
+        fail_over = pct;
+    }
     HistOpts o = parse_hist_opts("diff", args, kDiffHelp);
     Side a, b;
     if (o.positional.size() == 2 && util::ends_with(o.positional[0], ".json")) {
@@ -313,16 +343,22 @@ int cmd_diff(const std::vector<std::string>& args) {
             pk.push_back({{"package", k}, {"a", oa}, {"b", ob}, {"action_id_changed", ids_differ},
                           {"reason_b", b.reasons.count(k) ? b.reasons[k] : ""}});
     }
+    // The regression gate: b's work time against a's.
+    double wa = a.work_time(), wb = b.work_time();
+    double change = wa > 0 ? 100.0 * (wb - wa) / wa : 0;
+    bool over = fail_over && wa > 0 && change > *fail_over;
     if (o.format == "json") {
         nlohmann::ordered_json j;
         j["a"] = a.label;
         j["b"] = b.label;
+        j["work_seconds"] = {{"a", wa}, {"b", wb}, {"change_percent", change}};
+        if (fail_over) j["fail_over"] = {{"percent", *fail_over}, {"exceeded", over}};
         j["environment"] = envd;
         j["packages"] = pk;
         j["action_ids_same"] = same_ids;
         j["action_ids_differ"] = diff_ids;
         std::printf("%s\n", j.dump(2).c_str());
-        return 0;
+        return over ? 1 : 0;
     }
     std::printf("a: %s\nb: %s\n", a.label.c_str(), b.label.c_str());
     if (envd.empty()) std::printf("environment: the same\n");
@@ -348,6 +384,11 @@ int cmd_diff(const std::vector<std::string>& args) {
         std::string r = p["reason_b"].get<std::string>();
         std::printf("  %s: %s → %s%s\n", p["package"].get<std::string>().c_str(), p["a"].get<std::string>().c_str(),
                     p["b"].get<std::string>().c_str(), r.empty() ? "" : (" (" + r + ")").c_str());
+    }
+    std::printf("work time: %.3f s → %.3f s (%+.1f%%)\n", wa, wb, change);
+    if (over) {
+        std::fprintf(stderr, "gox: work time grew %.1f%%, over the --fail-over limit of %g%%\n", change, *fail_over);
+        return 1;
     }
     return 0;
 }

@@ -8,6 +8,7 @@
 #include <gox/cli/cli.hpp>
 #include <gox/cli/repro.hpp>
 #include <gox/analysis/diagnosis.hpp>
+#include <gox/cli/report_out.hpp>
 #include <gox/history/store.hpp>
 #include <gox/model/actiongraph.hpp>
 #include <gox/model/stream.hpp>
@@ -17,6 +18,7 @@
 #include <gox/util/strings.hpp>
 
 #include <fmt/format.h>
+#include <re2/re2.h>
 
 #include <cerrno>
 #include <chrono>
@@ -28,6 +30,8 @@
 #include <memory>
 #include <optional>
 #include <fstream>
+#include <functional>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace gox::cli {
@@ -131,6 +135,10 @@ struct WrapOptions {
     bool repro_clean = false;    // re-run a failure against an empty temporary cache
     bool no_repro = false;       // ...not even when the failure points at the cache
     bool verify_suspects = false; // check the suspects' cache files on any failure
+    std::vector<std::string> reports; // --report=FILE (repeatable)
+    std::string report_format;        // --report-format, "" = from each file's extension
+    RedactChoice redact;
+    bool annotations = false;         // --annotations=github
 };
 
 // The environment fingerprint of this go: `go env -json` of the variables
@@ -154,7 +162,8 @@ nlohmann::json env_fingerprint(const std::string& go, const std::vector<std::str
         return j;
     };
     nlohmann::json env = go_env({"GOVERSION", "GOOS", "GOARCH", "GOAMD64", "GOARM64", "GOARM", "GOFLAGS", "CGO_ENABLED",
-                                 "CC", "CXX", "GOCACHE", "GOROOT", "GOEXPERIMENT", "GOMOD", "GOTOOLCHAIN", "GODEBUG"});
+                                 "CC", "CXX", "GOCACHE", "GOROOT", "GOEXPERIMENT", "GOMOD", "GOTOOLCHAIN", "GODEBUG",
+                                 "GOPROXY", "GOPRIVATE", "GONOSUMDB", "GONOPROXY"});
     // `go env CGO_CFLAGS` (and the other two) writes entries into the build
     // cache (Go 1.26): ask with a throwaway GOCACHE so that the user's cache
     // only ever gets what their build writes.
@@ -189,11 +198,11 @@ bool has_flag(const std::vector<std::string>& args, std::string_view f) {
 
 // Reasons from the history, then this run recorded. Never fails the build:
 // a store that cannot be opened or written gives one warning.
-nlohmann::json record_history(model::Build& b, const std::string& go, const std::string& verb,
+nlohmann::json record_history(model::Build& b, nlohmann::json env, const std::string& verb,
                     const std::vector<std::string>& args, const process::GoRun& run, const WrapOptions& o,
                     const std::map<std::string, std::string>& inputs, const analysis::TestCacheCollector& tc,
-                    const std::map<std::string, std::string>& test_inputs) {
-    nlohmann::json env = env_fingerprint(go, args);
+                    const std::map<std::string, std::string>& test_inputs,
+                    const std::function<std::string(const nlohmann::json& env)>& report_doc) {
     env["(command)"] = "go " + verb + " " + nlohmann::json(args).dump();
     std::string gomod = env.value("GOMOD", "");
     std::string cwd = std::filesystem::current_path().string();
@@ -321,7 +330,12 @@ nlohmann::json record_history(model::Build& b, const std::string& go, const std:
         pkgs.push_back(std::move(k));
     }
     try {
-        store->add_run(r, pkgs);
+        auto id = store->add_run(r, pkgs);
+        try {
+            store->set_report(id, report_doc(env)); // gox report RUN renders it again
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "gox: warning: %s (gox report cannot show this run)\n", e.what());
+        }
         store->prune(kHistoryRuns);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "gox: warning: %s (this run was not recorded)\n", e.what());
@@ -351,6 +365,19 @@ gox options (before the verb):
                               ~/.local/state/gox/history.db)
   --no-progress               no progress line (drawn only when stderr is a
                               terminal and CI is unset; erased before go's output)
+  --report=FILE               also write a report to FILE (repeatable); the format
+                              comes from the extension: .json, .md, .html, .xml
+                              (JUnit), .trace.json (Chrome trace), .txt
+  --report-format=FORMAT      json, markdown, html, junit, chrome-trace or text,
+                              for every --report file
+  --redact-paths              reports drop absolute paths and the user name too
+  --no-redact                 reports keep secrets (local use only); by default
+                              credentials in URLs, tokens and secret-named
+                              variables are redacted and the home dir is ~
+  --annotations=github        print ::error file=F,line=N:: workflow commands on
+                              stderr for compile errors (go's own output is unchanged)
+
+When GITHUB_STEP_SUMMARY is set, the Markdown report is appended to that file.
 
 When go fails, the summary diagnoses it: the package that failed first, what
 was skipped because of it, the first errors and a failure class with its
@@ -373,17 +400,22 @@ pass -json or -n: that would change go's own output). Your own -x and
 -debug-actiongraph=FILE are honoured: the trace is shown and FILE is written.
 )";
 
-void print_summary(const model::Build& b, const nlohmann::json& env, const process::GoRun& run, const std::string& verb,
-                   const WrapOptions& o) {
+// The document every JSON summary and report is made from.
+report::Doc run_document(const model::Build& b, const nlohmann::json& env, const process::GoRun& run,
+                         const std::string& verb, const std::vector<std::string>& args) {
+    auto j = report::to_json(b);
+    j["command"] = {{"verb", verb}, {"exit_code", run.exit_code}, {"seconds", run.seconds}, {"args", args}};
+    // The environment fingerprint, so that gox diff can compare two saved
+    // summaries (CI against a laptop).
+    j["environment"] = env;
+    return j;
+}
+
+void print_summary(const report::Doc& doc, const model::Build& b, const process::GoRun& run, const WrapOptions& o) {
     if (o.summary == "off") return;
     std::string text;
     if (o.summary_format == "json") {
-        auto j = report::to_json(b);
-        j["command"] = {{"verb", verb}, {"exit_code", run.exit_code}, {"seconds", run.seconds}};
-        // The environment fingerprint, so that gox diff can compare two saved
-        // summaries (CI against a laptop).
-        j["environment"] = env;
-        text = j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
+        text = doc.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
     } else {
         bool color = o.summary == "stderr" && ::isatty(2) && !std::getenv("NO_COLOR");
         text = report::render_summary(b, {.color = color, .max_listed = 10}, run.seconds);
@@ -397,6 +429,76 @@ void print_summary(const model::Build& b, const nlohmann::json& env, const proce
     out.flush();
     if (!out)
         std::fprintf(stderr, "gox: warning: cannot write summary to %s: %s\n", o.summary.c_str(), std::strerror(errno));
+}
+
+// Size of a directory tree (bounded walk), for the report's environment.
+std::string tree_size(const std::string& dir) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    std::uintmax_t files = 0, bytes = 0;
+    constexpr std::uintmax_t kLimit = 500000;
+    for (auto it = fs::recursive_directory_iterator(dir, fs::directory_options::skip_permission_denied, ec);
+         !ec && it != fs::recursive_directory_iterator() && files < kLimit; it.increment(ec)) {
+        struct stat st {};
+        if (::lstat(it->path().c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+        ++files;
+        bytes += static_cast<std::uintmax_t>(st.st_size);
+    }
+    if (ec && !files) return "";
+    return fmt::format("{}{:.1f} MiB in {} files", files >= kLimit ? "≥ " : "", static_cast<double>(bytes) / (1 << 20), files);
+}
+
+// The --report files and the GitHub step summary. Failures to write warn
+// and never change the exit status.
+void write_reports(report::Doc doc, const WrapOptions& o) {
+    const char* step = std::getenv("GITHUB_STEP_SUMMARY");
+    if (o.reports.empty() && !(step && *step)) return;
+    if (doc.contains("environment") && doc["environment"].is_object()) {
+        std::string gc = report::doc_string(doc["environment"], "GOCACHE");
+        if (!gc.empty() && gc != "off")
+            if (auto sz = tree_size(gc); !sz.empty()) doc["environment"]["GOCACHE_SIZE"] = sz;
+    }
+    report::Doc ready = prepare_report(std::move(doc), o.redact);
+    for (const auto& file : o.reports) {
+        auto f = o.report_format.empty() ? report::format_for_file(file) : report::parse_format(o.report_format);
+        if (!write_text_file(file, report::render(ready, f.value_or(report::Format::Json)), false))
+            std::fprintf(stderr, "gox: warning: cannot write report to %s: %s\n", file.c_str(), std::strerror(errno));
+    }
+    if (step && *step && !write_text_file(step, report::render_markdown(ready) + "\n", true))
+        std::fprintf(stderr, "gox: warning: cannot append to GITHUB_STEP_SUMMARY %s: %s\n", step, std::strerror(errno));
+}
+
+// GitHub workflow commands for compile errors ("file.go:12:5: message"),
+// on stderr after go's own output.
+void print_annotations(const model::Build& b, const RedactChoice& rc) {
+    static const RE2 pos(R"(^\s*(?:\./)?([^\s:][^:]*\.(?:go|s|c|h|cc|cpp|m)):(\d+)(?::(\d+))?: (.*)$)");
+    // Workflow-command escaping: % CR LF always, ':' and ',' in properties.
+    auto esc = [](const std::string& v, bool property) {
+        std::string out;
+        for (char c : v) {
+            if (c == '%') out += "%25";
+            else if (c == '\r') out += "%0D";
+            else if (c == '\n') out += "%0A";
+            else if (property && c == ':') out += "%3A";
+            else if (property && c == ',') out += "%2C";
+            else out += c;
+        }
+        return out;
+    };
+    auto prop = [&](const std::string& v) { return esc(v, true); };
+    auto msg = [&](const std::string& v) { return esc(v, false); };
+    report::RedactOptions ro;
+    ro.secrets = rc.redact;
+    std::string out;
+    for (const auto& f : b.failures)
+        for (const auto& line : f.first_lines) {
+            std::string file, l, c, text;
+            if (!RE2::FullMatch(line, pos, &file, &l, &c, &text)) continue;
+            text = report::clean_text(report::redact_text(text, ro));
+            out += "::error file=" + prop(file) + ",line=" + l + (c.empty() ? "" : ",col=" + c) +
+                   (f.import_path.empty() ? "" : ",title=" + prop(f.import_path)) + "::" + msg(text) + "\n";
+        }
+    if (!out.empty()) process::write_all(2, out);
 }
 
 // One status line on a terminal while go runs, erased before any of go's
@@ -495,12 +597,21 @@ int cmd_wrap(const std::vector<std::string>& gox_opts, const std::string& verb, 
         else if (a == "--repro-clean") o.repro_clean = true;
         else if (a == "--no-repro") o.no_repro = true;
         else if (a == "--verify-suspects") o.verify_suspects = true;
-        else if (a == "-h" || a == "--help") {
+        else if (starts_with(a, "--report=")) o.reports.push_back(a.substr(9));
+        else if (starts_with(a, "--report-format=")) o.report_format = a.substr(16);
+        else if (a == "--redact-paths") o.redact.redact_paths = true;
+        else if (a == "--no-redact") o.redact.redact = false;
+        else if (starts_with(a, "--annotations=")) {
+            if (a.substr(14) != "github")
+                usage_error(fmt::format("unknown --annotations \"{}\" (only github is supported)", a.substr(14)));
+            o.annotations = true;
+        } else if (a == "-h" || a == "--help") {
             std::fputs(kWrapHelp, stdout);
             return 0;
         } else {
-            auto s = did_you_mean(a.substr(0, a.find('=')), {"--summary", "--summary-format", "--go", "--no-progress", "--no-history", "--why", "--repro-clean",
-                                                       "--no-repro", "--verify-suspects", "--help"});
+            auto s = did_you_mean(a.substr(0, a.find('=')), {"--summary", "--summary-format", "--go", "--no-progress", "--no-history", "--why", "--repro-clean", "--no-repro",
+                                                       "--verify-suspects", "--report",
+                                              "--report-format", "--redact-paths", "--no-redact", "--annotations", "--help"});
             usage_error(fmt::format("unknown option {}", a), s.empty() ? "Run 'gox build --help' for usage." : "Did you mean " + s + "?");
         }
     }
@@ -508,6 +619,18 @@ int cmd_wrap(const std::vector<std::string>& gox_opts, const std::string& verb, 
     if (o.summary.empty()) usage_error("--summary needs a value: stderr, off or a file name");
     if (o.summary_format != "text" && o.summary_format != "json")
         usage_error(fmt::format("unknown --summary-format \"{}\" (want text or json)", o.summary_format));
+    for (const auto& r : o.reports) {
+        if (r.empty()) usage_error("--report needs a file name");
+        // go's stdout must stay go's alone.
+        if (r == "-" || r == "/dev/stdout" || r == "/dev/fd/1")
+            usage_error("--report cannot go to standard output (it would mix with go's output); give a file name");
+        if (o.report_format.empty() && !report::format_for_file(r))
+            usage_error(fmt::format("cannot tell the report format from \"{}\"", r),
+                        "Use .json, .md, .html, .xml, .trace.json or .txt, or give --report-format.");
+    }
+    if (!o.report_format.empty() && !report::parse_format(o.report_format))
+        usage_error(fmt::format("unknown --report-format \"{}\" (want json, markdown, html, junit, chrome-trace or text)",
+                                o.report_format));
 
     const std::string go = process::find_go(o.go);
     GoArgs g = scan_go_args(verb, args);
@@ -604,9 +727,20 @@ int cmd_wrap(const std::vector<std::string>& gox_opts, const std::string& verb, 
         if (add_testcache)
             b.notes.push_back("--why sets GODEBUG, which every test result depends on: results cached by runs "
                               "without --why are not reused by this one, nor this one's by them");
-        nlohmann::json env = record_history(b, go, verb, args, run, o, inputs, testcache, test_inputs);
+        // The history keeps the run's document path-normalised (not redacted).
+        auto history_doc = [&](const nlohmann::json& env) {
+            auto d = run_document(b, env, run, verb, args);
+            report::normalise_paths(d, "");
+            return d.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+        };
+        nlohmann::json env = env_fingerprint(go, args);
+        // Before the history and the reports, which both carry the diagnosis.
         if (!g.dry_run) diagnose_failure(b, errors, env, go, verb, args, run, o);
-        print_summary(b, env, run, verb, o);
+        env = record_history(b, std::move(env), verb, args, run, o, inputs, testcache, test_inputs, history_doc);
+        report::Doc doc = run_document(b, env, run, verb, args);
+        print_summary(doc, b, run, o);
+        if (o.annotations) print_annotations(b, o.redact);
+        write_reports(std::move(doc), o);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "gox: warning: analysis failed: %s\n", e.what());
     }

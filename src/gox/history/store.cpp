@@ -61,6 +61,7 @@ CREATE TABLE IF NOT EXISTS packages (
 CREATE INDEX IF NOT EXISTS packages_by_path ON packages(import_path, variant, run_id);
 CREATE INDEX IF NOT EXISTS packages_by_action ON packages(action_id);
 CREATE INDEX IF NOT EXISTS runs_by_module ON runs(module_root, id);
+CREATE TABLE IF NOT EXISTS reports (run_id INTEGER PRIMARY KEY, doc TEXT NOT NULL);
 )";
 
 RunRecord read_run(const Stmt& s) {
@@ -224,6 +225,24 @@ void Store::prune(int keep_runs) {
     s.bind(1, static_cast<std::int64_t>(keep_runs));
     s.step();
     exec("DELETE FROM packages WHERE run_id NOT IN (SELECT id FROM runs)");
+    Stmt r(m_db, "DELETE FROM reports WHERE run_id NOT IN (SELECT id FROM runs ORDER BY id DESC LIMIT ?)");
+    r.bind(1, static_cast<std::int64_t>(kReportRuns));
+    r.step();
+}
+
+void Store::set_report(std::int64_t run_id, const std::string& doc) {
+    if (m_readonly || doc.size() > kMaxReportBytes) return;
+    Stmt s(m_db, "INSERT OR REPLACE INTO reports (run_id, doc) VALUES (?, ?)");
+    s.bind(1, run_id);
+    s.bind(2, doc);
+    s.step();
+}
+
+std::optional<std::string> Store::report(std::int64_t run_id) const {
+    Stmt s(m_db, "SELECT doc FROM reports WHERE run_id = ?");
+    s.bind(1, run_id);
+    if (!s.step()) return std::nullopt;
+    return s.text(0);
 }
 
 } // namespace gox::history

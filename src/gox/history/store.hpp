@@ -72,6 +72,14 @@ public:
     std::optional<RunRecord> run(std::int64_t id) const;
     std::vector<PackageRecord> packages(std::int64_t run_id) const;
 
+    // The report document of a run (JSON text, path-normalised, not
+    // redacted), kept for the newest kReportRuns runs and when at most
+    // kMaxReportBytes long; gox report renders it again.
+    static constexpr int kReportRuns = 50;
+    static constexpr std::size_t kMaxReportBytes = 4u << 20;
+    void set_report(std::int64_t run_id, const std::string& doc);
+    std::optional<std::string> report(std::int64_t run_id) const;
+
     // Keeps the newest keep_runs runs.
     void prune(int keep_runs);
 

@@ -7,6 +7,8 @@
 #include <ctime>
 #include <fstream>
 #include <map>
+#include <set>
+#include <tuple>
 #include <sstream>
 
 namespace gox::model {
@@ -128,8 +130,10 @@ Timing compute_timing(const ActionGraph& g) {
     // The chain that decided the finish: from the last action to finish, keep
     // stepping to the dependency that finished last.
     std::vector<std::pair<std::string, double>> chain;
+    std::set<int> critical;
     std::size_t guard = 0;
     while (end && guard++ < g.actions.size()) {
+        critical.insert(end->id);
         double d = end->time_done > end->time_start && end->time_start > 0 ? end->time_done - end->time_start : 0;
         if (end->ran || (d >= 0.005 && end->mode != "build check cache"))
             chain.emplace_back(end->mode + (end->package.empty() ? "" : " " + end->package), d);
@@ -142,6 +146,15 @@ Timing compute_timing(const ActionGraph& g) {
     }
     std::reverse(chain.begin(), chain.end());
     t.critical_path = std::move(chain);
+    for (const auto& a : g.actions) {
+        if (a.time_start <= 0 || a.time_done < a.time_start || a.mode == "nop") continue;
+        if (!a.ran && a.time_done - a.time_start < 0.0005) continue; // instant bookkeeping steps
+        t.actions.push_back({a.mode, a.package, a.time_start - first, a.time_done - a.time_start, a.ran,
+                             critical.count(a.id) > 0});
+    }
+    std::sort(t.actions.begin(), t.actions.end(), [](const TimedAction& x, const TimedAction& y) {
+        return std::tie(x.start, x.mode, x.package) < std::tie(y.start, y.mode, y.package);
+    });
     return t;
 }
 

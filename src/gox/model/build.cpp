@@ -6,7 +6,10 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cstdlib>
+#include <map>
 #include <set>
+#include <tuple>
 #include <unistd.h>
 
 namespace gox::model {
@@ -165,6 +168,11 @@ struct BuildBuilder::Impl {
     int n_invs = 0; // invocations started (cur is the last one)
     Build out;
     std::vector<Failure> block_failures; // from "# pkg" blocks of folded invocations
+    // Test cases read from go test's stdout: "--- FAIL: T (0.00s)" lines of
+    // plain output wait for their package's result line; test2json events
+    // carry their package. Output is kept for failed and skipped tests only.
+    std::vector<TestCase> loose_cases;
+    std::map<std::pair<std::string, std::string>, std::vector<std::string>> case_output;
     std::vector<Block> blocks;           // of the live invocation
     std::optional<Block> open_block;
     bool pending_replay = false;
@@ -326,6 +334,11 @@ struct BuildBuilder::Impl {
             return;
         }
         keep(r.import_path, pkg);
+        for (auto& c : loose_cases) {
+            c.package = r.import_path;
+            add_case(std::move(c));
+        }
+        loose_cases.clear();
         if (r.status == "fail" || r.status == "build_failed" || r.status == "setup_failed") {
             Failure f;
             f.import_path = r.import_path;
@@ -630,6 +643,74 @@ struct BuildBuilder::Impl {
         add_failure(block_failures, std::move(f));
     }
 
+    static void keep_output(std::vector<std::string>& out, std::string_view line) {
+        constexpr std::size_t kCaseLines = 40; // the last lines of a test's output
+        if (out.size() == kCaseLines) out.erase(out.begin());
+        out.push_back(util::clip(line, kMaxLineChars));
+    }
+
+    // "--- FAIL: TestX/sub (0.01s)" and the indented lines after it.
+    bool on_plain_case_line(std::string_view line) {
+        std::string_view t = line;
+        while (!t.empty() && t.front() == ' ') t.remove_prefix(1);
+        std::string status = starts_with(t, "--- FAIL: ") ? "fail"
+                           : starts_with(t, "--- PASS: ") ? "pass"
+                           : starts_with(t, "--- SKIP: ") ? "skip" : "";
+        if (status.empty()) {
+            if (!loose_cases.empty() && loose_cases.back().status != "pass" && starts_with(line, "    "))
+                keep_output(loose_cases.back().output, line);
+            return false;
+        }
+        t.remove_prefix(10);
+        TestCase c;
+        c.status = status;
+        auto paren = t.rfind(" (");
+        c.name.assign(t.substr(0, paren));
+        if (paren != std::string_view::npos) c.elapsed = std::strtod(std::string(t.substr(paren + 2)).c_str(), nullptr);
+        loose_cases.push_back(std::move(c));
+        return true;
+    }
+
+    // A test2json event of one test (Action pass, fail, skip or output).
+    void on_json_case_event(std::string_view line) {
+        // Decode only the events that matter (run, pause, cont, start... do not).
+        auto at = line.find("\"Action\":\"");
+        if (at == std::string_view::npos) return;
+        std::string_view act = line.substr(at + 10, 7);
+        if (!starts_with(act, "pass\"") && !starts_with(act, "fail\"") && !starts_with(act, "skip\"") &&
+            !starts_with(act, "output\""))
+            return;
+        auto j = nlohmann::json::parse(line, nullptr, false);
+        if (!j.is_object() || !j.contains("Test") || !j["Test"].is_string() || !j.contains("Action")) return;
+        std::string pkg = j.value("Package", ""), name = j["Test"].get<std::string>();
+        std::string action = j.value("Action", "");
+        auto key = std::make_pair(pkg, name);
+        if (action == "output") {
+            std::string o = j.value("Output", "");
+            while (!o.empty() && (o.back() == '\n' || o.back() == '\r')) o.pop_back();
+            keep_output(case_output[key], o);
+            return;
+        }
+        if (action != "pass" && action != "fail" && action != "skip") return;
+        TestCase c;
+        c.package = pkg;
+        c.name = name;
+        c.status = action;
+        if (auto it = j.find("Elapsed"); it != j.end() && it->is_number()) c.elapsed = it->get<double>();
+        if (auto it = case_output.find(key); it != case_output.end()) {
+            if (action != "pass") c.output = std::move(it->second);
+            case_output.erase(it);
+        }
+        add_case(std::move(c));
+    }
+
+    static constexpr std::size_t kMaxListedCases = 50000;
+    std::size_t unlisted_cases = 0;
+    void add_case(TestCase&& c) {
+        if (out.test_cases.size() < kMaxListedCases) out.test_cases.push_back(std::move(c));
+        else ++unlisted_cases;
+    }
+
     // Ends the live invocation: classifies its "# pkg" blocks, turns its
     // objdirs and cache archives into packages, lists them (or counts them,
     // past the caps) and drops its state. `real`: it was started (by WORK=
@@ -787,6 +868,13 @@ struct BuildBuilder::Impl {
 
     Build finish(trace::Tokenizer& tok) {
         close_block();
+        for (auto& c : loose_cases) add_case(std::move(c)); // no result line followed
+        loose_cases.clear();
+        std::stable_sort(out.test_cases.begin(), out.test_cases.end(), [](const TestCase& a, const TestCase& b) {
+            return std::tie(a.package, a.name) < std::tie(b.package, b.name);
+        });
+        if (unlisted_cases)
+            out.notes.push_back(fmt::format("{} test case(s) are not listed (at most {})", unlisted_cases, kMaxListedCases));
         if (tok.finish()) out.notes.push_back("the trace ends inside a heredoc (cut short?)");
         out.lines.heredocs_cut = tok.heredocs_cut();
         // A failure block outside any invocation still makes one (its failure
@@ -823,6 +911,15 @@ void BuildBuilder::on_stdout_line(std::string_view line) {
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (starts_with(line, "ok  \t") || starts_with(line, "FAIL\t") || starts_with(line, "?   \t")) {
         m->on_test_output(line);
+        return;
+    }
+    if (starts_with(line, "{\"") && line.find("\"Test\":\"") != std::string_view::npos) {
+        m->on_json_case_event(line);
+        // (a test's event is never a package result line)
+        return;
+    }
+    if (!starts_with(line, "{")) {
+        m->on_plain_case_line(line);
         return;
     }
     // go test -json: the package result line is the Output of an "output"

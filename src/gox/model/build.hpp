@@ -81,6 +81,15 @@ struct Failure {
     int invocation = 0;
 };
 
+// One test function's result from go test -json (test2json events).
+struct TestCase {
+    std::string package;
+    std::string name;   // TestX, TestX/sub
+    std::string status; // pass | fail | skip
+    double elapsed = 0; // seconds, as test2json reports it
+    std::vector<std::string> output; // last lines of its output (failed and skipped tests only)
+};
+
 struct TestResult {
     std::string import_path;
     std::string status; // ok | fail | build_failed | setup_failed | no_test_files
@@ -107,11 +116,22 @@ struct LineStats {
     std::vector<std::string> unrecognized_examples; // first few, clipped
 };
 
+// One action of -debug-actiongraph with its times (the report timeline).
+struct TimedAction {
+    std::string mode;    // build, link, test run, vet, ...
+    std::string package;
+    double start = 0;    // seconds after the first action started
+    double seconds = 0;
+    bool ran = false;    // it ran commands (not a cache hit)
+    bool critical = false; // on the critical path
+};
+
 // Timings from -debug-actiongraph (only when it was merged).
 struct Timing {
     double wall = 0;                                    // first start to last finish
     std::vector<std::pair<std::string, double>> by_mode; // summed time of actions that ran, by mode
     std::vector<std::pair<std::string, double>> critical_path; // "mode package", seconds; first to last
+    std::vector<TimedAction> actions; // every timed action, by start
 };
 
 // Memory bounds of the model, whatever the trace (a CI log of many runs, a
@@ -140,6 +160,7 @@ struct Build {
     std::vector<Package> packages; // sorted by invocation, import path, objdir
     std::vector<Failure> failures;
     std::vector<TestResult> tests;
+    std::vector<TestCase> test_cases; // go test -json only, by package and name
     LineStats lines;
     std::string go_version; // of the first invocation that showed one
     bool actiongraph_merged = false;

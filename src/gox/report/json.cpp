@@ -125,12 +125,53 @@ ordered_json document(const model::Build& b, bool lists) {
     j["packages"] = list(lists, b.packages, package_json);
     j["tests"] = list(lists, b.tests, test_json);
 
+    // Per-test results (go test output named them): only when there are any,
+    // so documents of builds keep their shape.
+    if (!b.test_cases.empty()) {
+        ordered_json cases = ordered_json::array();
+        for (const auto& c : b.test_cases) {
+            ordered_json o;
+            o["package"] = c.package;
+            o["name"] = c.name;
+            o["status"] = c.status;
+            o["elapsed"] = c.elapsed;
+            o["output"] = c.output;
+            cases.push_back(std::move(o));
+        }
+        j["test_cases"] = std::move(cases);
+    }
+
     ordered_json kinds = ordered_json::object();
     for (std::size_t k = 0; k < trace::kKindCount; ++k)
         if (b.lines.by_kind[k]) kinds[std::string(trace::kind_name(static_cast<Kind>(k)))] = b.lines.by_kind[k];
     j["line_kinds"] = std::move(kinds);
     j["unrecognized_examples"] = b.lines.unrecognized_examples;
     j["actiongraph_merged"] = b.actiongraph_merged;
+    // Timings of the action graph, when merged: the report timeline.
+    if (b.timing) {
+        const auto& t = *b.timing;
+        ordered_json tj;
+        tj["wall_seconds"] = t.wall;
+        ordered_json modes = ordered_json::array();
+        for (const auto& [mode, secs] : t.by_mode) modes.push_back({{"mode", mode}, {"seconds", secs}});
+        tj["by_mode"] = std::move(modes);
+        ordered_json crit = ordered_json::array();
+        for (const auto& [step, secs] : t.critical_path) crit.push_back({{"step", step}, {"seconds", secs}});
+        tj["critical_path"] = std::move(crit);
+        ordered_json acts = ordered_json::array();
+        for (const auto& a : t.actions) {
+            ordered_json o;
+            o["mode"] = a.mode;
+            o["package"] = nullable(a.package);
+            o["start"] = a.start;
+            o["seconds"] = a.seconds;
+            o["ran"] = a.ran;
+            o["critical"] = a.critical;
+            acts.push_back(std::move(o));
+        }
+        tj["actions"] = std::move(acts);
+        j["timing"] = std::move(tj);
+    }
     j["notes"] = b.notes;
     return j;
 }

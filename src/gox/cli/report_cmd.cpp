@@ -1,0 +1,173 @@
+// gox report: render a past run (from the history) or a saved JSON summary
+// as JSON, Markdown, HTML, JUnit XML, a Chrome trace or text; and the
+// writing of reports shared with the wrapper's --report=FILE.
+
+#include <gox/cli/cli.hpp>
+#include <gox/cli/report_out.hpp>
+#include <gox/history/store.hpp>
+#include <gox/util/error.hpp>
+#include <gox/util/strings.hpp>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <sstream>
+#include <stdexcept>
+
+namespace gox::cli {
+
+namespace {
+
+constexpr const char* kReportHelp = R"(usage: gox report [--format=FORMAT] [-o FILE] [--redact-paths] [--no-redact] [RUN|FILE.json]
+
+Renders the report of a past run: the last run of the module you are in, run
+RUN of `gox history`, or a saved JSON summary (gox --summary-format=json or
+--report=FILE.json) or `gox parse --format=json` output.
+
+Options:
+  --format=FORMAT   json, markdown (md), html, junit, chrome-trace, text
+                    (default: from the -o file's extension, else markdown)
+  -o, --output=FILE write to FILE instead of standard output
+  --redact-paths    also drop absolute paths (keeping the last element) and
+                    the user name
+  --no-redact       keep secrets (for local use only); paths are still
+                    normalised ($WORK, $GOCACHE, $GOROOT, ~)
+)";
+
+} // namespace
+
+report::Doc prepare_report(report::Doc doc, const RedactChoice& r) {
+    report::normalise_paths(doc, "");
+    report::RedactOptions o;
+    o.secrets = r.redact;
+    o.drop_paths = r.redact_paths;
+    if (o.secrets || o.drop_paths) report::redact(doc, o);
+    else doc["redaction"] = {{"secrets", false}, {"paths", false}, {"strings_changed", 0}};
+    return doc;
+}
+
+bool write_text_file(const std::string& path, const std::string& text, bool append) {
+    if (path == "-") {
+        std::fwrite(text.data(), 1, text.size(), stdout);
+        return std::fflush(stdout) == 0;
+    }
+    std::ofstream out(path, std::ios::binary | (append ? std::ios::app : std::ios::trunc));
+    out << text;
+    out.flush();
+    return static_cast<bool>(out);
+}
+
+int cmd_report(const std::vector<std::string>& args) {
+    std::string format, output, source;
+    RedactChoice rc;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        const std::string& a = args[i];
+        if (a == "-h" || a == "--help") {
+            std::fputs(kReportHelp, stdout);
+            return 0;
+        } else if (util::starts_with(a, "--format=")) {
+            format = a.substr(9);
+        } else if (util::starts_with(a, "--output=")) {
+            output = a.substr(9);
+        } else if (a == "-o" || a == "--output" || a == "--format") {
+            if (i + 1 >= args.size()) usage_error(fmt::format("report: {} needs a value", a));
+            (a == "--format" ? format : output) = args[++i];
+        } else if (a == "--redact-paths") {
+            rc.redact_paths = true;
+        } else if (a == "--no-redact") {
+            rc.redact = false;
+        } else if (!a.empty() && a[0] == '-' && a != "-") {
+            auto s = did_you_mean(a.substr(0, a.find('=')), {"--format", "--output", "--redact-paths", "--no-redact", "--help"});
+            usage_error(fmt::format("report: unknown option {}", a), s.empty() ? "Run 'gox report --help' for usage." : "Did you mean " + s + "?");
+        } else if (source.empty()) {
+            source = a;
+        } else {
+            usage_error("report takes one run id or JSON file", "Run 'gox report --help' for usage.");
+        }
+    }
+    std::optional<report::Format> f;
+    if (!format.empty()) {
+        f = report::parse_format(format);
+        if (!f) usage_error(fmt::format("report: unknown format \"{}\" (want json, markdown, html, junit, chrome-trace or text)", format));
+    } else if (!output.empty() && output != "-") {
+        f = report::format_for_file(output);
+        if (!f) usage_error(fmt::format("report: cannot tell the format from \"{}\"; give --format", output));
+    } else {
+        f = report::Format::Markdown;
+    }
+
+    report::Doc doc;
+    bool is_file = !source.empty() && (source == "-" || !std::all_of(source.begin(), source.end(), [](unsigned char c) { return std::isdigit(c) != 0; }));
+    if (is_file) {
+        std::string text;
+        if (source == "-") {
+            std::ostringstream ss;
+            ss << std::cin.rdbuf();
+            text = ss.str();
+        } else {
+            std::error_code ec;
+            if (std::filesystem::is_directory(source, ec)) throw util::Fatal(fmt::format("cannot read {}: is a directory", source));
+            std::ifstream in(source, std::ios::binary);
+            if (!in) throw util::Fatal(fmt::format("cannot open {}: {}", source, std::strerror(errno)));
+            std::ostringstream ss;
+            ss << in.rdbuf();
+            text = ss.str();
+        }
+        doc = report::Doc::parse(text, nullptr, false);
+        if (doc.is_discarded() || !doc.is_object() || !doc.contains("schema_version"))
+            throw util::Fatal(fmt::format("{}: not a gox JSON report (no schema_version)", source == "-" ? "stdin" : source));
+    } else {
+        std::string path = history::Store::default_path();
+        if (path.empty() || !std::filesystem::exists(path))
+            throw util::Fatal("no run history yet: run gox build or gox test first, or give a saved JSON file");
+        std::unique_ptr<history::Store> store;
+        try {
+            store = std::make_unique<history::Store>(path);
+        } catch (const history::HistoryError& e) {
+            throw util::Fatal(e.what());
+        }
+        std::int64_t id = 0;
+        std::optional<std::string> text;
+        try {
+            if (source.empty()) {
+                std::string cwd = std::filesystem::current_path().string();
+                std::string module;
+                for (const auto& r : store->runs("", 200))
+                    if (cwd == r.module_root || util::starts_with(cwd, r.module_root + "/")) {
+                        module = r.module_root;
+                        break;
+                    }
+                auto rs = store->runs(module, 1);
+                if (rs.empty()) throw util::Fatal("the run history is empty: run gox build or gox test first");
+                id = rs.front().id;
+            } else {
+                id = std::stoll(source);
+                if (!store->run(id)) throw util::Fatal(fmt::format("no run {} in the history", source));
+            }
+            text = store->report(id);
+        } catch (const history::HistoryError& e) {
+            throw util::Fatal(e.what()); // e.g. a read-only history from before reports were kept
+        } catch (const std::out_of_range&) {
+            throw util::Fatal(fmt::format("no run {} in the history", source));
+        }
+        if (!text) throw util::Fatal(fmt::format("run {} has no stored report (only the newest {} runs keep one)", id,
+                                                 history::Store::kReportRuns));
+        doc = report::Doc::parse(*text, nullptr, false);
+        if (doc.is_discarded() || !doc.is_object()) throw util::Fatal(fmt::format("the stored report of run {} is damaged", id));
+    }
+    std::string out = report::render(prepare_report(std::move(doc), rc), *f);
+    if (!write_text_file(output.empty() ? "-" : output, out, false))
+        throw util::Fatal(fmt::format("cannot write {}: {}", output.empty() ? "standard output" : output, std::strerror(errno)));
+    return 0;
+}
+
+} // namespace gox::cli

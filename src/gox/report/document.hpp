@@ -1,0 +1,66 @@
+#pragma once
+// Reports over the JSON document (report::to_json plus, for a live run,
+// "command" and "environment"): path normalisation and redaction applied to
+// the document first, then one renderer per format. Every renderer reads
+// only the document, so `gox report` renders a saved JSON summary or a past
+// run exactly like the live one.
+
+#include <nlohmann/json.hpp>
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace gox::report {
+
+using Doc = nlohmann::ordered_json;
+
+struct RedactOptions {
+    bool secrets = true;     // credentials in URLs, token-shaped words, secret env values
+    bool drop_paths = false; // --redact-paths: absolute paths and the user name too
+    std::string home;        // replaced by "~" ("" = $HOME)
+    std::string user;        // replaced by "<user>" with drop_paths ("" = $USER / the login name)
+};
+
+// Paths under the go work dir, GOCACHE, GOROOT and the home directory become
+// $WORK, $GOCACHE, $GOROOT and ~ in every string of the document (the
+// environment's GOCACHE and GOROOT values keep their location, as ~/...).
+void normalise_paths(Doc& doc, std::string home);
+
+// Removes secrets (and with drop_paths, absolute paths and the user name)
+// from every string of the document; records what was done under
+// "redaction". Call after normalise_paths.
+void redact(Doc& doc, RedactOptions o);
+
+// The redaction of one text (exposed for the tests and for annotations).
+std::string redact_text(std::string_view s, const RedactOptions& o);
+
+// Text safe to show: ANSI escape sequences removed, other control characters
+// (but tab and newline) replaced by U+FFFD, invalid UTF-8 replaced.
+std::string clean_text(std::string_view s);
+
+enum class Format { Json, Markdown, Html, Junit, ChromeTrace, Text };
+// json, markdown|md, html, junit, chrome-trace|trace, text.
+std::optional<Format> parse_format(std::string_view name);
+// From a file name: .json (a name ending in .trace.json: chrome-trace), .md,
+// .html/.htm, .xml (JUnit), .txt.
+std::optional<Format> format_for_file(std::string_view path);
+
+inline constexpr std::size_t kMarkdownLimit = 65000; // GitHub's comment and step-summary ceiling is 65,536
+
+std::string render(const Doc& doc, Format f);
+std::string render_markdown(const Doc& doc, std::size_t limit = kMarkdownLimit);
+std::string render_html(const Doc& doc);
+std::string render_junit(const Doc& doc);
+std::string render_chrome_trace(const Doc& doc);
+std::string render_doc_text(const Doc& doc);
+
+// Helpers shared by the renderers.
+std::string doc_string(const Doc& d, const char* key, std::string_view fallback = "");
+std::string command_line(const Doc& doc); // "go build ./..." or "" when unknown
+std::string html_escape(std::string_view s);
+// The failure class the diagnosis gave a package ("" when none).
+std::string failure_class(const Doc& doc, const std::string& package);
+
+} // namespace gox::report

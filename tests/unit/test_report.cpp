@@ -1,0 +1,181 @@
+// Unit tests for the report document: path normalisation, redaction, text
+// cleaning, and the renderers over a hand-made document that carries a
+// failure diagnosis (tests/data/diagnosis-fixture.json, the shape of the
+// "diagnosis" key the failure classifier adds).
+#include <catch2/catch.hpp>
+
+#include <gox/model/build.hpp>
+#include <gox/report/document.hpp>
+#include <gox/trace/tokenizer.hpp>
+
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+using gox::report::Doc;
+using gox::report::RedactOptions;
+
+namespace {
+Doc fixture() {
+    std::ifstream in(GOX_SOURCE_ROOT "/tests/data/diagnosis-fixture.json");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return Doc::parse(ss.str());
+}
+bool has(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+} // namespace
+
+TEST_CASE("redact_text removes credentials and tokens, keeps ordinary text", "[report]") {
+    RedactOptions o;
+    using gox::report::redact_text;
+    CHECK(redact_text("https://alice:pw123@proxy.example.com/go,direct", o) == "https://REDACTED@proxy.example.com/go,direct");
+    CHECK(redact_text("https://tok3n@host/x", o) == "https://REDACTED@host/x");
+    CHECK(redact_text("-ldflags=-X=main.apiKey=abc123", o) == "-ldflags=-X=main.apiKey=REDACTED");
+    CHECK(redact_text("-DAPI_TOKEN=xyz -O2", o) == "-DAPI_TOKEN=REDACTED -O2");
+    CHECK(redact_text("use ghp_ABCDEFGHIJKLMNOPQRSTUVWXYZ0123 now", o) == "use REDACTED now");
+    CHECK(redact_text("Authorization: Bearer abcdefghijklmnop1234", o) == "Authorization: Bearer REDACTED");
+    CHECK(redact_text("https://example.com/x?access_token=s3cr3t&y=1", o) == "https://example.com/x?access_token=REDACTED&y=1");
+    // Not secrets: file positions, import paths, action IDs.
+    CHECK(redact_text("token.go:12:5: undefined: x", o) == "token.go:12:5: undefined: x");
+    CHECK(redact_text("example.com/m/auth/tokenizer", o) == "example.com/m/auth/tokenizer");
+    CHECK(redact_text("aB3dE5fG7hI9jK1lM3nO", o) == "aB3dE5fG7hI9jK1lM3nO");
+    o.secrets = false;
+    CHECK(redact_text("https://alice:pw@h/", o) == "https://alice:pw@h/");
+}
+
+TEST_CASE("redact_text with drop_paths keeps only the last path element and hides the user", "[report]") {
+    RedactOptions o;
+    o.drop_paths = true;
+    o.user = "alice";
+    CHECK(gox::report::redact_text("/srv/build/alice/src/main.go:3:1: boom", o) == "…/main.go:3:1: boom");
+    CHECK(gox::report::redact_text("owner alice here", o) == "owner <user> here");
+    CHECK(gox::report::redact_text("$WORK/b001/x.a", o) == "$WORK/b001/x.a");
+}
+
+TEST_CASE("normalise_paths names the work dir, GOCACHE, GOROOT and home", "[report]") {
+    Doc d = fixture();
+    gox::report::normalise_paths(d, "/home/dev");
+    CHECK(d["invocations"][0]["work_dir"] == "$WORK");
+    CHECK(d["invocations"][0]["gocache"] == "$GOCACHE");
+    CHECK(d["failures"][0]["first_lines"][0] == "$WORK/b002/_pkg_.a: could not import fmt (unexpected EOF in export data)");
+    CHECK(d["environment"]["GOCACHE"] == "~/.cache/go-build"); // the location stays readable
+    CHECK(d["diagnosis"]["repro"]["evict"] == "rm $GOCACHE/ab/abcdef-d");
+    // /home/developer is not under /home/dev.
+    Doc e = {{"x", "/home/developer/a and /home/dev/b and /home/dev"}};
+    gox::report::normalise_paths(e, "/home/dev");
+    CHECK(e["x"] == "/home/developer/a and ~/b and ~");
+}
+
+TEST_CASE("redact replaces secret-named environment values and opaque words in flag variables", "[report]") {
+    Doc d = fixture();
+    d["environment"]["GITHUB_TOKEN"] = "whatever";
+    d["environment"]["GOFLAGS"] = "-mod=mod -tags=a1b2c3d4e5f6a7b8c9d0e1f2a3b4";
+    gox::report::redact(d, {});
+    CHECK(d["environment"]["GITHUB_TOKEN"] == "REDACTED");
+    CHECK(d["environment"]["GOFLAGS"] == "-mod=mod -tags=REDACTED");
+    CHECK(d["redaction"]["secrets"] == true);
+}
+
+TEST_CASE("clean_text drops ANSI escapes and control characters", "[report]") {
+    using gox::report::clean_text;
+    CHECK(clean_text("\x1b[31mred\x1b[0m") == "red");
+    CHECK(clean_text("a\x07" "b") == "a\xEF\xBF\xBD" "b");
+    CHECK(clean_text("tab\tnew\nline") == "tab\tnew\nline");
+    CHECK(clean_text("bad \xff utf8") == "bad \xEF\xBF\xBD utf8");
+    CHECK(clean_text("é") == "é");
+    CHECK(clean_text("\x1b]0;title\x07rest") == "rest");
+}
+
+TEST_CASE("formats by name and by file extension", "[report]") {
+    using gox::report::Format;
+    CHECK(gox::report::format_for_file("a/b.trace.json") == Format::ChromeTrace);
+    CHECK(gox::report::format_for_file("r.json") == Format::Json);
+    CHECK(gox::report::format_for_file("r.md") == Format::Markdown);
+    CHECK(gox::report::format_for_file("r.xml") == Format::Junit);
+    CHECK(gox::report::format_for_file("r.htm") == Format::Html);
+    CHECK(!gox::report::format_for_file("r.pdf"));
+    CHECK(gox::report::parse_format("chrome-trace") == Format::ChromeTrace);
+    CHECK(!gox::report::parse_format("yaml"));
+}
+
+TEST_CASE("every renderer shows the diagnosis: class, title, remedy, verdict", "[report]") {
+    Doc d = fixture();
+    std::string md = gox::report::render_markdown(d);
+    CHECK(has(md, "### Diagnosis: `cache_corrupt`"));
+    CHECK(has(md, "**A build cache entry is damaged**"));
+    CHECK(has(md, "Remedy: run the evict command below, or go clean -cache"));
+    CHECK(has(md, "**cache\\_caused**"));
+    CHECK(has(md, "<details><summary>Evidence</summary>"));
+    CHECK(has(md, "**`example.com/m/pkg`** (compile, class `cache_corrupt`)"));
+    CHECK(has(md, "## gox report: `go build ./...` failed (exit status 1)"));
+    std::string html = gox::report::render_html(d);
+    CHECK(has(html, "<div id=\"diagnosis\"><p><b>cache_corrupt</b>: A build cache entry is damaged</p>"));
+    CHECK(has(html, "<b>cache_caused</b>"));
+    CHECK(has(html, "<code>example.com/m/pkg</code> (compile, class cache_corrupt)</h3>"));
+    std::string text = gox::report::render_doc_text(d);
+    CHECK(has(text, "diagnosis: cache_corrupt — A build cache entry is damaged\n"));
+    CHECK(has(text, "verdict: cache_caused\n"));
+    // Without a diagnosis (null), nothing is said about one.
+    d["diagnosis"] = nullptr;
+    CHECK(!has(gox::report::render_markdown(d), "Diagnosis"));
+    CHECK(!has(gox::report::render_html(d), "id=\"diagnosis\""));
+}
+
+TEST_CASE("markdown code spans survive backticks and pipes", "[report]") {
+    Doc d = fixture();
+    d["packages"][1]["import_path"] = "example.com/a`b|c";
+    std::string md = gox::report::render_markdown(d);
+    CHECK(has(md, "| ``example.com/a`b\\|c`` |"));
+}
+
+TEST_CASE("junit: build failures are errors, test failures are failures", "[report]") {
+    Doc d = fixture();
+    std::string x = gox::report::render_junit(d);
+    CHECK(has(x, "<testsuite id=\"0\" name=\"(build)\""));
+    CHECK(has(x, "<testcase classname=\"(build)\" name=\"example.com/m/pkg\""));
+    CHECK(has(x, "<error message=\"build failed\""));
+    d["tests"] = Doc::array({{{"package", "example.com/m/pkg"}, {"status", "fail"}, {"cached", false}}});
+    d["test_cases"] = Doc::array({{{"package", "example.com/m/pkg"}, {"name", "TestA"}, {"status", "fail"},
+                                   {"elapsed", 0.5}, {"output", {"a_test.go:3: <bad> & \"worse\""}}}});
+    d["failures"] = Doc::array();
+    x = gox::report::render_junit(d);
+    CHECK(has(x, "<testcase classname=\"example.com/m/pkg\" name=\"TestA\" time=\"0.500\">"));
+    CHECK(has(x, "a_test.go:3: &lt;bad&gt; &amp; &quot;worse&quot;"));
+    CHECK(has(x, "failures=\"1\" errors=\"0\""));
+}
+
+TEST_CASE("test cases from go test output: plain failures and test2json events", "[report][model]") {
+    gox::trace::Tokenizer tok;
+    gox::model::BuildBuilder plain;
+    for (const char* l : {"--- FAIL: TestHours (0.25s)", "    clock_test.go:7: Hours(2) = 48, want 47", "    --- SKIP: TestHours/sub (0.00s)",
+                          "FAIL", "FAIL\texample.com/clock\t0.002s", "ok  \texample.com/other\t0.001s"})
+        plain.on_stdout_line(l);
+    auto b = plain.finish(tok);
+    REQUIRE(b.test_cases.size() == 2);
+    CHECK(b.test_cases[0].package == "example.com/clock");
+    CHECK(b.test_cases[0].name == "TestHours");
+    CHECK(b.test_cases[0].status == "fail");
+    CHECK(b.test_cases[0].elapsed == Approx(0.25));
+    REQUIRE(b.test_cases[0].output.size() == 1);
+    CHECK(b.test_cases[1].name == "TestHours/sub");
+    CHECK(b.test_cases[1].status == "skip");
+
+    gox::trace::Tokenizer tok2;
+    gox::model::BuildBuilder json;
+    for (const char* l : {R"({"Action":"run","Package":"p","Test":"TestA"})",
+                          R"({"Action":"output","Package":"p","Test":"TestA","Output":"    a_test.go:1: boom\n"})",
+                          R"({"Action":"fail","Package":"p","Test":"TestA","Elapsed":0.5})",
+                          R"({"Action":"output","Package":"p","Test":"TestB","Output":"=== RUN   TestB\n"})",
+                          R"({"Action":"pass","Package":"p","Test":"TestB","Elapsed":0})",
+                          R"({"Action":"output","Package":"p","Output":"FAIL\tp\t0.01s\n"})"})
+        json.on_stdout_line(l);
+    auto j = json.finish(tok2);
+    REQUIRE(j.test_cases.size() == 2);
+    CHECK(j.test_cases[0].name == "TestA");
+    CHECK(j.test_cases[0].output == std::vector<std::string>{"    a_test.go:1: boom"});
+    CHECK(j.test_cases[1].status == "pass");
+    CHECK(j.test_cases[1].output.empty()); // passing tests keep no output
+    REQUIRE(j.tests.size() == 1);
+    CHECK(j.tests[0].status == "fail");
+}
