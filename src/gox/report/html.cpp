@@ -83,12 +83,12 @@ std::string render_html(const Doc& doc) {
     // Diagnosis.
     if (doc.contains("diagnosis") && doc["diagnosis"].is_object()) {
         const Doc& d = doc["diagnosis"];
-        o += "<h2>Diagnosis</h2>\n<div id=\"diagnosis\"><p><b>" + h(doc_string(d, "class", "unknown")) + "</b>: " +
+        o += "<h2>Diagnosis</h2>\n<div id=\"diagnosis\"><p><strong>" + h(doc_string(d, "class", "unknown")) + "</strong>: " +
              h(doc_string(d, "title")) + "</p>\n";
         if (auto r = doc_string(d, "remedy"); !r.empty()) o += "<p>Remedy: " + h(r) + "</p>\n";
         if (d.contains("repro") && d["repro"].is_object())
-            o += "<p>Verdict of the rebuild with an empty cache: <b>" + h(doc_string(d["repro"], "verdict", "?")) +
-                 "</b> " + h(doc_string(d["repro"], "detail")) + "</p>\n";
+            o += "<p>Verdict of the rebuild with an empty cache: <strong>" + h(doc_string(d["repro"], "verdict", "?")) +
+                 "</strong> " + h(doc_string(d["repro"], "detail")) + "</p>\n";
         if (d.contains("evidence") && d["evidence"].is_array() && !d["evidence"].empty()) {
             o += "<pre>";
             for (const auto& e : d["evidence"]) o += h(e.is_string() ? e.get<std::string>() : e.dump()) + "\n";
