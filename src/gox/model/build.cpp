@@ -651,6 +651,11 @@ struct BuildBuilder::Impl {
         for (const Block& b : blocks) classify_block(b);
         std::vector<Package> fresh;
         fresh.reserve(i.objs.size() + i.by_archive.size() + blocks.size());
+        // Each package's evidence id, set on the Package only when it is
+        // listed (most ids are too long for the short-string buffer: a copy
+        // each for packages that are only counted).
+        std::vector<const char*> evid;
+        evid.reserve(fresh.capacity());
         // Whether another objdir has the same import path (counted before
         // the strings are moved out of the records below).
         std::vector<char> shared_path;
@@ -677,7 +682,8 @@ struct BuildBuilder::Impl {
             p.import_path = std::move(r.import_path); // the record is dropped after this
             if (p.import_path.empty() && r.compiled && r.main_flag) p.import_path = "main";
             if (p.import_path.empty()) continue; // an objdir that never named its package
-            std::tie(p.outcome, p.evidence) = objdir_outcome(r);
+            const char* ev = nullptr;
+            std::tie(p.outcome, ev) = objdir_outcome(r);
             p.standard = r.compiled ? r.std_flag : is_standard_import_path(p.import_path);
             if (!r.for_test.empty()) {
                 p.for_test = std::move(r.for_test);
@@ -688,6 +694,7 @@ struct BuildBuilder::Impl {
                 p.for_test = "?"; // resolved below
             }
             fresh.push_back(std::move(p));
+            evid.push_back(ev);
         }
         // Objdir packages of this invocation that did not compile: a
         // packagefile into the cache for the same path is the same package
@@ -700,9 +707,10 @@ struct BuildBuilder::Impl {
         for (auto& [archive, pr] : i.by_archive) {
             if (auto it = uncompiled.find(pr.import_path); it != uncompiled.end()) {
                 Package& q = fresh[it->second];
-                if (q.outcome == Outcome::Unknown || q.evidence == kEvVetOnly || q.evidence == kEvRestore) {
+                const char*& qe = evid[it->second];
+                if (q.outcome == Outcome::Unknown || qe == kEvVetOnly || qe == kEvRestore) {
                     q.outcome = pr.outcome;
-                    q.evidence = pr.evidence;
+                    qe = pr.evidence;
                 }
                 continue;
             }
@@ -710,9 +718,9 @@ struct BuildBuilder::Impl {
             p.invocation = ii;
             p.import_path = std::move(pr.import_path);
             p.outcome = pr.outcome;
-            p.evidence = pr.evidence;
             p.standard = pr.outcome == Outcome::Installed || is_standard_import_path(p.import_path);
             fresh.push_back(std::move(p));
+            evid.push_back(pr.evidence);
         }
         fresh.reserve(fresh.size() + blocks.size()); // replays below: by_path's views stay valid
         // Index once: import path → packages, and the invocation's .test
@@ -745,7 +753,7 @@ struct BuildBuilder::Impl {
                     auto& p = fresh[k];
                     if (p.outcome == Outcome::Unknown) {
                         p.outcome = Outcome::CacheHit;
-                        p.evidence = kEvReplay;
+                        evid[k] = kEvReplay;
                     }
                     p.actions[static_cast<std::size_t>(Action::CacheReplay)]++;
                 }
@@ -757,9 +765,9 @@ struct BuildBuilder::Impl {
             p.invocation = ii;
             keep(p.import_path, pkg);
             p.outcome = Outcome::CacheHit;
-            p.evidence = kEvReplay;
             p.actions[static_cast<std::size_t>(Action::CacheReplay)] = 1;
             fresh.push_back(std::move(p));
+            evid.push_back(kEvReplay);
         }
         blocks.clear();
         // Sorted by index: a Package is large to move around.
@@ -772,6 +780,7 @@ struct BuildBuilder::Impl {
         for (auto k : order) {
             Package& p = fresh[k];
             if (inv_listed && out.packages.size() < kMaxListedPackages) {
+                p.evidence = evid[k];
                 out.packages.push_back(std::move(p));
                 continue;
             }
