@@ -141,7 +141,8 @@ def main():
 
         goversion = sh(["go", "version"], capture_output=True, text=True).stdout.strip()
         lines = [f"Machine: {platform.machine()}, {os.cpu_count()} cores, {platform.platform()}",
-                 f"Go: {goversion}; project: {a.module} ({npk} packages); reps: cold {a.cold_reps}, others {a.reps}",
+                 f"Go: {goversion}; project: {a.module} ({npk} packages); reps: cold "
+                 f"{'skipped' if a.skip_cold else a.cold_reps}, others {a.reps}",
                  "", "| scenario | tool | median wall s (min–max) | ratio to go | median overhead | median CPU s (min–max) | CPU ratio |",
                  "|---|---|---|---|---|---|---|"]
         for name in [n for n in ("cold", "noop", "edit", "test") if n in times]:

@@ -665,7 +665,10 @@ struct BuildBuilder::Impl {
             for (auto& [od, r] : i.objs)
                 if (!r.import_path.empty()) ++objdirs_per_path[r.import_path];
             for (auto& [od, r] : i.objs) {
-                std::string_view path = r.import_path.empty() && r.compiled && r.main_flag ? "main" : r.import_path;
+                // (Both arms views: with "main" against a std::string the
+                // conditional would make a temporary string.)
+                std::string_view path = r.import_path.empty() && r.compiled && r.main_flag ? std::string_view("main")
+                                                                                            : std::string_view(r.import_path);
                 auto it = objdirs_per_path.find(path);
                 shared_path.push_back(it != objdirs_per_path.end() && it->second > 1);
             }
