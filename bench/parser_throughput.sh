@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 size=${1:-1024}; reps=${2:-3}
 gox=${GOX:-build/gox}
 [ -x "$gox" ] || { echo "build gox first (ninja -C build)" >&2; exit 1; }
-command -v /usr/bin/time >/dev/null || apt-get install -y -q time >/dev/null
+[ -x /usr/bin/time ] || { echo "needs /usr/bin/time (scripts/bootstrap installs it)" >&2; exit 1; }
 dir=$(mktemp -d); trap 'rm -rf "$dir"' EXIT
 trace=$dir/big.trace
 python3 bench/make_big_trace.py "$trace" "$size" >&2

@@ -13,7 +13,9 @@ and history, and the peers on the same runs: gotestsum (gotest.tools/gotestsum,
 `gotestsum -- <go test args>`) on `test`, longpole (github.com/qwer9052/longpole)
 on the builds if the module proxy serves it (it did not when this was
 written: the script says so in its output). Reports median, min and max of
-each and the ratio to plain go in the same scenario.
+each and the ratio to plain go in the same scenario, for wall time and for the
+CPU time (user+sys) of the whole process tree, which a shared machine's load
+disturbs far less.
 
 usage: bench/wrapper_overhead.py [--gox build/gox] [--reps 5] [--cold-reps 3] [--skip-cold]
                                  [--module golang.org/x/tools@v0.52.0] [--no-peers] [--out FILE]
@@ -21,6 +23,7 @@ usage: bench/wrapper_overhead.py [--gox build/gox] [--reps 5] [--cold-reps 3] [-
 import argparse
 import os
 import platform
+import resource
 import shutil
 import statistics
 import subprocess
@@ -41,6 +44,8 @@ def main():
     ap.add_argument("--no-peers", action="store_true")
     ap.add_argument("--skip-cold", action="store_true",
                     help="warm each cache with an untimed plain go build instead of timing cold builds")
+    ap.add_argument("--warm-cache", help="with --skip-cold: copy this GOCACHE (warmed by go build ./... of the "
+                    "same module and go) into each tool's cache instead of building")
     ap.add_argument("--gotestsum", default="gotest.tools/gotestsum@v1.13.0")
     ap.add_argument("--longpole", default="github.com/qwer9052/longpole@latest")
     ap.add_argument("--out")
@@ -87,18 +92,25 @@ def main():
 
         def run(tool, args, cache):
             e = dict(env, GOCACHE=cache, GOX_HISTORY=hist + "-" + tool.replace(" ", ""))
+            r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
             t0 = time.perf_counter()
             subprocess.run(command(tool, args), env=e, cwd=proj, check=True, stdout=subprocess.DEVNULL,
                            stderr=subprocess.DEVNULL)
-            return time.perf_counter() - t0
+            wall = time.perf_counter() - t0
+            r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+            # CPU of the whole process tree (go waits for its compilers and linkers).
+            return wall, (r1.ru_utime + r1.ru_stime) - (r0.ru_utime + r0.ru_stime)
 
         tools = ("go", "gox", "gox --why") + (("longpole",) if "longpole" in peers else ())
         test_tools = ("go", "gox", "gox --why") + (("gotestsum",) if "gotestsum" in peers else ())
         caches = {t: os.path.join(root, "cache-" + t.replace(" ", "")) for t in tools + test_tools}
         times = {}
-        def record(name, tool, secs):
+        cpus = {}
+        def record(name, tool, result):
+            secs, cpu = result
             times.setdefault(name, {}).setdefault(tool, []).append(secs)
-            print(f"  {name:5} {tool:9} {secs:7.3f}s", file=sys.stderr)
+            cpus.setdefault(name, {}).setdefault(tool, []).append(cpu)
+            print(f"  {name:5} {tool:9} {secs:7.3f}s  cpu {cpu:7.3f}s", file=sys.stderr)
 
         for i in range(0 if a.skip_cold else a.cold_reps):
             for tool in tools if i % 2 == 0 else tuple(reversed(tools)):
@@ -106,6 +118,8 @@ def main():
                 record("cold", tool, run(tool, ["build", "./..."], caches[tool]))
         if a.skip_cold:
             for tool in tools:
+                if a.warm_cache:
+                    shutil.copytree(a.warm_cache, caches[tool], dirs_exist_ok=True)
                 run("go", ["build", "./..."], caches[tool])
         for i in range(a.reps):
             for tool in tools if i % 2 == 0 else tuple(reversed(tools)):
@@ -118,6 +132,8 @@ def main():
                 record("edit", tool, run(tool, ["build", "./..."], caches[tool]))
         test_args = ["test", "-count=1", "-run", "XXX_none", "./internal/event/..."]
         for tool in test_tools:  # warm-up, not recorded: test binaries' dependencies into each cache
+            if a.warm_cache and not os.path.exists(caches[tool]):
+                shutil.copytree(a.warm_cache, caches[tool])
             run("go", test_args, caches[tool])
         for i in range(a.reps):
             for tool in test_tools if i % 2 == 0 else tuple(reversed(test_tools)):
@@ -125,15 +141,21 @@ def main():
 
         goversion = sh(["go", "version"], capture_output=True, text=True).stdout.strip()
         lines = [f"Machine: {platform.machine()}, {os.cpu_count()} cores, {platform.platform()}",
-                 f"Go: {goversion}; project: {a.module} ({npk} packages); reps: cold {a.cold_reps}, others {a.reps}",
-                 "", "| scenario | tool | median s (min–max) | ratio to go | median overhead |", "|---|---|---|---|---|"]
+                 f"Go: {goversion}; project: {a.module} ({npk} packages); reps: cold "
+                 f"{'skipped' if a.skip_cold else a.cold_reps}, others {a.reps}",
+                 "", "| scenario | tool | median wall s (min–max) | ratio to go | median overhead | median CPU s (min–max) | CPU ratio |",
+                 "|---|---|---|---|---|---|---|"]
         for name in [n for n in ("cold", "noop", "edit", "test") if n in times]:
             g = statistics.median(times[name]["go"])
+            gc = statistics.median(cpus[name]["go"])
             for tool, ts in times[name].items():
-                m = statistics.median(ts)
+                m, cs = statistics.median(ts), cpus[name][tool]
+                c = statistics.median(cs)
                 ratio = "—" if tool == "go" else f"{m / g:.3f}"
                 over = "—" if tool == "go" else f"{(m - g) * 1000:+.0f} ms ({(m / g - 1) * 100:+.1f} %)"
-                lines.append(f"| {name} | {tool} | {m:.3f} ({min(ts):.3f}–{max(ts):.3f}) | {ratio} | {over} |")
+                cratio = "—" if tool == "go" else f"{c / gc:.3f}"
+                lines.append(f"| {name} | {tool} | {m:.3f} ({min(ts):.3f}–{max(ts):.3f}) | {ratio} | {over} "
+                             f"| {c:.2f} ({min(cs):.2f}–{max(cs):.2f}) | {cratio} |")
         lines += [""] + notes
         text = "\n".join(lines) + "\n"
         print(text)

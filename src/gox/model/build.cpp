@@ -732,6 +732,11 @@ struct BuildBuilder::Impl {
         for (const Block& b : blocks) classify_block(b);
         std::vector<Package> fresh;
         fresh.reserve(i.objs.size() + i.by_archive.size() + blocks.size());
+        // Each package's evidence id, set on the Package only when it is
+        // listed (most ids are too long for the short-string buffer: a copy
+        // each for packages that are only counted).
+        std::vector<const char*> evid;
+        evid.reserve(fresh.capacity());
         // Whether another objdir has the same import path (counted before
         // the strings are moved out of the records below).
         std::vector<char> shared_path;
@@ -741,7 +746,10 @@ struct BuildBuilder::Impl {
             for (auto& [od, r] : i.objs)
                 if (!r.import_path.empty()) ++objdirs_per_path[r.import_path];
             for (auto& [od, r] : i.objs) {
-                std::string_view path = r.import_path.empty() && r.compiled && r.main_flag ? "main" : r.import_path;
+                // (Both arms views: with "main" against a std::string the
+                // conditional would make a temporary string.)
+                std::string_view path = r.import_path.empty() && r.compiled && r.main_flag ? std::string_view("main")
+                                                                                            : std::string_view(r.import_path);
                 auto it = objdirs_per_path.find(path);
                 shared_path.push_back(it != objdirs_per_path.end() && it->second > 1);
             }
@@ -758,7 +766,8 @@ struct BuildBuilder::Impl {
             p.import_path = std::move(r.import_path); // the record is dropped after this
             if (p.import_path.empty() && r.compiled && r.main_flag) p.import_path = "main";
             if (p.import_path.empty()) continue; // an objdir that never named its package
-            std::tie(p.outcome, p.evidence) = objdir_outcome(r);
+            const char* ev = nullptr;
+            std::tie(p.outcome, ev) = objdir_outcome(r);
             p.standard = r.compiled ? r.std_flag : is_standard_import_path(p.import_path);
             if (!r.for_test.empty()) {
                 p.for_test = std::move(r.for_test);
@@ -769,6 +778,7 @@ struct BuildBuilder::Impl {
                 p.for_test = "?"; // resolved below
             }
             fresh.push_back(std::move(p));
+            evid.push_back(ev);
         }
         // Objdir packages of this invocation that did not compile: a
         // packagefile into the cache for the same path is the same package
@@ -781,9 +791,10 @@ struct BuildBuilder::Impl {
         for (auto& [archive, pr] : i.by_archive) {
             if (auto it = uncompiled.find(pr.import_path); it != uncompiled.end()) {
                 Package& q = fresh[it->second];
-                if (q.outcome == Outcome::Unknown || q.evidence == kEvVetOnly || q.evidence == kEvRestore) {
+                const char*& qe = evid[it->second];
+                if (q.outcome == Outcome::Unknown || qe == kEvVetOnly || qe == kEvRestore) {
                     q.outcome = pr.outcome;
-                    q.evidence = pr.evidence;
+                    qe = pr.evidence;
                 }
                 continue;
             }
@@ -791,9 +802,9 @@ struct BuildBuilder::Impl {
             p.invocation = ii;
             p.import_path = std::move(pr.import_path);
             p.outcome = pr.outcome;
-            p.evidence = pr.evidence;
             p.standard = pr.outcome == Outcome::Installed || is_standard_import_path(p.import_path);
             fresh.push_back(std::move(p));
+            evid.push_back(pr.evidence);
         }
         fresh.reserve(fresh.size() + blocks.size()); // replays below: by_path's views stay valid
         // Index once: import path → packages, and the invocation's .test
@@ -826,7 +837,7 @@ struct BuildBuilder::Impl {
                     auto& p = fresh[k];
                     if (p.outcome == Outcome::Unknown) {
                         p.outcome = Outcome::CacheHit;
-                        p.evidence = kEvReplay;
+                        evid[k] = kEvReplay;
                     }
                     p.actions[static_cast<std::size_t>(Action::CacheReplay)]++;
                 }
@@ -838,9 +849,9 @@ struct BuildBuilder::Impl {
             p.invocation = ii;
             keep(p.import_path, pkg);
             p.outcome = Outcome::CacheHit;
-            p.evidence = kEvReplay;
             p.actions[static_cast<std::size_t>(Action::CacheReplay)] = 1;
             fresh.push_back(std::move(p));
+            evid.push_back(kEvReplay);
         }
         blocks.clear();
         // Sorted by index: a Package is large to move around.
@@ -853,6 +864,7 @@ struct BuildBuilder::Impl {
         for (auto k : order) {
             Package& p = fresh[k];
             if (inv_listed && out.packages.size() < kMaxListedPackages) {
+                p.evidence = evid[k];
                 out.packages.push_back(std::move(p));
                 continue;
             }
