@@ -1,8 +1,10 @@
 // libFuzzer target: `gox parse FILE` end to end without the command line:
 // the input goes through a file descriptor (LineReader), the tokenizer and the
-// model builder, then both reports are rendered.
+// model builder, then both reports are rendered. Then LineReader alone again,
+// with a cap of 1-64 bytes (the first byte), so that cut lines are common.
 #include <gox/model/build.hpp>
 #include <gox/report/report.hpp>
+#include <gox/util/line_reader.hpp>
 
 #include <cstddef>
 #include <cstdint>
@@ -21,6 +23,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     ::lseek(fd, 0, SEEK_SET);
     gox::model::Build b = gox::model::parse_trace_fd(fd);
+    ::lseek(fd, 0, SEEK_SET);
+    std::size_t cap = size ? 1 + data[0] % 64 : 1;
+    gox::util::LineReader r(fd, cap);
+    std::string_view line;
+    while (r.next(line)) {
+        if (line.size() > cap || line.find('\n') != std::string_view::npos) std::abort();
+        if (r.truncated() && line.size() != cap) std::abort(); // a cut line is its first cap bytes
+    }
+    if (r.bytes_read() != size) std::abort(); // every byte read, none twice
     ::close(fd);
     std::string json = gox::report::render_json(b);
     std::string text = gox::report::render_text(b, {.color = true, .max_listed = 5});
