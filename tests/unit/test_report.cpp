@@ -110,8 +110,8 @@ TEST_CASE("every renderer shows the diagnosis: class, title, remedy, verdict", "
     CHECK(has(md, "**`example.com/m/pkg`** (compile, class `cache_corrupt`)"));
     CHECK(has(md, "## gox report: `go build ./...` failed (exit status 1)"));
     std::string html = gox::report::render_html(d);
-    CHECK(has(html, "<div id=\"diagnosis\"><p><b>cache_corrupt</b>: A build cache entry is damaged</p>"));
-    CHECK(has(html, "<b>cache_caused</b>"));
+    CHECK(has(html, "<div id=\"diagnosis\"><p><strong>cache_corrupt</strong>: A build cache entry is damaged</p>"));
+    CHECK(has(html, "<strong>cache_caused</strong>"));
     CHECK(has(html, "<code>example.com/m/pkg</code> (compile, class cache_corrupt)</h3>"));
     std::string text = gox::report::render_doc_text(d);
     CHECK(has(text, "diagnosis: cache_corrupt — A build cache entry is damaged\n"));
