@@ -7,8 +7,8 @@ import re
 import sys
 os.chdir(sys.argv[1] if len(sys.argv) > 1 else ".")
 tot_cpu = tot_exec = 0
-print("| target | slices | CPU (min) | executions | exec/s (CPU) | final cov / ft | corpus files (KB) | crashes |")
-print("|---|---|---|---|---|---|---|---|")
+print("| target | slices | CPU (min) | executions | exec/s (CPU) | final cov / ft | corpus files (KB) | crashes, leaks, timeouts, OOM | slow units (> 10 s) |")
+print("|---|---|---|---|---|---|---|---|---|")
 for t in ["fuzz_tokenizer", "fuzz_stream", "fuzz_parse", "fuzz_hashes", "fuzz_actiongraph"]:
     cpu = execs = n = 0
     cov = ""
@@ -38,9 +38,11 @@ for t in ["fuzz_tokenizer", "fuzz_stream", "fuzz_parse", "fuzz_hashes", "fuzz_ac
             cov = f"{c[-1][0]} / {c[-1][1]}"
     corpus = glob.glob(f"{t}/corpus/*")
     kb = sum(os.path.getsize(f) for f in corpus) // 1024
-    crashes = len(glob.glob(f"{t}/artifacts/*"))
+    arts = [os.path.basename(a) for a in glob.glob(f"{t}/artifacts/*")]
+    slow = sum(a.startswith("slow-unit-") for a in arts)
+    crashes = len(arts) - slow
     tot_cpu += cpu
     tot_exec += execs
     eps = f"{execs / cpu:.0f}" if cpu else "-"
-    print(f"| {t} | {n} | {cpu / 60:.1f} | {execs} | {eps} | {cov} | {len(corpus)} ({kb}) | {crashes} |")
-print(f"| total | | {tot_cpu / 60:.1f} | {tot_exec} | | | | |")
+    print(f"| {t} | {n} | {cpu / 60:.1f} | {execs} | {eps} | {cov} | {len(corpus)} ({kb}) | {crashes} | {slow} |")
+print(f"| total | | {tot_cpu / 60:.1f} | {tot_exec} | | | | | |")
