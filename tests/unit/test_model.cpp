@@ -1536,3 +1536,12 @@ TEST_CASE("model bounds: test results and failures past their caps are counted",
     auto j = gox::report::to_json(b);
     CHECK(j["summary"]["tests_run"] == 100 + 10);
 }
+
+TEST_CASE("parse_actiongraph: an objdir number too long is no objdir (fuzz_actiongraph finding)", "[actiongraph]") {
+    std::string err;
+    auto ag = gox::model::parse_actiongraph(
+        R"([{"ID":0,"Mode":"build","Package":"x","Objdir":"$WORK/b99999999999999999999/"}])", err);
+    REQUIRE(ag);
+    REQUIRE(ag->actions.size() == 1);
+    CHECK(ag->actions[0].objdir_number == -1);
+}

@@ -80,3 +80,12 @@ TEST_CASE("With the user's own -x every byte passes, whatever happens", "[stream
     ts.finish();
     CHECK(out == in);
 }
+
+TEST_CASE("A hostile -goversion does not overflow (fuzz_stream finding)", "[stream]") {
+    std::string out;
+    TraceStream ts([&](std::string_view s) { out += s; }, false);
+    ts.feed("WORK=/tmp/go-build1\n/usr/local/go/pkg/tool/linux_amd64/compile -o $WORK/b001/_pkg_.a -p x "
+            "-goversion go1.99999999999999999999 -complete ./x.go\n# x\n./x.go:1:1: oops\n");
+    ts.finish();
+    CHECK(out == "# x\n./x.go:1:1: oops\n");
+}

@@ -57,6 +57,7 @@ int objdir_number(std::string_view dir) {
     int v = 0;
     for (char c : b.substr(1)) {
         if (c < '0' || c > '9') return -1;
+        if (v > 99999999) return -1; // no objdir number is that long (found by fuzz_actiongraph)
         v = v * 10 + (c - '0');
     }
     return v;

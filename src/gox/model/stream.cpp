@@ -141,7 +141,9 @@ bool TraceStream::cgo_compile_output(const trace::Event& ev) {
             std::string_view v = ev.cmd->flag("-goversion");
             if (auto at = v.find("go1."); at != std::string_view::npos) {
                 int minor = 0;
-                for (std::size_t i = at + 4; i < v.size() && v[i] >= '0' && v[i] <= '9'; ++i) minor = minor * 10 + (v[i] - '0');
+                // Bounded: a hostile "-goversion go1.99999999999" must not overflow (found by fuzz_stream).
+                for (std::size_t i = at + 4; i < v.size() && v[i] >= '0' && v[i] <= '9' && minor < 100000; ++i)
+                    minor = minor * 10 + (v[i] - '0');
                 m_go_minor = minor;
             }
         }
