@@ -165,19 +165,37 @@ nlohmann::json env_fingerprint(const std::string& go, const std::vector<std::str
                                  "CC", "CXX", "GOCACHE", "GOROOT", "GOEXPERIMENT", "GOMOD", "GOTOOLCHAIN", "GODEBUG",
                                  "GOPROXY", "GOPRIVATE", "GONOSUMDB", "GONOPROXY"});
     // `go env CGO_CFLAGS` (and the other two) writes entries into the build
-    // cache (Go 1.26): ask with a throwaway GOCACHE so that the user's cache
-    // only ever gets what their build writes.
+    // cache (Go 1.26): ask with a GOCACHE of gox's own so that the user's
+    // cache only ever gets what their build writes. It is kept
+    // ($XDG_CACHE_HOME/gox/go-env-cache): with an empty one the query takes
+    // ~140 ms, with a warm one ~10 ms. A temporary one when that cannot be made.
     {
         std::error_code fe;
-        std::string tmpl = (std::filesystem::temp_directory_path(fe) / "gox-env-XXXXXX").string();
-        if (!fe && ::mkdtemp(tmpl.data())) {
+        std::string dir;
+        const char* xdg = std::getenv("XDG_CACHE_HOME");
+        const char* home = std::getenv("HOME");
+        std::string base = xdg && *xdg == '/' ? xdg : home && *home == '/' ? std::string(home) + "/.cache" : "";
+        if (!base.empty()) {
+            std::string d = base + "/gox/go-env-cache";
+            std::filesystem::create_directories(d, fe);
+            if (!fe && ::access(d.c_str(), W_OK | X_OK) == 0) dir = d;
+        }
+        bool temporary = false;
+        if (dir.empty()) {
+            std::string tmpl = (std::filesystem::temp_directory_path(fe) / "gox-env-XXXXXX").string();
+            if (!fe && ::mkdtemp(tmpl.data())) {
+                dir = tmpl;
+                temporary = true;
+            }
+        }
+        if (!dir.empty()) {
             const char* old = std::getenv("GOCACHE");
             std::optional<std::string> saved = old ? std::optional<std::string>(old) : std::nullopt;
-            ::setenv("GOCACHE", tmpl.c_str(), 1);
+            ::setenv("GOCACHE", dir.c_str(), 1);
             nlohmann::json cg = go_env({"CGO_CFLAGS", "CGO_CPPFLAGS", "CGO_LDFLAGS"});
             if (saved) ::setenv("GOCACHE", saved->c_str(), 1);
             else ::unsetenv("GOCACHE");
-            std::filesystem::remove_all(tmpl, fe);
+            if (temporary) std::filesystem::remove_all(dir, fe);
             for (auto& [k, v] : cg.items()) env[k] = v;
         }
     }
