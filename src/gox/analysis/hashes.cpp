@@ -4,9 +4,13 @@
 #include <gox/analysis/hashes.hpp>
 #include <gox/util/strings.hpp>
 #include <limits>
+#include <memory>
 #include <optional>
+#include <stdexcept>
 #include <tuple>
 #include <unordered_set>
+
+#include <openssl/evp.h>
 
 namespace gox::analysis {
 
@@ -159,105 +163,50 @@ int chunk_rank(std::string_view chunk) {
     return rank_of(classify_chunk(chunk).id);
 }
 
-// FIPS 180-4 SHA-256, enough for checking records (a few KB each).
+// SHA-256 from OpenSSL's libcrypto. Copyable, because the record solver
+// below forks partial hashes while it searches.
 class Sha256 {
 public:
-    void update(std::string_view data) {
-        for (unsigned char c : data) {
-            m_block[m_used++] = c;
-            if (m_used == 64) {
-                compress();
-                m_used = 0;
-            }
-        }
-        m_bits += static_cast<std::uint64_t>(data.size()) * 8;
+    Sha256() : m_ctx(EVP_MD_CTX_new()) {
+        if (!m_ctx || EVP_DigestInit_ex(m_ctx.get(), EVP_sha256(), nullptr) != 1)
+            throw std::runtime_error("libcrypto: SHA-256 is unavailable");
     }
+    Sha256(const Sha256& o) : m_ctx(EVP_MD_CTX_new()) {
+        if (!m_ctx || EVP_MD_CTX_copy_ex(m_ctx.get(), o.m_ctx.get()) != 1)
+            throw std::runtime_error("libcrypto: cannot copy a SHA-256 state");
+    }
+    Sha256& operator=(const Sha256& o) {
+        if (this != &o && EVP_MD_CTX_copy_ex(m_ctx.get(), o.m_ctx.get()) != 1)
+            throw std::runtime_error("libcrypto: cannot copy a SHA-256 state");
+        return *this;
+    }
+    Sha256(Sha256&&) noexcept = default;
+    Sha256& operator=(Sha256&&) noexcept = default;
+    ~Sha256() = default;
+
+    void update(std::string_view data) { EVP_DigestUpdate(m_ctx.get(), data.data(), data.size()); }
+    // The hex digest; ends this hash (hex() a copy to go on feeding).
     std::string hex() {
-        std::uint64_t bits = m_bits;
-        m_block[m_used++] = 0x80;
-        if (m_used > 56) {
-            while (m_used < 64)
-                m_block[m_used++] = 0;
-            compress();
-            m_used = 0;
-        }
-        while (m_used < 56)
-            m_block[m_used++] = 0;
-        for (int i = 7; i >= 0; --i)
-            m_block[m_used++] = static_cast<unsigned char>(bits >> (i * 8));
-        compress();
+        unsigned char md[EVP_MAX_MD_SIZE];
+        unsigned int n = 0;
+        EVP_DigestFinal_ex(m_ctx.get(), md, &n);
         static const char* digits = "0123456789abcdef";
         std::string out;
-        for (std::uint32_t v : m_h)
-            for (int s = 28; s >= 0; s -= 4)
-                out += digits[(v >> s) & 15];
+        out.reserve(2 * n);
+        for (unsigned int i = 0; i < n; ++i) {
+            out += digits[md[i] >> 4];
+            out += digits[md[i] & 15];
+        }
         return out;
     }
-
-    // The running state, for telling equal partial hashes apart.
-    std::string state() const {
-        std::string out(reinterpret_cast<const char*>(m_h), sizeof m_h);
-        out.append(reinterpret_cast<const char*>(m_block), m_used);
-        out.append(std::to_string(m_bits));
-        return out;
-    }
+    // Tells equal partial hashes apart: the digest of what was fed so far.
+    std::string state() const { return Sha256(*this).hex(); }
 
 private:
-    static std::uint32_t rotr(std::uint32_t x, int n) { return (x >> n) | (x << (32 - n)); }
-    void compress() {
-        static constexpr std::uint32_t k[64] = {
-            0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4,
-            0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe,
-            0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f,
-            0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7,
-            0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc,
-            0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
-            0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116,
-            0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-            0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
-            0xc67178f2,
-        };
-        std::uint32_t w[64];
-        for (int i = 0; i < 16; ++i)
-            w[i] = (std::uint32_t{m_block[4 * i]} << 24) |
-                   (std::uint32_t{m_block[4 * i + 1]} << 16) |
-                   (std::uint32_t{m_block[4 * i + 2]} << 8) | std::uint32_t{m_block[4 * i + 3]};
-        for (int i = 16; i < 64; ++i) {
-            std::uint32_t s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >> 3);
-            std::uint32_t s1 = rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ (w[i - 2] >> 10);
-            w[i] = w[i - 16] + s0 + w[i - 7] + s1;
-        }
-        std::uint32_t a = m_h[0], b = m_h[1], c = m_h[2], d = m_h[3], e = m_h[4], f = m_h[5],
-                      g = m_h[6], h = m_h[7];
-        for (int i = 0; i < 64; ++i) {
-            std::uint32_t t1 =
-                h + (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) + ((e & f) ^ (~e & g)) + k[i] + w[i];
-            std::uint32_t t2 =
-                (rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
-            h = g;
-            g = f;
-            f = e;
-            e = d + t1;
-            d = c;
-            c = b;
-            b = a;
-            a = t1 + t2;
-        }
-        m_h[0] += a;
-        m_h[1] += b;
-        m_h[2] += c;
-        m_h[3] += d;
-        m_h[4] += e;
-        m_h[5] += f;
-        m_h[6] += g;
-        m_h[7] += h;
-    }
-
-    std::uint32_t m_h[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-                            0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
-    unsigned char m_block[64] = {};
-    std::size_t m_used = 0;
-    std::uint64_t m_bits = 0;
+    struct Free {
+        void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
+    };
+    std::unique_ptr<EVP_MD_CTX, Free> m_ctx;
 };
 
 } // namespace
