@@ -18,14 +18,33 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 GOX = os.path.abspath(os.environ.get("GOX", os.path.join(ROOT, "build", "gox")))
 SCRATCH = os.environ.get("GOX_TEST_SCRATCH", os.path.join(tempfile.gettempdir(), "gox-tests"))
 GO119 = "/usr/lib/go-1.19/bin/go"
+# Warmed template GOCACHEs (template_cache, derived_template) live here; scripts/test
+# points both passes at one directory so the sanitizer pass reuses the first pass's.
+TEMPLATES = os.environ.get("GOX_TEMPLATE_DIR") or SCRATCH
+# Set by scripts/test for the ASan+UBSan pass: a suite then runs only its
+# scenarios marked @sanitize (every scenario runs unmarked in the first pass).
+SANITIZED = bool(os.environ.get("GOX_SANITIZED"))
+_sanitize = set()
 
 def test(fn):
     _tests.append(fn)
     return fn
 
-def run():
+def sanitize(fn):
+    """Marks a scenario that runs in the sanitizer pass too: one that drives a
+    part of gox's own code (a stream filter, a reason, a diagnosis, a signal
+    path) that the unit, golden and fuzz suites do not reach. Scenarios whose
+    time is go's own cold builds stay out of it."""
+    _sanitize.add(fn.__name__)
+    return fn
+
+def run(all_sanitized=False):
+    """Runs the registered scenarios as TAP. Under GOX_SANITIZED only the
+    @sanitize ones, unless all_sanitized (suites that test gox alone)."""
     only = set(sys.argv[1:])
     tests = [t for t in _tests if not only or t.__name__ in only]
+    if SANITIZED and not only and not all_sanitized:
+        tests = [t for t in tests if t.__name__ in _sanitize]
     print(f"1..{len(tests)}", flush=True)
     fails = 0
     for i, fn in enumerate(tests, 1):
@@ -63,9 +82,9 @@ def go_binary(version="1.26"):
 
 def template_cache(version="1.26"):
     """A GOCACHE warmed by building and testing examples/sample, made once per
-    scratch dir (tests run in parallel: a file lock keeps it single)."""
-    os.makedirs(SCRATCH, exist_ok=True)
-    path = os.path.join(SCRATCH, f"gocache-template-{version}")
+    template dir (tests run in parallel: a file lock keeps it single)."""
+    os.makedirs(TEMPLATES, exist_ok=True)
+    path = os.path.join(TEMPLATES, f"gocache-template-{version}")
     with open(path + ".lock", "w") as lk:
         fcntl.flock(lk, fcntl.LOCK_EX)
         if not os.path.exists(os.path.join(path, "ready")):
@@ -82,13 +101,13 @@ def template_cache(version="1.26"):
 def derived_template(key, steps, base="1.26", source=os.path.join(ROOT, "examples", "sample"),
                      extra_env=None, go="go"):
     """A template GOCACHE for scenarios the standard one does not cover (another
-    toolchain, another GOOS): a copy of template_cache(base) (an empty cache if
-    base is None), warmed further by `go <args>` for each args in steps, run in
-    a fresh copy of source with go_env(cache, extra_env). Made once per scratch
-    dir, like template_cache. Raises AssertionError with go's stderr if a step
+    toolchain, another GOOS): a copy of template_cache(base) (of base() when it
+    is a function returning a template, an empty cache if base is None), warmed further by `go <args>` for each args in steps, run in
+    a fresh copy of source with go_env(cache, extra_env). Made once per
+    template dir, like template_cache. Raises AssertionError with go's stderr if a step
     fails (e.g. a toolchain that cannot be downloaded)."""
-    os.makedirs(SCRATCH, exist_ok=True)
-    path = os.path.join(SCRATCH, f"gocache-template-{key}")
+    os.makedirs(TEMPLATES, exist_ok=True)
+    path = os.path.join(TEMPLATES, f"gocache-template-{key}")
     with open(path + ".lock", "w") as lk:
         fcntl.flock(lk, fcntl.LOCK_EX)
         if not os.path.exists(os.path.join(path, "ready")):
@@ -96,7 +115,7 @@ def derived_template(key, steps, base="1.26", source=os.path.join(ROOT, "example
             if base is None:
                 os.makedirs(path)
             else:
-                shutil.copytree(template_cache(base), path, symlinks=True)
+                shutil.copytree(base() if callable(base) else template_cache(base), path, symlinks=True)
                 os.remove(os.path.join(path, "ready"))
             mod = fresh_module("template-" + key, source)
             env = go_env(path, extra_env)
@@ -108,6 +127,15 @@ def derived_template(key, steps, base="1.26", source=os.path.join(ROOT, "example
             shutil.rmtree(mod, ignore_errors=True)
             open(os.path.join(path, "ready"), "w").close()
     return path
+
+GO127 = {"GOTOOLCHAIN": "go1.27.3"}
+
+def go127_template():
+    """examples/sample built, tested and vetted by Go 1.27.3 from an empty
+    cache: the one Go 1.27 template every suite copies (each cold standard
+    library build costs about half a minute)."""
+    return derived_template("go1.27.3-sample", [["build", "./..."], ["test", "./..."], ["vet", "./..."]],
+                            base=None, extra_env=GO127)
 
 def fresh_cache(name, version="1.26", warm=True):
     dst = tempfile.mkdtemp(prefix=f"cache-{name}-", dir=SCRATCH)

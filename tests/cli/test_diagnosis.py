@@ -59,7 +59,12 @@ def without_gox_lines(b):
 
 
 class Scenario:
-    def __init__(self, name, fixture=SAMPLE, cache="1.26"):
+    def __init__(self, name, fixture=SAMPLE, cache="1.26", seed_repro=True):
+        """seed_repro: gox's clean-cache re-run starts from a copy of the
+        template cache (GOX_TEST_REPRO_SEED) instead of an empty one, which
+        would compile the standard library again in every scenario; the
+        headline scenario (corrupt_entry_is_cache_caused_and_evictable) keeps
+        the truly empty cache."""
         self.root = tempfile.mkdtemp(prefix=f"gox-diag-{name}-", dir="/tmp")
         os.chmod(self.root, 0o755)
         self.mod = os.path.join(self.root, "mod")
@@ -75,6 +80,8 @@ class Scenario:
         self.gopath = os.path.join(self.tmp, "gopath")
         self.env = go_env(self.cache, {"TMPDIR": self.tmp, "GOX_HISTORY": os.path.join(self.tmp, "history.db"),
                                        "GOPATH": self.gopath, "GOMODCACHE": os.path.join(self.gopath, "pkg", "mod")})
+        if seed_repro:
+            self.env["GOX_TEST_REPRO_SEED"] = template_cache(cache or "1.26")
         self.user = None
 
     def edit(self, rel, text):
@@ -168,7 +175,7 @@ def corruption(s, pkg, edit, go="go"):
 
 @test
 def corrupt_entry_is_cache_caused_and_evictable():
-    s = Scenario("corrupt")
+    s = Scenario("corrupt", seed_repro=False)
     try:
         target, fault = corruption(s, "./internal/greet", "cmd/sample/main.go")
         d = diagnosis(s.run("build", ["./..."], fault))
@@ -254,6 +261,7 @@ def entry_deleted_during_build_is_cache_caused():
         s.done()
 
 
+@sanitize
 @test
 def entries_deleted_between_builds_rebuild_with_reason():
     s = Scenario("deleted-between")
@@ -269,6 +277,7 @@ def entries_deleted_between_builds_rebuild_with_reason():
         s.done()
 
 
+@sanitize
 @test
 def unreadable_cache_dir_is_cache_unusable():
     s = Scenario("unreadable")
@@ -361,6 +370,7 @@ def gocache_and_home_unset():
     check(any("GOCACHE is not defined" in e for e in d["evidence"]), d["evidence"])
 
 
+@sanitize
 @test
 def gocache_off():
     d = cache_setting_scenario("off", {"GOCACHE": "off"})
@@ -417,6 +427,7 @@ def missing_c_compiler_is_cgo_toolchain_and_reproducible():
         s.done()
 
 
+@sanitize
 @test
 def compile_error_is_reproducible():
     s = Scenario("compile-error", fixture=os.path.join(FIXTURES, "compile-error"))
@@ -435,6 +446,7 @@ def compile_error_is_reproducible():
         s.done()
 
 
+@sanitize
 @test
 def test_failure_is_not_a_build_problem():
     s = Scenario("test-fail", fixture=os.path.join(FIXTURES, "test-fail"))
@@ -446,6 +458,7 @@ def test_failure_is_not_a_build_problem():
         s.done()
 
 
+@sanitize
 @test
 def no_repro_and_verify_suspects_options():
     s = Scenario("options")

@@ -39,7 +39,6 @@ import tap
 FID = os.path.join(SCRATCH, "fidelity")
 SAMPLE = os.path.join(tap.ROOT, "examples", "sample")
 FIXTURES = os.path.join(tap.ROOT, "trace_samples", "fixtures")
-GO127 = {"GOTOOLCHAIN": "go1.27.3"}
 
 # ---------------------------------------------------------------- programs
 
@@ -327,6 +326,7 @@ def cache_for(key, steps, **kw):
 
 # ---------------------------------------------------------------- build
 
+@sanitize
 @test
 def build_success_after_edit():
     def body(s):
@@ -344,6 +344,7 @@ def build_noop_rebuild():
         s.run("build", "./...")
     fidelity("build-noop", body, artifacts=["bin/sample"])
 
+@sanitize
 @test
 def build_compile_error():
     def body(s):
@@ -426,6 +427,7 @@ def build_json():
     eq(rc, 1, "exit status")
     check(b'"Action":"build-output"' in out and b'"Action":"build-fail"' in out, out)
 
+@sanitize
 @test
 def gcflags_output_and_cached_replay():
     def body(s):
@@ -454,6 +456,7 @@ def cgo_package():
         s.run("run", ".")
     fidelity("cgo", body, fixture=fixture("cgo"), artifacts=["bin/cgosample"], normalize=test_times)
 
+@sanitize
 @test
 def cgo_compiler_warning_and_replay():
     def body(s):
@@ -528,6 +531,7 @@ def test_pass():
     eq(rc, 0, "exit status")
     check(b"ok  \texample.com/sample/internal/greet\t" in out, out)
 
+@sanitize
 @test
 def test_fail():
     def body(s):
@@ -580,6 +584,7 @@ def test_verbose():
     g = fidelity("test-v", body, normalize=test_times)
     check(b"=== RUN   TestHello" in step(g, 0)[1], step(g, 0)[1])
 
+@sanitize
 @test
 def test_json():
     def body(s):
@@ -632,6 +637,7 @@ def run_output_and_exit_code():
     eq(out, b"to stdout [a -x b]\n", "stdout")
     check(err.endswith(b"no newline at the endexit status 3\n") and b"WORK=/tmp/go-build123\n" in err, err)
 
+@sanitize
 @test
 def run_reads_stdin():
     data = b"line one\nline two\n\x00\xff binary\r\n" * 5000
@@ -697,6 +703,7 @@ def module_download():
 
 # ---------------------------------------------------------------- the user's own -x
 
+@sanitize
 @test
 def user_x_shows_the_same_trace():
     # The trace is go's own output then. The work dir name is random in every
@@ -716,6 +723,7 @@ def user_x_shows_the_same_trace():
     check(b"\nWORK=/tmp/go-build" in b"\n" + step(g, 0)[2], "go printed the trace")
     check(b"compile -o" in step(g, 0)[2], "the trace has the compiles")
 
+@sanitize
 @test
 def work_flag_prints_the_work_dir():
     # -work makes go print WORK=<dir> (without the rest of the trace); the dir
@@ -754,6 +762,7 @@ echo "toolexec: $*" >&2
 exec "$@"
 """
 
+@sanitize
 @test
 def toolexec_program_output():
     # The tools' stderr (here a log line that names the tool and its flags,
@@ -812,8 +821,7 @@ def go127_build_success():
     # The toolchain comes through GOTOOLCHAIN (the module proxy, or the module
     # cache when it is already there). If it cannot be had, this fails, with
     # go's reason (derived_template raises with go's stderr).
-    cache = cache_for("go1.27.3-sample", [["build", "./..."], ["test", "./..."], ["vet", "./..."]], base=None,
-                      extra_env=GO127)
+    cache = go127_template
     v = subprocess.run(["go", "version"], env=go_env(cache(), GO127), capture_output=True, cwd=SCRATCH)
     check(v.returncode == 0 and v.stdout.startswith(b"go version go1.27.3 "),
           f"GOTOOLCHAIN=go1.27.3 go version: exit {v.returncode}: {v.stdout!r} {v.stderr.decode(errors='replace')}")
@@ -828,7 +836,7 @@ def go127_build_success():
 def go127_cgo_compile_error():
     # 1.27 rewrites _Ctype_int to C.int in a cgo package's compiler output,
     # but not under -x (which gox adds): gox must show the rewritten text.
-    cache = cache_for("go1.27.3-cgo", [["build", "./..."], ["test", "./..."], ["vet", "./..."]], base=None,
+    cache = cache_for("go1.27.3-cgo", [["build", "./..."], ["test", "./..."], ["vet", "./..."]], base=go127_template,
                       source=fixture("cgo"), extra_env=GO127)
     def body(s):
         s.write("cadd/cadd.go", CGO_TYPE_ERROR)

@@ -41,7 +41,6 @@ import tap
 
 SAMPLE = os.path.join(tap.ROOT, "examples", "sample")
 CGO = os.path.join(tap.ROOT, "trace_samples", "fixtures", "cgo")
-GO127 = {"GOTOOLCHAIN": "go1.27.3"}
 
 M = "example.com/sample"
 WORDS, GREET, CMD = M + "/internal/words", M + "/internal/greet", M + "/cmd/sample"
@@ -101,10 +100,6 @@ def cgo_template():
 def goamd64_template():
     # The sample's std closure compiled for GOAMD64=v3 on top of the v1 one.
     return derived_template("reasons-goamd64-v3", [["build", "./..."]], extra_env={"GOAMD64": "v3"})
-
-def go127_template():
-    # The same key and steps as test_fidelity's: one template for both suites.
-    return derived_template("go1.27.3", [["build", "./..."], ["test", "./..."]], base=None, extra_env=GO127)
 
 def uuid_env(gopath):
     return {"GOPATH": gopath, "GOMODCACHE": os.path.join(gopath, "pkg", "mod"),
@@ -257,6 +252,7 @@ def cache_files(gocache, action_id):
 
 # ---------------------------------------------------------------- 1-3: sources
 
+@sanitize
 @test
 def no_history_on_the_first_run():
     s = Scenario("first")
@@ -268,6 +264,7 @@ def no_history_on_the_first_run():
     eq(len(runs), 1, "runs recorded")
     s.done()
 
+@sanitize
 @test
 def edited_file_and_its_dependents():
     s = Scenario("edit")
@@ -319,6 +316,7 @@ def removed_file():
     expect(sm, WORDS, "source_file_removed", "extra.go")
     s.done()
 
+@sanitize
 @test
 def embedded_file_changed():
     s = Scenario("embed")
@@ -331,6 +329,7 @@ def embedded_file_changed():
 
 # ---------------------------------------------------------------- 4-6: flags, tags, env
 
+@sanitize
 @test
 def gcflags_changed():
     # -gcflags=-N applies to the packages named (./...: the module's), so the
@@ -523,6 +522,7 @@ def module_version_rolled_back():
 
 # ---------------------------------------------------------------- 9: the module moves
 
+@sanitize
 @test
 def module_moved():
     s = Scenario("moved")
@@ -568,6 +568,7 @@ def cache_cleaned():
         expect(sm, path, "cache_entry_missing")
     s.done()
 
+@sanitize
 @test
 def one_cache_entry_deleted():
     s = Scenario("entry")
@@ -630,6 +631,7 @@ def plain_and_gox(s, args, prefix=(), env=None):
 
 BROKEN = "package words\n\nfunc Broken() int { return \"no\" }\n"
 
+@sanitize
 @test
 def corrupt_history_warns_only():
     s = Scenario("corrupt")

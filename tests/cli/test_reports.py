@@ -65,6 +65,7 @@ def break_test(mod):
     with open(path, "a") as f:
         f.write('\nfunc TestBroken(t *testing.T) {\n\tt.Log("about to fail")\n\tt.Fatal("always fails")\n}\n')
 
+@sanitize
 @test
 def test_run_reports_in_every_format():
     mod, cache = fresh_module("rep-test"), fresh_cache("rep-test")
@@ -141,6 +142,7 @@ def planted_env(home):
             "GOFLAGS": f"-buildvcs=false -ldflags=-X=main.buildToken={TOKEN_GOFLAGS}",
             "CGO_CFLAGS": f"-O2 -g -DAPI_TOKEN={TOKEN_CGO}"}
 
+@sanitize
 @test
 def secrets_and_home_are_redacted_in_every_format():
     home = tempfile.mkdtemp(prefix="home-", dir=tap.SCRATCH)
@@ -191,6 +193,7 @@ def secrets_and_home_are_redacted_in_every_format():
 
 HOSTILE = "<script>document.title='PWNED'</script>"
 
+@sanitize
 @test
 def hostile_text_is_escaped_and_runs_no_script():
     mod, cache = fresh_module("rep-hostile"), fresh_cache("rep-hostile")
@@ -258,6 +261,7 @@ def annotations_and_step_summary_add_to_go_output():
     eq(bad.returncode, 125, "unknown annotations kind")
     check(b"only github" in bad.stderr, bad.stderr)
 
+@sanitize
 @test
 def report_of_a_past_run_and_bad_inputs():
     mod, cache = fresh_module("rep-past"), fresh_cache("rep-past")
@@ -298,6 +302,7 @@ def report_of_a_past_run_and_bad_inputs():
     eq((w.returncode, w.stdout), (plain.returncode, plain.stdout), "go's result")
     check(w.stderr.startswith(plain.stderr) and b"gox: warning: cannot write report to" in w.stderr, w.stderr)
 
+@sanitize
 @test
 def markdown_stays_under_the_limit_and_says_what_it_left_out():
     doc = gox_parse_json(os.path.join(tap.ROOT, "trace_samples", "go126-cold-build.trace"))

@@ -58,6 +58,7 @@ def test_of(summary, pkg="example.com/tr/p"):
             return t
     raise AssertionError(f"no test result for {pkg}: {summary['tests']}")
 
+@sanitize
 @test
 def count_1_is_an_uncacheable_flag():
     mod, cache, hist = setup("count")
@@ -78,6 +79,7 @@ def source_edit_changes_the_test_binary():
     eq(t["cached"], False, "ran")
     eq(t["reason"], "test_binary_changed", "reason")
 
+@sanitize
 @test
 def env_var_read_by_the_test_is_named_with_why():
     mod, cache, hist = setup("env")
@@ -120,6 +122,7 @@ def gox_test_without_why_leaves_go_test_caching_alone():
     p = subprocess.run(["go", "test", "./p"], cwd=mod, env=go_env(cache), capture_output=True)
     check(b"(cached)" in p.stdout, f"plain go test after gox: {p.stdout!r}")
 
+@sanitize
 @test
 def diff_of_two_saved_summaries_names_the_environment_difference():
     mod, cache, hist = setup("diff")

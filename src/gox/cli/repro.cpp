@@ -131,6 +131,18 @@ model::Repro repro_clean(const ReproRequest& req) {
     const std::string dir = tmpl;
     std::filesystem::create_directory(dir + "/cache", fe);
     std::filesystem::create_directory(dir + "/tmp", fe);
+    // Test hook (tests/cli/test_diagnosis.py): GOX_TEST_REPRO_SEED=DIR starts
+    // the clean cache as a copy of DIR, a cache that plain go filled from
+    // empty, so that each fault scenario does not compile the standard library
+    // again. The verdict is decided the same way: that cache holds only
+    // entries go made itself. A copy that fails leaves the cache empty.
+    if (const char* seed = std::getenv("GOX_TEST_REPRO_SEED"); seed && *seed) {
+        std::filesystem::copy(seed, dir + "/cache", std::filesystem::copy_options::recursive, fe);
+        if (fe) {
+            std::filesystem::remove_all(dir + "/cache", fe);
+            std::filesystem::create_directory(dir + "/cache", fe);
+        }
+    }
     if (req.announce)
         process::write_all(2, fmt::format("gox: {}: re-running against an empty temporary cache to see whether the "
                                           "cache is to blame (--no-repro skips this)…\n",
