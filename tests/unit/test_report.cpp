@@ -8,6 +8,7 @@
 #include <gox/model/build.hpp>
 #include <gox/model/test_output.hpp>
 #include <gox/report/document.hpp>
+#include <gox/report/report.hpp>
 #include <gox/trace/tokenizer.hpp>
 
 #include <fmt/format.h>
@@ -254,4 +255,44 @@ TEST_CASE("cgo C steps count toward their package; step kinds carry no work-dir 
     CHECK(b.timing->critical_path[0].second == Approx(4.0).margin(0.01));
     for (const auto& [mode, secs] : b.timing->by_mode) CHECK(mode.find('/') == std::string::npos);
     for (const auto& a : b.timing->actions) CHECK(a.mode.find('/') == std::string::npos);
+}
+
+namespace {
+gox::model::Build sample_build(const std::string& id) {
+    std::ifstream in(GOX_SOURCE_ROOT "/trace_samples/" + id + ".trace");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    auto b = gox::model::parse_trace_text(ss.str());
+    std::string err;
+    auto g = gox::model::read_actiongraph_file(GOX_SOURCE_ROOT "/trace_samples/" + id + ".actiongraph.json", err);
+    REQUIRE(g);
+    gox::model::merge_actiongraph(b, *g);
+    return b;
+}
+} // namespace
+
+TEST_CASE("summary: a failed package is never listed as rebuilt", "[report]") {
+    auto b = sample_build("go126-compile-error");
+    REQUIRE(b.count(gox::model::Outcome::Failed) == 1);
+    REQUIRE(b.count(gox::model::Outcome::Rebuilt) == 0);
+    std::string s = gox::report::render_summary(b, {}, 1.0);
+    CHECK(has(s, "0 rebuilt"));
+    CHECK_FALSE(has(s, "gox: rebuilt:"));
+    CHECK(has(s, "example.com/broken/lib"));
+    std::string t = gox::report::render_text(b);
+    CHECK_FALSE(has(t, "rebuilt:\n"));
+    CHECK(has(t, "failed:\n"));
+}
+
+TEST_CASE("summary of a cgo build: step kinds without work-dir paths, C time in the package's", "[report]") {
+    auto b = sample_build("go126-cgo-build");
+    std::string s = gox::report::render_summary(b, {}, 1.0);
+    CHECK(has(s, "cgo compile "));
+    CHECK_FALSE(has(s, "/tmp/go-build"));
+    CHECK_FALSE(has(s, "$WORK"));
+    for (const auto& p : b.packages)
+        if (p.import_path == "runtime/cgo") {
+            REQUIRE(p.seconds);
+            CHECK(*p.seconds > 0.5); // its build action alone took 0.11 s; its C steps 0.45 s more
+        }
 }
