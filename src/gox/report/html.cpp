@@ -169,7 +169,7 @@ void render_timeline(const Doc& doc, std::string& o) {
         for (std::size_t i : by_lane[l]) {
             const Drawn& d = drawn[i];
             std::string label = doc_string(*d.a, "mode") + " " + doc_string(*d.a, "package");
-            double x = 100.0 * d.start / wall, w = std::max(100.0 * d.seconds / wall, 0.02);
+            double x = 100.0 * d.start / wall, w = std::clamp(100.0 * d.seconds / wall, 0.02, 100.0); // bounded: a damaged document
             int y = static_cast<int>(l) * kLaneH + 1;
             o += fmt::format("<rect class=\"act {}{}\" x=\"{:.4f}%\" y=\"{}\" width=\"{:.4f}%\" height=\"{}\"><title>{} ({:.3f} s)</title></rect>",
                              d.ran ? "ran" : "cached", d.crit ? " crit" : "", x, y, w, kLaneH - 2, h(label), d.seconds);
