@@ -65,6 +65,40 @@ def break_test(mod):
     with open(path, "a") as f:
         f.write('\nfunc TestBroken(t *testing.T) {\n\tt.Log("about to fail")\n\tt.Fatal("always fails")\n}\n')
 
+def check_timeline(dom, doc):
+    """The timeline draws the steps that ran and the critical path, in lanes
+    that never hold two overlapping steps, no more lanes than steps ever ran
+    at once, and no cache checks."""
+    acts = doc["timing"]["actions"]
+    want = [a for a in acts if a["ran"] or (a["critical"] and a["mode"] != "build check cache")]
+    m = re.search(r'<svg id="lanes" data-lanes="(\d+)"', dom)
+    check(m, "the lanes")
+    lanes = int(m.group(1))
+    rects = re.findall(r'<g class="lane" data-lane="(\d+)">|<rect class="act ([a-z ]+)" x="([\d.]+)%" y="\d+" '
+                       r'width="([\d.]+)%" height="\d+"><title>([^<]*)</title>', dom)
+    by_lane, lane = {}, None
+    for g, cls, x, w, title in rects:
+        if g:
+            lane = int(g)
+            continue
+        by_lane.setdefault(lane, []).append((float(x), float(w), cls, title))
+    drawn = [r for v in by_lane.values() for r in v]
+    eq(len(drawn), len(want), "one bar per step that ran or is on the critical path")
+    eq(len(by_lane), lanes, "lanes")
+    check(not any(t.startswith("build check cache") for *_, t in drawn), "no cache-check bars")
+    check(any("crit" in c for _, _, c, _ in drawn) == any(a["critical"] for a in want), "critical path marked")
+    events = sorted([(a["start"], 1) for a in want] + [(a["start"] + a["seconds"], -1) for a in want], key=lambda e: (e[0], e[1]))
+    most = cur = 0
+    for _, d in events:
+        cur += d
+        most = max(most, cur)
+    check(lanes <= max(1, most), f"{lanes} lanes for at most {most} steps at once")
+    for v in by_lane.values():
+        v.sort()
+        for (x1, w1, *_), (x2, *_) in zip(v, v[1:]):
+            check(x1 + w1 <= x2 + 0.03 or w1 <= 0.02, f"overlap in a lane: {x1}+{w1} > {x2}")
+    check("build check cache" not in dom.split('id="timeline"')[1].split("</svg>")[0], "no cache check in the timeline")
+
 @sanitize
 @test
 def test_run_reports_in_every_format():
@@ -107,7 +141,7 @@ def test_run_reports_in_every_format():
     dom = dump_dom(os.path.join(out, FORMATS["html"]))
     check('id="hitmiss"' in dom and 'id="timeline"' in dom and 'id="failures"' in dom, "sections")
     check("TestBroken" in dom, "failed test in the page")
-    eq(len(re.findall(r'class="row action"', dom)), min(600, len(doc["timing"]["actions"])), "timeline rows")
+    check_timeline(dom, doc)
     shot = os.path.join(out, "shot.png")
     s = chromium("file://" + os.path.join(out, FORMATS["html"]), "--screenshot=" + shot)
     eq(s.returncode, 0, "screenshot")
@@ -115,6 +149,45 @@ def test_run_reports_in_every_format():
         check(f.read(8) == b"\x89PNG\r\n\x1a\n", "a PNG")
     # Text names the failure.
     check("failed: example.com/sample/internal/greet" in r["text"], r["text"])
+
+LONG_TEST = """
+func TestLong(t *testing.T) {
+	for i := 0; i < 1000; i++ {
+		fmt.Println("setup step", i)
+	}
+	t.Error("FIRST-ERROR: the one that matters")
+	for i := 0; i < 1998; i++ {
+		fmt.Println("teardown step", i)
+	}
+	t.Fatal("LAST-ERROR")
+}
+"""
+
+@test
+def long_failing_test_keeps_its_first_error_in_every_format():
+    mod, cache = fresh_module("rep-long"), fresh_cache("rep-long")
+    with open(os.path.join(mod, "internal", "greet", "long_test.go"), "w") as f:
+        f.write('package greet\n\nimport (\n\t"fmt"\n\t"testing"\n)\n' + LONG_TEST)
+    out = tempfile.mkdtemp(prefix="reports-", dir=tap.SCRATCH)
+    p = gox_run(mod, cache, report_args(out) + ["test", "-json", "-run=TestLong", "./internal/greet"])
+    eq(p.returncode, 1, "the test fails")
+    check(p.stdout.count(b"teardown step") == 1998, "go's output is whole")
+    r = read_all(out)
+    doc = json.loads(r["json"])
+    case = [c for c in doc["test_cases"] if c["name"] == "TestLong"][0]
+    check(case["output_lines"] > 3000, case.get("output_lines"))
+    check(len(case["output"]) <= 40, len(case["output"]))
+    markers = [l for l in case["output"] if re.fullmatch(r"… \d+ lines omitted …", l)]
+    eq(len(markers), 2, case["output"])
+    kept = len(case["output"]) - len(markers)
+    eq(kept + sum(int(m.split()[1]) for m in markers), case["output_lines"], "kept + omitted = all lines")
+    check(case["output"][-1].startswith("--- FAIL: TestLong"), case["output"][-3:])
+    for fmt_ in ("markdown", "html", "junit", "text", "json"):
+        body = r[fmt_] if fmt_ != "markdown" else md_to_html(r["markdown"])
+        check("FIRST-ERROR: the one that matters" in body, fmt_ + ": the first error is kept")
+        check("LAST-ERROR" in body, fmt_ + ": and the last lines")
+        check(re.search(r"… \d+ lines omitted …", body), fmt_ + ": with the marker")
+        check("setup step 500" not in body, fmt_ + ": the middle is cut")
 
 @test
 def go_test_json_gives_every_test_case_to_junit():

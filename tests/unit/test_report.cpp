@@ -4,10 +4,16 @@
 // "diagnosis" key the failure classifier adds).
 #include <catch2/catch.hpp>
 
+#include <gox/model/actiongraph.hpp>
 #include <gox/model/build.hpp>
+#include <gox/model/test_output.hpp>
 #include <gox/report/document.hpp>
+#include <gox/report/report.hpp>
 #include <gox/trace/tokenizer.hpp>
 
+#include <fmt/format.h>
+
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -178,4 +184,115 @@ TEST_CASE("test cases from go test output: plain failures and test2json events",
     CHECK(j.test_cases[1].output.empty()); // passing tests keep no output
     REQUIRE(j.tests.size() == 1);
     CHECK(j.tests[0].status == "fail");
+}
+
+TEST_CASE("long test output is cut in the middle: the first failure line and the last lines stay", "[report][model]") {
+    gox::model::OutputCut cut;
+    cut.add("=== RUN   TestBig");
+    for (int i = 0; i < 1000; ++i) cut.add("noise " + std::to_string(i));
+    cut.add("    big_test.go:12: first error");
+    for (int i = 0; i < 2000; ++i) cut.add("more " + std::to_string(i));
+    cut.add("--- FAIL: TestBig (0.10s)");
+    REQUIRE(cut.lines() == 3003);
+    auto out = cut.take();
+    CHECK(out.size() <= 40);
+    CHECK(out.front() == "=== RUN   TestBig");
+    CHECK(out.back() == "--- FAIL: TestBig (0.10s)");
+    auto at = std::find(out.begin(), out.end(), "    big_test.go:12: first error");
+    REQUIRE(at != out.end());
+    CHECK(*(at - 1) == "noise 999"); // context before it
+    CHECK(*(at + 1) == "more 0");    // and after it
+    // Every gap is one marker and the markers add up to what was left out.
+    std::size_t omitted = 0, kept = 0;
+    for (const auto& l : out) {
+        if (l.rfind("… ", 0) == 0 && l.find(" omitted …") != std::string::npos) omitted += std::stoul(l.substr(4));
+        else ++kept;
+    }
+    CHECK(kept + omitted == 3003);
+    CHECK(std::count_if(out.begin(), out.end(), [](const std::string& l) { return l.find("omitted") != std::string::npos; }) == 2);
+
+    gox::model::OutputCut small; // short output: unchanged, no marker
+    for (int i = 0; i < 30; ++i) small.add("line " + std::to_string(i));
+    auto s = small.take();
+    REQUIRE(s.size() == 30);
+    CHECK(s[29] == "line 29");
+    CHECK(gox::model::looks_like_test_failure("panic: runtime error: index out of range"));
+    CHECK(gox::model::looks_like_test_failure("    foo_test.go:7: got 1"));
+    CHECK_FALSE(gox::model::looks_like_test_failure("hello world: 12"));
+}
+
+TEST_CASE("cgo C steps count toward their package; step kinds carry no work-dir path", "[report][model]") {
+    CHECK(gox::model::step_kind("cgo compile /tmp/go-build123/b004/_cgo_export.c") == "cgo compile");
+    CHECK(gox::model::step_kind("cgo compile gcc_amd64.S") == "cgo compile");
+    CHECK(gox::model::step_kind("build check cache") == "build check cache");
+    // A cgo package: check cache, cgo run, two C compiles (the second takes 3 s), build.
+    auto t = [](double s) { return fmt::format("2026-12-01T12:00:{:09.6f}Z", s); };
+    std::string g = "[";
+    auto act = [&](int id, const char* mode, const char* pkg, const char* deps, double s, double e, bool ran) {
+        g += fmt::format(R"({}{{"ID":{},"Mode":"{}","Package":"{}","Objdir":"/tmp/go-build1/b002/","Deps":[{}],)"
+                         R"("TimeStart":"{}","TimeDone":"{}","Cmd":{}{}}})",
+                         id ? "," : "", id, mode, pkg, deps, t(s), t(e), ran ? "[\"x\"]" : "null",
+                         std::string_view(mode) == "build" ? R"(,"ActionID":"a","BuildID":"a/b")" : "");
+    };
+    act(0, "build check cache", "example.com/c", "", 1, 1.001, false);
+    act(1, "cgo run", "example.com/c", "0", 1.001, 1.5, true);
+    act(2, "cgo compile /tmp/go-build1/b002/a.c", "example.com/c", "1", 1.5, 2.0, true);
+    act(3, "cgo compile /tmp/go-build1/b002/b.c", "example.com/c", "1", 1.5, 4.5, true);
+    act(4, "collect cgo", "", "2,3", 4.5, 4.5, false);
+    act(5, "build", "example.com/c", "4", 4.5, 5.0, true);
+    g += "]";
+    std::string err;
+    auto graph = gox::model::parse_actiongraph(g, err);
+    REQUIRE(graph);
+    gox::model::Build b;
+    gox::model::merge_actiongraph(b, *graph);
+    REQUIRE(b.packages.size() == 1);
+    REQUIRE(b.packages[0].seconds);
+    CHECK(*b.packages[0].seconds == Approx(4.0).margin(0.01)); // 0.5 build + 3.5 of C steps (run, then compiles in parallel)
+    REQUIRE(b.timing);
+    REQUIRE(b.timing->critical_path.size() == 1);
+    CHECK(b.timing->critical_path[0].first == "build example.com/c");
+    CHECK(b.timing->critical_path[0].second == Approx(4.0).margin(0.01));
+    for (const auto& [mode, secs] : b.timing->by_mode) CHECK(mode.find('/') == std::string::npos);
+    for (const auto& a : b.timing->actions) CHECK(a.mode.find('/') == std::string::npos);
+}
+
+namespace {
+gox::model::Build sample_build(const std::string& id) {
+    std::ifstream in(GOX_SOURCE_ROOT "/trace_samples/" + id + ".trace");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    auto b = gox::model::parse_trace_text(ss.str());
+    std::string err;
+    auto g = gox::model::read_actiongraph_file(GOX_SOURCE_ROOT "/trace_samples/" + id + ".actiongraph.json", err);
+    REQUIRE(g);
+    gox::model::merge_actiongraph(b, *g);
+    return b;
+}
+} // namespace
+
+TEST_CASE("summary: a failed package is never listed as rebuilt", "[report]") {
+    auto b = sample_build("go126-compile-error");
+    REQUIRE(b.count(gox::model::Outcome::Failed) == 1);
+    REQUIRE(b.count(gox::model::Outcome::Rebuilt) == 0);
+    std::string s = gox::report::render_summary(b, {}, 1.0);
+    CHECK(has(s, "0 rebuilt"));
+    CHECK_FALSE(has(s, "gox: rebuilt:"));
+    CHECK(has(s, "example.com/broken/lib"));
+    std::string t = gox::report::render_text(b);
+    CHECK_FALSE(has(t, "rebuilt:\n"));
+    CHECK(has(t, "failed:\n"));
+}
+
+TEST_CASE("summary of a cgo build: step kinds without work-dir paths, C time in the package's", "[report]") {
+    auto b = sample_build("go126-cgo-build");
+    std::string s = gox::report::render_summary(b, {}, 1.0);
+    CHECK(has(s, "cgo compile "));
+    CHECK_FALSE(has(s, "/tmp/go-build"));
+    CHECK_FALSE(has(s, "$WORK"));
+    for (const auto& p : b.packages)
+        if (p.import_path == "runtime/cgo") {
+            REQUIRE(p.seconds);
+            CHECK(*p.seconds > 0.5); // its build action alone took 0.11 s; its C steps 0.45 s more
+        }
 }

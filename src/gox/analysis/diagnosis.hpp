@@ -48,8 +48,8 @@ namespace gox::analysis {
     X(CompileError, "compile_error", false, "the source does not compile", "Fix the errors shown at the file and line go names.") \
     X(LinkError, "link_error", false, "the link step failed", "Read the linker's error: duplicate or missing symbols, external linker (cgo) problems, or the output path.") \
     X(VetFailure, "vet_failure", false, "go vet (run by go test) reported problems", "Fix what vet reports, or pass -vet=off to go test to skip it.") \
-    X(TestFailure, "test_failure", false, "the tests ran and failed: not a build problem", "Read the failing tests' output above.") \
-    X(Unknown, "unknown", false, "gox could not tell why go failed", "Read go's output above; `gox parse` of the saved trace shows every line gox did not recognise.")
+    X(TestFailure, "test_failure", false, "the tests ran and failed: not a build problem", "Read the failing tests' output, starting at its first error line.") \
+    X(Unknown, "unknown", false, "gox could not tell why go failed", "Read go's error output; `gox parse` of the saved trace shows every line gox did not recognise.")
 
 enum class FailureClass : std::uint8_t {
 #define X(id, name, cache, title, remedy) id,

@@ -110,6 +110,30 @@ std::optional<ActionGraph> read_actiongraph_file(const std::string& path, std::s
     return parse_actiongraph(ss.str(), error);
 }
 
+std::string step_kind(std::string_view mode) {
+    // "cgo compile /tmp/go-build123/b004/_cgo_export.c", "cgo compile gcc_amd64.S":
+    // the kind ends before the first word that names a file.
+    std::string out;
+    std::size_t i = 0;
+    while (i < mode.size()) {
+        std::size_t j = mode.find(' ', i);
+        std::string_view w = mode.substr(i, j == std::string_view::npos ? std::string_view::npos : j - i);
+        if (w.find('/') != std::string_view::npos || w.find('.') != std::string_view::npos) break;
+        if (!w.empty()) out += (out.empty() ? "" : " ") + std::string(w);
+        if (j == std::string_view::npos) break;
+        i = j + 1;
+    }
+    return out.empty() ? std::string(mode.substr(0, 40)) : out;
+}
+
+bool is_cgo_step(std::string_view mode) { return util::starts_with(mode, "cgo run") || util::starts_with(mode, "cgo compile"); }
+
+namespace {
+double duration(const GraphAction& a) {
+    return a.time_done > a.time_start && a.time_start > 0 ? a.time_done - a.time_start : 0;
+}
+} // namespace
+
 Timing compute_timing(const ActionGraph& g) {
     Timing t;
     double first = 0, last = 0;
@@ -123,21 +147,33 @@ Timing compute_timing(const ActionGraph& g) {
             last = a.time_done;
             end = &a;
         }
-        if (a.ran && a.time_done > a.time_start && a.time_start > 0) by_mode[a.mode] += a.time_done - a.time_start;
+        if (a.ran && a.time_done > a.time_start && a.time_start > 0) by_mode[step_kind(a.mode)] += a.time_done - a.time_start;
     }
     t.wall = first > 0 && last > first ? last - first : 0;
     t.by_mode.assign(by_mode.begin(), by_mode.end());
     std::sort(t.by_mode.begin(), t.by_mode.end(), [](auto& x, auto& y) { return x.second > y.second; });
     // The chain that decided the finish: from the last action to finish, keep
     // stepping to the dependency that finished last.
-    std::vector<std::pair<std::string, double>> chain;
+    // A cgo package's C steps (cgo run, one cgo compile per file) are
+    // separate actions before its build action: on the path they count as
+    // part of "build P".
+    struct Step {
+        std::string kind, package;
+        double seconds;
+    };
+    std::vector<Step> steps;
     std::set<int> critical;
     std::size_t guard = 0;
     while (end && guard++ < g.actions.size()) {
         critical.insert(end->id);
-        double d = end->time_done > end->time_start && end->time_start > 0 ? end->time_done - end->time_start : 0;
-        if (end->ran || (d >= 0.005 && end->mode != "build check cache"))
-            chain.emplace_back(end->mode + (end->package.empty() ? "" : " " + end->package), d);
+        double d = duration(*end);
+        if (end->ran || (d >= 0.005 && end->mode != "build check cache")) {
+            std::string kind = is_cgo_step(end->mode) ? "build" : step_kind(end->mode);
+            if (!steps.empty() && steps.back().package == end->package && steps.back().kind == "build" && kind == "build")
+                steps.back().seconds += d;
+            else
+                steps.push_back({kind, end->package, d});
+        }
         const GraphAction* next = nullptr;
         for (int dep : end->deps) {
             auto it = by_id.find(dep);
@@ -145,12 +181,14 @@ Timing compute_timing(const ActionGraph& g) {
         }
         end = next;
     }
-    std::reverse(chain.begin(), chain.end());
+    std::vector<std::pair<std::string, double>> chain;
+    for (auto it = steps.rbegin(); it != steps.rend(); ++it)
+        chain.emplace_back(it->kind + (it->package.empty() ? "" : " " + it->package), it->seconds);
     t.critical_path = std::move(chain);
     for (const auto& a : g.actions) {
         if (a.time_start <= 0 || a.time_done < a.time_start || a.mode == "nop") continue;
         if (!a.ran && a.time_done - a.time_start < 0.0005) continue; // instant bookkeeping steps
-        t.actions.push_back({a.mode, a.package, a.time_start - first, a.time_done - a.time_start, a.ran,
+        t.actions.push_back({step_kind(a.mode), a.package, a.time_start - first, a.time_done - a.time_start, a.ran,
                              critical.count(a.id) > 0});
     }
     std::sort(t.actions.begin(), t.actions.end(), [](const TimedAction& x, const TimedAction& y) {
@@ -174,9 +212,30 @@ void merge_actiongraph(Build& b, const ActionGraph& g) {
     std::size_t disagree = 0;
     std::map<int, const GraphAction*> by_id;
     for (const auto& a : g.actions) by_id[a.id] = &a;
+    // The C steps of cgo packages (Go 1.20+ makes them actions of their own),
+    // by objdir and package: their time is part of the package's.
+    std::map<std::pair<int, std::string>, std::vector<std::pair<double, double>>> cgo_spans;
+    for (const auto& a : g.actions)
+        if (a.ran && is_cgo_step(a.mode) && duration(a) > 0)
+            cgo_spans[{a.objdir_number, a.package}].emplace_back(a.time_start, a.time_done);
     for (const auto& a : g.actions) {
         if (a.mode != "build" || a.package.empty()) continue;
         double secs = a.time_done > 0 && a.time_start > 0 ? a.time_done - a.time_start : -1;
+        if (auto it = cgo_spans.find({a.objdir_number, a.package}); secs >= 0 && it != cgo_spans.end()) {
+            // The wall time while at least one of its C steps ran (parallel
+            // compiles of several files count once).
+            auto& v = it->second;
+            std::sort(v.begin(), v.end());
+            double from = v.front().first, to = v.front().second;
+            for (const auto& [s, e] : v) {
+                if (s > to) {
+                    secs += to - from;
+                    from = s;
+                }
+                to = std::max(to, e);
+            }
+            secs += to - from;
+        }
         Package* match = nullptr;
         for (auto& p : b.packages) {
             if (p.invocation != inv) continue;

@@ -42,7 +42,14 @@ double parse_rfc3339(std::string_view t);
 // Disagreements (a compile in the graph that the trace lacks) become notes.
 void merge_actiongraph(Build& b, const ActionGraph& g);
 
+// The kind of a step without the file it names: "cgo compile
+// /tmp/go-build1/b004/x.cgo2.c" is "cgo compile" (no work-dir paths in reports).
+std::string step_kind(std::string_view mode);
+// cgo run and cgo compile: the C steps of a cgo package, before its build action.
+bool is_cgo_step(std::string_view mode);
+
 // Wall time, time by mode and the critical path of the graph's timings.
+// The C steps of a cgo package count toward its build on the critical path.
 Timing compute_timing(const ActionGraph& g);
 
 } // namespace gox::model

@@ -1,4 +1,5 @@
 #include <gox/model/build.hpp>
+#include <gox/model/test_output.hpp>
 #include <gox/util/line_reader.hpp>
 #include <gox/util/strings.hpp>
 
@@ -172,7 +173,8 @@ struct BuildBuilder::Impl {
     // plain output wait for their package's result line; test2json events
     // carry their package. Output is kept for failed and skipped tests only.
     std::vector<TestCase> loose_cases;
-    std::map<std::pair<std::string, std::string>, std::vector<std::string>> case_output;
+    std::vector<OutputCut> loose_output; // one per loose case
+    std::map<std::pair<std::string, std::string>, OutputCut> case_output;
     std::vector<Block> blocks;           // of the live invocation
     std::optional<Block> open_block;
     bool pending_replay = false;
@@ -334,11 +336,7 @@ struct BuildBuilder::Impl {
             return;
         }
         keep(r.import_path, pkg);
-        for (auto& c : loose_cases) {
-            c.package = r.import_path;
-            add_case(std::move(c));
-        }
-        loose_cases.clear();
+        take_loose_cases(r.import_path);
         if (r.status == "fail" || r.status == "build_failed" || r.status == "setup_failed") {
             Failure f;
             f.import_path = r.import_path;
@@ -643,10 +641,22 @@ struct BuildBuilder::Impl {
         add_failure(block_failures, std::move(f));
     }
 
-    static void keep_output(std::vector<std::string>& out, std::string_view line) {
-        constexpr std::size_t kCaseLines = 40; // the last lines of a test's output
-        if (out.size() == kCaseLines) out.erase(out.begin());
-        out.push_back(util::clip(line, kMaxLineChars));
+    static void keep_output(OutputCut& out, std::string_view line) { out.add(util::clip(line, kMaxLineChars)); }
+    static void set_output(TestCase& c, OutputCut& cut) {
+        c.output_lines = cut.lines();
+        c.output = cut.take();
+    }
+    // The plain "--- FAIL" cases seen so far, given their package (from the
+    // result line; "" when no result line followed).
+    void take_loose_cases(const std::string& package) {
+        for (std::size_t i = 0; i < loose_cases.size(); ++i) {
+            TestCase& c = loose_cases[i];
+            if (!package.empty()) c.package = package;
+            set_output(c, loose_output[i]);
+            add_case(std::move(c));
+        }
+        loose_cases.clear();
+        loose_output.clear();
     }
 
     // "--- FAIL: TestX/sub (0.01s)" and the indented lines after it.
@@ -658,7 +668,7 @@ struct BuildBuilder::Impl {
                            : starts_with(t, "--- SKIP: ") ? "skip" : "";
         if (status.empty()) {
             if (!loose_cases.empty() && loose_cases.back().status != "pass" && starts_with(line, "    "))
-                keep_output(loose_cases.back().output, line);
+                keep_output(loose_output.back(), line);
             return false;
         }
         t.remove_prefix(10);
@@ -668,6 +678,7 @@ struct BuildBuilder::Impl {
         c.name.assign(t.substr(0, paren));
         if (paren != std::string_view::npos) c.elapsed = std::strtod(std::string(t.substr(paren + 2)).c_str(), nullptr);
         loose_cases.push_back(std::move(c));
+        loose_output.emplace_back();
         return true;
     }
 
@@ -698,7 +709,7 @@ struct BuildBuilder::Impl {
         c.status = action;
         if (auto it = j.find("Elapsed"); it != j.end() && it->is_number()) c.elapsed = it->get<double>();
         if (auto it = case_output.find(key); it != case_output.end()) {
-            if (action != "pass") c.output = std::move(it->second);
+            if (action != "pass") set_output(c, it->second);
             case_output.erase(it);
         }
         add_case(std::move(c));
@@ -880,8 +891,7 @@ struct BuildBuilder::Impl {
 
     Build finish(trace::Tokenizer& tok) {
         close_block();
-        for (auto& c : loose_cases) add_case(std::move(c)); // no result line followed
-        loose_cases.clear();
+        take_loose_cases(""); // no result line followed
         std::stable_sort(out.test_cases.begin(), out.test_cases.end(), [](const TestCase& a, const TestCase& b) {
             return std::tie(a.package, a.name) < std::tie(b.package, b.name);
         });

@@ -87,7 +87,11 @@ struct TestCase {
     std::string name;   // TestX, TestX/sub
     std::string status; // pass | fail | skip
     double elapsed = 0; // seconds, as test2json reports it
-    std::vector<std::string> output; // last lines of its output (failed and skipped tests only)
+    // Its output (failed and skipped tests only), cut in the middle when long:
+    // the first lines, the first failure line with its context and the last
+    // lines, with "… N lines omitted …" markers (model/test_output.hpp).
+    std::vector<std::string> output;
+    std::size_t output_lines = 0; // lines of output it printed in all
 };
 
 struct TestResult {

@@ -33,8 +33,12 @@ std::string render_doc_text(const Doc& doc) {
         }
     if (doc.contains("test_cases") && doc["test_cases"].is_array())
         for (const auto& c : doc["test_cases"])
-            if (doc_string(c, "status") == "fail")
+            if (doc_string(c, "status") == "fail") {
                 o += "failed test: " + clean_text(doc_string(c, "name")) + " (" + doc_string(c, "package") + ")\n";
+                // Its output as the model kept it (long output is already cut in the middle).
+                for (const auto& l : c.value("output", Doc::array()))
+                    o += "    " + clean_text(l.is_string() ? l.get<std::string>() : l.dump()) + "\n";
+            }
     if (doc.contains("packages") && doc["packages"].is_array())
         for (const auto& p : doc["packages"])
             if (doc_string(p, "outcome") == "rebuilt" && !p.value("standard", false)) {

@@ -1,14 +1,22 @@
 // One self-contained HTML page: no script at all, no network (a Content
 // Security Policy forbids both, so even a bug in the escaping could not run
-// anything), inline CSS. Timeline of the action graph, hit/miss chart,
-// reasons table, failures. Every text from the document is escaped.
+// anything), inline CSS. In page order: hit/miss chart, diagnosis, failures
+// (so the first failure is on the first screen, whatever the build's size),
+// the timeline (lanes by worker, zoomed by CSS-only radio buttons), the
+// rebuilt packages, notes, environment. Sections with nothing to show are
+// left out. Every text from the document is escaped.
 
 #include <gox/report/document.hpp>
 
 #include <fmt/format.h>
 
+#include <gox/util/strings.hpp>
+
 #include <algorithm>
+#include <cmath>
 #include <map>
+#include <set>
+#include <vector>
 
 namespace gox::report {
 
@@ -24,13 +32,172 @@ pre{background:#f6f6f6;padding:6px;overflow-x:auto;white-space:pre-wrap}
 .chart{display:flex;height:22px;width:100%;max-width:720px;border:1px solid #aaa}
 .chart div{height:100%}.hit{background:#4caf50}.miss{background:#ef6c00}.fail{background:#c62828}.unk{background:#9e9e9e}
 .legend span{display:inline-block;width:12px;height:12px;margin:0 4px 0 12px;vertical-align:middle}
-.tl{position:relative;border-left:1px solid #aaa;max-width:960px}
-.row{position:relative;height:14px;margin:1px 0;font-size:11px}
-.row .bar{position:absolute;top:1px;height:12px;min-width:1px}
-.row .lbl{position:absolute;left:0;white-space:nowrap;color:#555;z-index:1}
-.ran{background:#ef6c00}.cached{background:#4caf50}.crit{outline:2px solid #1a237e}
+.tlz label{margin-right:6px;cursor:pointer;padding:0 4px;border:1px solid #bbb;border-radius:3px}
+#timeline>input{display:none}
+.tlwrap{display:flex;max-width:100%;border:1px solid #aaa}
+.lanelbl{flex:none;width:34px;font-size:10px;color:#555;padding-top:18px;border-right:1px solid #aaa}
+.lanelbl div{height:14px;line-height:14px;text-align:right;padding-right:3px}
+.tlview{flex:1;overflow-x:auto;overflow-y:hidden}
+.tlin{position:relative;width:100%;padding-top:18px}
+.tk{position:absolute;top:0;bottom:0;border-left:1px solid #e4e4e4;font-size:10px;color:#555;padding-left:2px;white-space:nowrap;display:none}
+.tlin svg{display:block;width:100%;font-size:10px}
+.tlin .lbl{display:none;fill:#fff;pointer-events:none}
+svg .ran{fill:#ef6c00}svg .cached{fill:#4caf50}svg .crit{stroke:#1a237e;stroke-width:1.5px}svg .crit.ran{fill:#b71c1c}
+#tlz1:checked~.tlwrap .z1,#tlz4:checked~.tlwrap .z4,#tlz16:checked~.tlwrap .z16,#tlz64:checked~.tlwrap .z64{display:block}
+#tlz4:checked~.tlwrap .tlin{width:400%}#tlz16:checked~.tlwrap .tlin{width:1600%}#tlz64:checked~.tlwrap .tlin{width:6400%}
+#tlz1:checked~.tlz [for=tlz1],#tlz4:checked~.tlz [for=tlz4],#tlz16:checked~.tlz [for=tlz16],#tlz64:checked~.tlz [for=tlz64]{background:#1a237e;color:#fff}
+.legend .ran{background:#ef6c00}.legend .crit{background:#b71c1c}.legend .cached{background:#4caf50}
 .ok{color:#2e7d32}.bad{color:#c62828;font-weight:bold}
 )";
+
+// "1.5 s", "250 ms": a tick label.
+std::string tick_label(double t, double step) {
+    if (step >= 1) return fmt::format("{:g} s", t);
+    if (step >= 0.001) return fmt::format("{:g} ms", std::round(t * 1e6) / 1e3);
+    return fmt::format("{:g} µs", std::round(t * 1e9) / 1e3);
+}
+
+// 1, 2 or 5 times a power of ten, at least x.
+double nice_step(double x) {
+    double p = std::pow(10.0, std::floor(std::log10(x)));
+    for (double m : {1.0, 2.0, 5.0, 10.0})
+        if (m * p >= x) return m * p;
+    return 10 * p;
+}
+
+struct Drawn {
+    const Doc* a;
+    double start, seconds;
+    bool ran, crit;
+    std::size_t lane = 0;
+};
+
+// The timeline: one lane per worker, zoomable, with a time axis. Only the
+// actions that ran commands and the critical path are drawn; cache checks and
+// other steps that ran nothing are counted. One SVG whose shapes are placed in
+// percent of its width, so a zoom level is only a wider box (radio buttons and
+// CSS: the page stays script-free), and text keeps its size.
+void render_timeline(const Doc& doc, std::string& o) {
+    if (!doc.contains("timing") || !doc["timing"].is_object() || !doc["timing"].contains("actions") ||
+        !doc["timing"]["actions"].is_array())
+        return;
+    const Doc& t = doc["timing"];
+    const double wall = std::max(1e-6, t.value("wall_seconds", 0.0));
+    std::vector<Drawn> drawn;
+    std::map<std::string, std::pair<std::size_t, double>> skipped; // by mode: count, seconds
+    for (const auto& a : t["actions"]) {
+        if (!a.is_object()) continue;
+        std::string mode = doc_string(a, "mode");
+        double st = a.value("start", 0.0), sec = a.value("seconds", 0.0);
+        bool ran = a.value("ran", false), crit = a.value("critical", false);
+        if (!(st >= 0) || !(sec >= 0)) continue; // NaN or negative: a damaged document
+        if (ran || (crit && mode != "build check cache")) {
+            drawn.push_back({&a, st, sec, ran, crit});
+        } else {
+            auto& [n, secs] = skipped[mode];
+            ++n;
+            secs += sec;
+        }
+    }
+    if (drawn.empty() && skipped.empty()) return;
+    // Lanes: by start, each action takes the lowest lane free at its start
+    // (interval partitioning: as many lanes as actions ever ran at once).
+    std::stable_sort(drawn.begin(), drawn.end(), [](const Drawn& x, const Drawn& y) { return x.start < y.start; });
+    std::vector<double> lane_end;
+    std::set<std::size_t> free_lanes;
+    std::multimap<double, std::size_t> busy; // end → lane
+    for (auto& d : drawn) {
+        while (!busy.empty() && busy.begin()->first <= d.start) {
+            free_lanes.insert(busy.begin()->second);
+            busy.erase(busy.begin());
+        }
+        if (free_lanes.empty()) {
+            d.lane = lane_end.size();
+            lane_end.push_back(0);
+        } else {
+            d.lane = *free_lanes.begin();
+            free_lanes.erase(free_lanes.begin());
+        }
+        busy.emplace(d.start + d.seconds, d.lane);
+    }
+    const std::size_t lanes = lane_end.size();
+    std::size_t n_ran = 0, n_crit = 0;
+    for (const auto& d : drawn) n_ran += d.ran, n_crit += d.crit;
+
+    o += "<h2>Timeline</h2>\n";
+    o += fmt::format("<p id=\"timeline-summary\">{:.3f} s from the first action to the last: <b data-count=\"drawn\">{}</b> "
+                     "step(s) drawn in <b data-count=\"lanes\">{}</b> lane(s), one per worker busy at once; "
+                     "<span class=\"legend\"><span class=\"ran\"></span>ran <span class=\"crit\"></span>on the critical path"
+                     "{}</span>.",
+                     wall, drawn.size(), lanes, n_crit > n_ran ? " <span class=\"cached\"></span>cache hit on the path" : "");
+    if (!skipped.empty()) {
+        std::string parts;
+        for (const auto& [mode, v] : skipped)
+            parts += fmt::format("{}<b data-count=\"{}\">{}</b> {} ({:.3f} s in all)", parts.empty() ? "" : ", ", h(mode),
+                                 v.first, h(mode), v.second);
+        o += " Not drawn, steps that ran no command (cache checks and hits): " + parts + ".";
+    }
+    o += "</p>\n";
+    if (drawn.empty()) return;
+
+    constexpr int kZooms[] = {1, 4, 16, 64};
+    constexpr double kViewPx = 900; // about the width of the box at 1×
+    constexpr int kLaneH = 14;
+    o += "<div id=\"timeline\" class=\"tl\">\n";
+    for (int z : kZooms)
+        o += fmt::format("<input type=\"radio\" name=\"tlz\" id=\"tlz{}\"{}>", z, z == 1 ? " checked" : "");
+    o += "\n<p class=\"tlz\">Zoom: ";
+    for (int z : kZooms) o += fmt::format("<label for=\"tlz{0}\">{0}×</label>", z);
+    o += " (scroll sideways when zoomed; hover a bar for its step and time)</p>\n<div class=\"tlwrap\"><div class=\"lanelbl\">";
+    for (std::size_t l = 0; l < lanes; ++l) o += fmt::format("<div>{}</div>", l + 1);
+    o += "</div><div class=\"tlview\"><div class=\"tlin\">\n";
+    // The axis: ticks about every 100 px at each zoom level.
+    for (int z : kZooms) {
+        double step = nice_step(wall * 100.0 / (kViewPx * z));
+        for (int i = 0; i * step <= wall + 1e-12 && i < 2000; ++i)
+            o += fmt::format("<span class=\"tk z{}\" style=\"left:{:.4f}%\">{}</span>", z, 100.0 * i * step / wall,
+                             tick_label(i * step, step));
+        o += "\n";
+    }
+    o += fmt::format("<svg id=\"lanes\" data-lanes=\"{0}\" height=\"{1}\" xmlns=\"http://www.w3.org/2000/svg\">\n", lanes,
+                     lanes * kLaneH);
+    // Labels where the bar is wide enough at a zoom level (shown at that level only).
+    std::vector<std::vector<std::size_t>> by_lane(lanes);
+    for (std::size_t i = 0; i < drawn.size(); ++i) by_lane[drawn[i].lane].push_back(i);
+    for (std::size_t l = 0; l < lanes; ++l) {
+        o += fmt::format("<g class=\"lane\" data-lane=\"{}\">", l + 1);
+        for (std::size_t i : by_lane[l]) {
+            const Drawn& d = drawn[i];
+            std::string label = doc_string(*d.a, "mode") + " " + doc_string(*d.a, "package");
+            double x = 100.0 * d.start / wall, w = std::clamp(100.0 * d.seconds / wall, 0.02, 100.0); // bounded: a damaged document
+            int y = static_cast<int>(l) * kLaneH + 1;
+            o += fmt::format("<rect class=\"act {}{}\" x=\"{:.4f}%\" y=\"{}\" width=\"{:.4f}%\" height=\"{}\"><title>{} ({:.3f} s)</title></rect>",
+                             d.ran ? "ran" : "cached", d.crit ? " crit" : "", x, y, w, kLaneH - 2, h(label), d.seconds);
+            for (int z : kZooms) {
+                double px = w / 100.0 * kViewPx * z;
+                if (px < 60) continue;
+                std::size_t fit = static_cast<std::size_t>((px - 6) / 6.2);
+                std::string c = util::clip(clean_text(label), fit > 1 ? fit - 1 : 0);
+                o += fmt::format("<text class=\"lbl z{}\" x=\"{:.4f}%\" y=\"{}\" dx=\"3\">{}</text>", z, x, y + kLaneH - 4,
+                                 html_escape(c));
+                break; // wide enough here: wider at the higher levels, one label serves them all
+            }
+        }
+        o += "</g>\n";
+    }
+    o += "</svg></div></div></div></div>\n";
+
+    // The critical path as a list (the chain of steps that set the finish).
+    if (t.contains("critical_path") && t["critical_path"].is_array() && !t["critical_path"].empty()) {
+        const Doc& cp = t["critical_path"];
+        constexpr std::size_t kShown = 40;
+        std::size_t from = cp.size() > kShown ? cp.size() - kShown : 0;
+        o += fmt::format("<h3>Critical path ({} step(s))</h3>\n<ol id=\"critical-path\" start=\"{}\">\n", cp.size(), from + 1);
+        for (std::size_t i = from; i < cp.size(); ++i)
+            o += fmt::format("<li><code>{}</code> {:.3f} s</li>\n", h(doc_string(cp[i], "step")), cp[i].value("seconds", 0.0));
+        o += "</ol>\n";
+    }
+}
 
 } // namespace
 
@@ -48,15 +215,15 @@ std::string render_html(const Doc& doc) {
          (failed ? "bad\">failed" : "ok\">succeeded") + "</span></h1>\n";
 
     // Environment.
+    // (shown last: the failures come first on the page).
     const Doc env = doc.value("environment", Doc::object());
-    o += "<h2>Environment</h2>\n<table id=\"environment\">\n";
+    std::string env_rows;
     for (const char* k : {"GOVERSION", "GOOS", "GOARCH", "GOFLAGS", "CGO_ENABLED", "CC", "CC_VERSION", "GOCACHE",
                           "GOCACHE_SIZE", "GOPROXY", "GOTOOLCHAIN"}) {
         std::string v = doc_string(env, k);
         if (std::string_view(k) == "GOVERSION" && v.empty()) v = doc_string(doc, "go_version");
-        if (!v.empty()) o += "<tr><th>" + h(k) + "</th><td><code>" + h(v) + "</code></td></tr>\n";
+        if (!v.empty()) env_rows += "<tr><th>" + h(k) + "</th><td><code>" + h(v) + "</code></td></tr>\n";
     }
-    o += "</table>\n";
 
     // Hit/miss chart.
     const Doc s = doc.value("summary", Doc::object());
@@ -119,53 +286,33 @@ std::string render_html(const Doc& doc) {
         o += "</div>\n";
     }
 
-    // Reasons.
-    o += "<h2>Rebuilt packages</h2>\n<table id=\"reasons\"><tr><th>package</th><th>outcome</th><th>reason</th><th>detail</th><th>seconds</th></tr>\n";
-    std::size_t rebuilt = 0;
+    // Reasons (left out when nothing was compiled).
+    std::string rows;
+    std::size_t n_rebuilt = 0, n_failed = 0;
     if (doc.contains("packages") && doc["packages"].is_array())
         for (const auto& p : doc["packages"]) {
             std::string oc = doc_string(p, "outcome");
             if (oc != "rebuilt" && oc != "failed") continue;
-            ++rebuilt;
+            ++(oc == "rebuilt" ? n_rebuilt : n_failed);
             std::string ip = doc_string(p, "import_path"), ft = doc_string(p, "for_test");
             if (!ft.empty() && ft != ip) ip += " [" + ft + "]";
-            o += "<tr class=\"pkg\"><td><code>" + h(ip) + "</code></td><td>" + h(oc) + "</td><td>" + h(doc_string(p, "reason")) +
+            rows += "<tr class=\"pkg\"><td><code>" + h(ip) + "</code></td><td>" + h(oc) + "</td><td>" + h(doc_string(p, "reason")) +
                  "</td><td>" + h(doc_string(p, "reason_detail")) + "</td><td>" +
                  (p.contains("seconds") ? fmt::format("{:.3f}", p.value("seconds", 0.0)) : "") + "</td></tr>\n";
         }
-    o += "</table>\n";
-    if (!rebuilt) o += "<p>Nothing was rebuilt.</p>\n";
 
-    // Timeline.
-    o += "<h2>Timeline</h2>\n";
-    if (doc.contains("timing") && doc["timing"].is_object() && doc["timing"].contains("actions")) {
-        const Doc& t = doc["timing"];
-        double wall = std::max(1e-6, t.value("wall_seconds", 0.0));
-        const Doc& acts = t["actions"];
-        constexpr std::size_t kMaxRows = 600;
-        o += fmt::format("<p>{:.3f} s from the first action to the last; <span class=\"legend\"><span class=\"ran\"></span>ran "
-                         "<span class=\"cached\"></span>cached (cache lookup) <span class=\"crit\"></span>critical path</span></p>\n",
-                         wall);
-        o += "<div class=\"tl\" id=\"timeline\">\n";
-        std::size_t n = 0;
-        for (const auto& a : acts) {
-            if (n++ == kMaxRows) {
-                o += fmt::format("<p>… {} more action(s) not drawn.</p>\n", acts.size() - kMaxRows);
-                break;
-            }
-            double st = a.value("start", 0.0), sec = a.value("seconds", 0.0);
-            bool ran = a.value("ran", false), crit = a.value("critical", false);
-            std::string label = doc_string(a, "mode") + " " + doc_string(a, "package");
-            o += fmt::format("<div class=\"row action\" data-ran=\"{}\" data-critical=\"{}\" title=\"{} ({:.3f} s)\">"
-                             "<div class=\"bar {}{}\" style=\"left:{:.3f}%;width:{:.3f}%\"></div>"
-                             "<span class=\"lbl\" style=\"left:{:.3f}%\">{}</span></div>\n",
-                             ran, crit, h(label), sec, ran ? "ran" : "cached", crit ? " crit" : "", 100.0 * st / wall,
-                             100.0 * sec / wall, std::min(100.0 * (st + sec) / wall, 80.0), h(label));
-        }
-        o += "</div>\n";
-    } else {
-        o += "<p>No timings (the action graph was not merged).</p>\n";
+    render_timeline(doc, o);
+    // After the timeline; a long list starts folded.
+    if (!rows.empty()) {
+        o += n_failed ? fmt::format("<h2>Rebuilt ({}) and failed ({}) packages</h2>\n", n_rebuilt, n_failed)
+                      : fmt::format("<h2>Rebuilt packages ({})</h2>\n", n_rebuilt);
+        std::string table = "<table id=\"reasons\"><tr><th>package</th><th>outcome</th><th>reason</th><th>detail</th>"
+                            "<th>seconds</th></tr>\n" + rows + "</table>\n";
+        o += n_rebuilt + n_failed > 20 ? fmt::format("<details><summary>{} package(s)</summary>\n{}</details>\n",
+                                                     n_rebuilt + n_failed, table)
+                                       : table;
     }
+    if (!env_rows.empty()) o += "<h2>Environment</h2>\n<table id=\"environment\">\n" + env_rows + "</table>\n";
 
     if (doc.contains("notes") && doc["notes"].is_array() && !doc["notes"].empty()) {
         o += "<h2>Notes</h2>\n<ul>\n";

@@ -136,6 +136,7 @@ ordered_json document(const model::Build& b, bool lists) {
             o["status"] = c.status;
             o["elapsed"] = c.elapsed;
             o["output"] = c.output;
+            if (c.output_lines > c.output.size()) o["output_lines"] = c.output_lines; // cut in the middle
             cases.push_back(std::move(o));
         }
         j["test_cases"] = std::move(cases);

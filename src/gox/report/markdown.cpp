@@ -234,7 +234,11 @@ std::string render_with(const Doc& doc, const Limits& lim, std::vector<std::stri
                 table += fmt::format("| {} | {} | {} | {} |\n", code(ip), md(doc_string(*p, "outcome")),
                                      reason.empty() ? "–" : code(reason), md(doc_string(*p, "reason_detail")));
             }
-            out += fmt::format("### Rebuilt packages ({})\n\n", rebuilt.size());
+            // The heading's counts agree with the build cache table (failed packages are not "rebuilt").
+            std::size_t failed = std::count_if(rebuilt.begin(), rebuilt.end(),
+                                               [](const Doc* p) { return doc_string(*p, "outcome") == "failed"; });
+            out += failed ? fmt::format("### Rebuilt ({}) and failed ({}) packages\n\n", rebuilt.size() - failed, failed)
+                          : fmt::format("### Rebuilt packages ({})\n\n", rebuilt.size());
             out += rebuilt.size() > 10 ? details(fmt::format("{} package(s)", rebuilt.size()), table) : table + "\n";
         }
     }

@@ -17,6 +17,28 @@ std::string pct(std::size_t part, std::size_t whole) {
     if (whole == 0) return "-";
     return fmt::format("{:.0f}%", 100.0 * static_cast<double>(part) / static_cast<double>(whole));
 }
+
+std::string variant_name(const model::Package& p) {
+    bool variant = !p.for_test.empty() && p.for_test != p.import_path;
+    return p.import_path + (variant ? " [" + p.for_test + "]" : "");
+}
+
+// Packages whose compile failed but that no failure (nor the diagnosis)
+// names: the failure lines list the others. Failed packages are never listed
+// as rebuilt, so the counts and the lists agree.
+std::vector<std::string> failed_unnamed(const model::Build& b) {
+    std::vector<std::string> out;
+    for (const auto& p : b.packages) {
+        if (p.outcome != Outcome::Failed || p.standard) continue;
+        bool named = std::any_of(b.failures.begin(), b.failures.end(),
+                                 [&](const model::Failure& f) { return f.import_path == p.import_path; });
+        if (b.diagnosis)
+            named = named || std::any_of(b.diagnosis->failed.begin(), b.diagnosis->failed.end(),
+                                         [&](const model::FailedPackage& f) { return f.package == p.import_path; });
+        if (!named) out.push_back(variant_name(p));
+    }
+    return out;
+}
 } // namespace
 
 std::string render_text(const model::Build& b, const TextOptions& opt) {
@@ -57,32 +79,28 @@ std::string render_text(const model::Build& b, const TextOptions& opt) {
     }
     std::vector<const model::Package*> listed;
     for (auto& p : b.packages)
-        if ((p.outcome == Outcome::Rebuilt || p.outcome == Outcome::Failed) && !p.standard) listed.push_back(&p);
+        if (p.outcome == Outcome::Rebuilt && !p.standard) listed.push_back(&p);
     std::size_t std_rebuilt = b.unlisted.packages_rebuilt_std;
     for (auto& p : b.packages)
         if (p.outcome == Outcome::Rebuilt && p.standard) ++std_rebuilt;
     const std::size_t more = listed.size() + b.unlisted.packages_rebuilt_user; // all rebuilt, listed or not
     if (!listed.empty()) {
         out += "rebuilt:\n";
-        for (std::size_t i = 0; i < listed.size() && i < opt.max_listed; ++i) {
-            const auto& p = *listed[i];
-            bool variant = !p.for_test.empty() && p.for_test != p.import_path;
-            out += fmt::format("  {}{}{}\n", p.import_path, variant ? " [" + p.for_test + "]" : "",
-                               p.outcome == Outcome::Failed ? " (failed)" : "");
-        }
+        for (std::size_t i = 0; i < listed.size() && i < opt.max_listed; ++i) out += "  " + variant_name(*listed[i]) + "\n";
         if (more > opt.max_listed) out += fmt::format("  … and {} more\n", more - std::min(listed.size(), opt.max_listed));
     }
     if (std_rebuilt) out += fmt::format("  (+ {} standard library package(s) rebuilt)\n", std_rebuilt);
+    const auto unnamed = failed_unnamed(b);
+    if (b.diagnosis || b.failed() || !unnamed.empty()) out += bold("failed:") + "\n";
     if (b.diagnosis) {
-        out += bold("failed:") + "\n";
         for (const auto& l : analysis::diagnosis_text(*b.diagnosis)) out += "  " + l + "\n";
-    } else if (b.failed()) {
-        out += bold("failed:") + "\n";
+    } else {
         for (auto& f : b.failures) {
             out += fmt::format("  {} {}\n", f.kind, f.import_path.empty() ? "(no package)" : f.import_path);
             if (!f.first_lines.empty()) out += fmt::format("    {}\n", f.first_lines.front());
         }
     }
+    for (const auto& n : unnamed) out += "  compile " + n + "\n";
     if (b.lines.unrecognized)
         out += fmt::format("unrecognized lines: {} (first: {})\n", b.lines.unrecognized,
                            b.lines.unrecognized_examples.empty() ? "" : b.lines.unrecognized_examples.front());
@@ -108,18 +126,16 @@ std::string render_summary(const model::Build& b, const TextOptions& opt, double
     line(head);
     std::vector<const model::Package*> listed;
     for (auto& p : b.packages)
-        if ((p.outcome == Outcome::Rebuilt || p.outcome == Outcome::Failed) && !p.standard) listed.push_back(&p);
+        if (p.outcome == Outcome::Rebuilt && !p.standard) listed.push_back(&p);
     if (!listed.empty()) {
         std::string names;
         for (std::size_t i = 0; i < listed.size() && i < opt.max_listed; ++i) {
             const auto& p = *listed[i];
-            bool variant = !p.for_test.empty() && p.for_test != p.import_path;
             std::string why;
             if (!p.reason.empty())
                 why = " (" + p.reason + (p.reason_detail.empty() ? "" : ": " + p.reason_detail) +
                       (p.output_unchanged ? "; output unchanged, dependents not rebuilt" : "") + ")";
-            names += (i ? ", " : "") + p.import_path + (variant ? " [" + p.for_test + "]" : "") +
-                     (p.outcome == Outcome::Failed ? " (failed to compile)" : why);
+            names += (i ? ", " : "") + variant_name(p) + why;
         }
         if (listed.size() > opt.max_listed) names += fmt::format(", … {} more", listed.size() - opt.max_listed);
         line("rebuilt: " + names);
@@ -171,6 +187,12 @@ std::string render_summary(const model::Build& b, const TextOptions& opt, double
         for (auto& f : b.failures)
             line(fmt::format("failed: {} {}{}", f.kind, f.import_path.empty() ? "(no package)" : f.import_path,
                              f.first_lines.empty() ? "" : ": " + f.first_lines.front()));
+    }
+    if (const auto unnamed = failed_unnamed(b); !unnamed.empty()) {
+        std::string names;
+        for (std::size_t i = 0; i < unnamed.size() && i < opt.max_listed; ++i) names += (i ? ", " : "") + unnamed[i];
+        if (unnamed.size() > opt.max_listed) names += fmt::format(", … {} more", unnamed.size() - opt.max_listed);
+        line("failed: " + names + " (failed to compile)");
     }
     if (b.lines.unrecognized)
         line(fmt::format("{} line(s) of go's output were not understood (shown unchanged)", b.lines.unrecognized));
