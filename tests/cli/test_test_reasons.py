@@ -92,12 +92,13 @@ class Scenario:
         return os.path.join(self.root, *p)
 
     def env(self, extra=None):
-        e = go_env(self.cache, dict(extra or {}, GOX_HISTORY=self.hist))
+        e = go_env(self.cache, {"GOX_HISTORY": self.hist})
+        e.pop("APP_MODE", None)
         if self.version == "1.27":
             e.update(GO127)
         if self.work:
             e["GOWORK"] = self.work
-        e.pop("APP_MODE", None)
+        e.update(extra or {})
         return e
 
     def test(self, *args, why=True, env=None, exit_code=0):
