@@ -562,6 +562,10 @@ std::map<std::string, TestRecord> decide_test_reasons(model::Build& b, const Tes
             Decision d = Decider(b, f, t, r, info, prev).decide();
             t.reason = std::string(reason_name(d.reason));
             t.reason_detail = d.detail;
+            // Whatever made it run, say that this result was not cached either.
+            if (info && info->save_too_new && d.reason != Reason::TestFileTooNew)
+                t.reason_detail += (t.reason_detail.empty() ? "" : "; ") + std::string("result not cached: ") +
+                                   info->too_new + " is less than 2 s old";
         }
         out[t.import_path] = std::move(r);
     }

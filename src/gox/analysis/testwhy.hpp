@@ -48,7 +48,7 @@ struct TestLookup {
         TooNew,      // a file it read is less than 2 s old: no input ID
         NoOutput,    // inputs listed, but no output saved for these input values
         Expired,     // go clean -testcache
-        CoverChanged // -coverpkg: a covered package changed (Go 1.26+), or the cover profile is gone
+        CoverChanged // the cover profile is gone, or (newer Go, -coverpkg) a covered package changed
     };
     std::string key;      // what the test ID hashes: a link action ID or binary content ID (20 chars)
     std::string test_id;  // 64 hex
@@ -135,7 +135,8 @@ struct TestRunFacts {
 };
 
 // Sets reason and reason_detail on every test of b that ran (ok or fail, not
-// cached) and returns this run's record of every test that ran or was cached,
+// cached; the detail also says when go did not cache this run's result
+// because a file was too new) and returns this run's record of every test that ran or was cached,
 // by import path, for the history.
 std::map<std::string, TestRecord> decide_test_reasons(model::Build& b, const TestRunFacts& f);
 
