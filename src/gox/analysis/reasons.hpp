@@ -41,12 +41,15 @@ namespace gox::analysis {
     X(VcsStampChanged, "vcs_stamp_changed", "the version-control stamp changed (new commit or dirty tree)", "build with -buildvcs=false where the stamp is not needed") \
     X(ModuleVersionChanged, "module_version_changed", "a dependency module's version changed", "") \
     X(LinkInputsChanged, "link_inputs_changed", "an input of the link changed", "") \
-    X(UncacheableFlag, "uncacheable_flag", "a test flag makes the result uncacheable", "drop the flag (e.g. -count=1) where caching is wanted") \
-    X(TestBinaryChanged, "test_binary_changed", "the test binary changed", "") \
-    X(TestEnvChanged, "test_env_changed", "an environment variable the test read changed", "") \
-    X(TestFileChanged, "test_file_changed", "a file the test opened changed", "") \
+    X(UncacheableFlag, "uncacheable_flag", "a test flag (or naming no package) makes go not cache the result", "drop the flag (e.g. -count=1) where caching is wanted") \
+    X(TestBinaryChanged, "test_binary_changed", "the test binary changed (a package in it, a build flag, GOFLAGS or the Go version)", "") \
+    X(TestArgsChanged, "test_args_changed", "the cacheable test flags changed (-run, -v, -short, -timeout, ...): each set has its own result", "") \
+    X(TestEnvChanged, "test_env_changed", "an environment variable the test read changed, was set or was unset (GODEBUG counts from Go 1.23)", "") \
+    X(TestFileChanged, "test_file_changed", "a file or directory the test read changed, was added or was removed", "") \
+    X(TestFileTooNew, "test_file_too_new", "a file the test read was modified less than 2 s before go test hashed it, so go neither looked the result up nor cached it", "keep generated test inputs older than 2 s (write them before go test, or set their mtime)") \
+    X(TestNotCachedBefore, "test_not_cached_before", "the previous run of the same test binary with the same inputs left no result: it failed (go caches passing results only) or ran with an uncacheable flag", "") \
     X(TestInputsChanged, "test_inputs_changed", "an env var or file the test read changed, or its cached result was gone", "run gox --why test to tell which") \
-    X(TestResultMissing, "test_result_missing", "nothing changed, but the cached test result was gone", "keep GOCACHE between runs")
+    X(TestResultMissing, "test_result_missing", "nothing changed, but the cached test result was gone (go clean -testcache or -cache, or the cache trimmed)", "keep GOCACHE between runs")
 
 enum class Reason {
 #define X(id, name, desc, remedy) id,

@@ -3,53 +3,166 @@
 #include <gox/analysis/why.hpp>
 #include <gox/util/strings.hpp>
 
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cstdlib>
+#include <optional>
 
 namespace gox::analysis {
 
 using util::starts_with;
 
+namespace {
+
+bool contains(const std::vector<std::string>& v, const std::string& s) {
+    return std::find(v.begin(), v.end(), s) != v.end();
+}
+
+bool intersects(const std::vector<std::string>& a, const std::vector<std::string>& b) {
+    for (const auto& x : a)
+        if (contains(b, x)) return true;
+    return false;
+}
+
+// go prints the key of a test ID as the hex of its 20-character string.
+std::string unhex(std::string_view h) {
+    auto nib = [](char c) -> int {
+        if (c >= '0' && c <= '9') return c - '0';
+        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+        return -1;
+    };
+    std::string out;
+    if (h.size() % 2) return std::string(h);
+    for (std::size_t i = 0; i < h.size(); i += 2) {
+        int a = nib(h[i]), b = nib(h[i + 1]);
+        if (a < 0 || b < 0) return std::string(h);
+        out += static_cast<char>(a * 16 + b);
+    }
+    return out;
+}
+
+std::string_view word(std::string_view s) { return s.substr(0, s.find(' ')); }
+
+} // namespace
+
+// ---- TestCacheInfo / TestCacheCollector -----------------------------------
+
+const TestLookup* TestCacheInfo::hit_lookup() const {
+    for (const auto& l : lookups)
+        if (l.result == TestLookup::Result::Pending && !l.input_id.empty()) return &l;
+    return nullptr;
+}
+
+bool TestCacheInfo::hit() const { return hit_lookup() != nullptr; }
+
+std::vector<std::string> TestCacheInfo::test_ids() const {
+    std::vector<std::string> out;
+    auto add = [&](const std::string& id) {
+        if (!id.empty() && !contains(out, id)) out.push_back(id);
+    };
+    for (const auto& l : lookups) add(l.test_id);
+    for (const auto& s : saves) add(s.first);
+    return out;
+}
+
 void TestCacheCollector::feed(std::string_view line) {
     if (!starts_with(line, "testcache: ")) return;
+    m_any = true;
     line.remove_prefix(11);
     if (starts_with(line, "caching disabled for test argument: ")) {
         std::string arg(line.substr(36));
-        for (const auto& a : m_uncacheable)
-            if (a == arg) return;
-        m_uncacheable.push_back(arg);
+        if (!contains(m_uncacheable, arg)) m_uncacheable.push_back(arg);
+        return;
+    }
+    if (starts_with(line, "caching disabled in local directory mode")) {
+        m_local = true;
+        return;
+    }
+    constexpr std::string_view kOutside = "caching disabled for package outside of module root, GOPATH, or GOROOT: ";
+    if (starts_with(line, kOutside)) {
+        m_tests[std::string(line.substr(kOutside.size()))].disabled = "package outside of module root, GOPATH, or GOROOT";
         return;
     }
     auto colon = line.find(": ");
     if (colon == std::string_view::npos) return;
-    std::string pkg(line.substr(0, colon));
+    TestCacheInfo& t = m_tests[std::string(line.substr(0, colon))];
     std::string_view msg = line.substr(colon + 2);
-    TestCacheInfo& t = m_tests[pkg];
-    auto field_after = [&](std::string_view text, std::string_view key) -> std::string_view {
-        auto k = text.find(key);
-        if (k == std::string_view::npos) return {};
-        std::string_view v = text.substr(k + key.size());
-        return v.substr(0, v.find(' '));
+    TestLookup* cur = t.lookups.empty() ? nullptr : &t.lookups.back();
+    auto set = [&](TestLookup::Result r) {
+        if (cur && cur->result == TestLookup::Result::Pending) cur->result = r;
     };
-    bool save = starts_with(msg, "save ");
-    if (save) msg.remove_prefix(5);
-    if (starts_with(msg, "test ID ")) {
+    if (starts_with(msg, "save test ID ")) {
+        // "save test ID <testID> => input ID <inputID> => <key>"
+        std::string_view rest = msg.substr(13);
+        auto in = rest.find(" => input ID ");
+        if (in != std::string_view::npos) t.saves.emplace_back(word(rest), word(rest.substr(in + 13)));
+    } else if (starts_with(msg, "test ID ")) {
         std::string_view rest = msg.substr(8);
-        std::string_view first = rest.substr(0, rest.find(' '));
-        std::string_view input = field_after(rest, "=> input ID ");
-        std::string_view second = field_after(rest, " => ");
-        if (!input.empty()) {
-            // "test ID <testID> => input ID <inputID> => <output>"
-            t.test_id = std::string(first);
-            t.input_id = std::string(input);
-            if (save) t.saved = true;
-            else t.hit = true; // found the output entry for these inputs
-        } else if (second.size() == 64) {
-            // "test ID <binary ID hex> => <testID>"
-            t.test_id = std::string(second);
+        auto in = rest.find(" => input ID ");
+        if (in != std::string_view::npos) {
+            // "test ID <testID> => input ID <inputID> => <key>": the list was found.
+            std::string id(word(rest));
+            if (cur && cur->test_id == id) cur->input_id = std::string(word(rest.substr(in + 13)));
+        } else if (auto arrow = rest.find(" => "); arrow != std::string_view::npos) {
+            // "test ID <hex of the key> => <testID>": a lookup starts.
+            TestLookup l;
+            l.key = unhex(rest.substr(0, arrow));
+            l.test_id = std::string(word(rest.substr(arrow + 4)));
+            t.lookups.push_back(std::move(l));
         }
+    } else if (starts_with(msg, "input list not found") || starts_with(msg, "input list malformed")) {
+        set(TestLookup::Result::NoInputList);
+    } else if (starts_with(msg, "input file ")) {
+        // "input file <path>: file used as input is too new" (computeTestInputsID),
+        // while looking up (the lookup has no input ID yet) or while saving.
+        std::string_view rest = msg.substr(11);
+        auto sep = rest.rfind(": ");
+        std::string path(rest.substr(0, sep));
+        if (rest.find("too new") == std::string_view::npos) return;
+        t.too_new = path;
+        if (cur && cur->result == TestLookup::Result::Pending && cur->input_id.empty()) {
+            cur->result = TestLookup::Result::TooNew;
+            cur->detail = path;
+        } else {
+            t.save_too_new = true;
+        }
+    } else if (starts_with(msg, "test output not found") || starts_with(msg, "test output malformed")) {
+        set(TestLookup::Result::NoOutput);
+    } else if (starts_with(msg, "test output expired")) {
+        set(TestLookup::Result::Expired);
+    } else if (starts_with(msg, "cached cover profile missing") || starts_with(msg, "coverage metadata changed")) {
+        set(TestLookup::Result::CoverChanged);
     }
 }
 
-std::string uncacheable_test_flag(const std::vector<std::string>& args) {
+// ---- flags ------------------------------------------------------------------
+
+namespace {
+
+std::vector<std::string> split_words(std::string_view s) {
+    std::vector<std::string> out;
+    std::size_t p = 0;
+    while (p < s.size()) {
+        auto b = s.find_first_not_of(" \t\n", p);
+        if (b == std::string_view::npos) break;
+        auto e = s.find_first_of(" \t\n", b);
+        out.emplace_back(s.substr(b, e == std::string_view::npos ? std::string_view::npos : e - b));
+        p = e == std::string_view::npos ? s.size() : e;
+    }
+    return out;
+}
+
+struct TestFlag {
+    std::string name, value; // value "" and has_value false for a bare boolean flag
+    bool has_value = false;
+    std::string text;         // as given (with its value when separate)
+};
+
+// go test's flags of args (the command line) then GOFLAGS; stops at -args.
+// packages: set when args name a package.
+std::vector<TestFlag> scan_test_flags(const std::vector<std::string>& args, std::string_view goflags,
+                                      bool* packages) {
     // go test's own test flags (as -name or -test.name); build flags and
     // packages are not test flags.
     static constexpr std::string_view kTestFlags[] = {
@@ -57,84 +170,404 @@ std::string uncacheable_test_flag(const std::vector<std::string>& args) {
         "cpuprofile", "failfast", "fullpath", "fuzz", "fuzzminimizetime", "fuzztime", "json", "list", "memprofile",
         "memprofilerate", "mutexprofile", "mutexprofilefraction", "outputdir", "parallel", "run", "short", "shuffle",
         "skip", "timeout", "trace", "v", "vet", "artifacts"};
-    static constexpr std::string_view kCacheable[] = {"benchtime", "cpu", "list", "parallel", "run", "short",
-                                                      "timeout", "failfast", "fullpath", "v", "vet", "json"};
     static constexpr std::string_view kValued[] = {"benchtime", "blockprofile", "blockprofilerate", "count",
         "coverprofile", "cpu", "cpuprofile", "fuzz", "fuzzminimizetime", "fuzztime", "list", "memprofile",
         "memprofilerate", "mutexprofile", "mutexprofilefraction", "outputdir", "parallel", "run", "shuffle",
         "skip", "timeout", "trace", "vet", "bench", "o", "p", "C", "tags", "gcflags", "ldflags", "asmflags",
         "exec", "covermode", "coverpkg", "mod", "modfile", "overlay", "pgo", "pkgdir", "toolexec", "buildmode",
         "compiler", "gccgoflags", "installsuffix"};
-    bool any_package = false;
-    for (std::size_t i = 0; i < args.size(); ++i) {
-        std::string_view a = args[i];
-        if (a == "-args" || a == "--args" || a == "--") break;
-        if (a.empty() || a[0] != '-') {
-            any_package = true;
-            continue;
+    std::vector<TestFlag> out;
+    auto scan = [&](const std::vector<std::string>& words, bool from_goflags) {
+        for (std::size_t i = 0; i < words.size(); ++i) {
+            std::string_view a = words[i];
+            if (a == "-args" || a == "--args" || a == "--") break;
+            if (a.empty() || a[0] != '-') {
+                if (packages && !from_goflags) *packages = true;
+                continue;
+            }
+            std::string_view f = a.substr(a.size() > 1 && a[1] == '-' ? 2 : 1);
+            if (starts_with(f, "test.")) f.remove_prefix(5);
+            auto eq = f.find('=');
+            std::string_view name = f.substr(0, eq);
+            bool is_test_flag = std::find(std::begin(kTestFlags), std::end(kTestFlags), name) != std::end(kTestFlags);
+            bool valued = std::find(std::begin(kValued), std::end(kValued), name) != std::end(kValued);
+            bool separate = valued && eq == std::string_view::npos && i + 1 < words.size() && !from_goflags;
+            if (is_test_flag) {
+                TestFlag t;
+                t.name = std::string(name);
+                t.text = std::string(a);
+                if (eq != std::string_view::npos) {
+                    t.value = std::string(f.substr(eq + 1));
+                    t.has_value = true;
+                } else if (separate) {
+                    t.value = words[i + 1];
+                    t.has_value = true;
+                    t.text += "=" + words[i + 1];
+                }
+                out.push_back(std::move(t));
+            }
+            if (separate) ++i;
         }
-        std::string_view f = a.substr(a.size() > 1 && a[1] == '-' ? 2 : 1);
-        if (starts_with(f, "test.")) f.remove_prefix(5);
-        auto eq = f.find('=');
-        std::string_view name = f.substr(0, eq);
-        bool is_test_flag = false, cacheable = false, valued = false;
-        for (auto t : kTestFlags) is_test_flag = is_test_flag || t == name;
-        for (auto c : kCacheable) cacheable = cacheable || c == name;
-        for (auto v : kValued) valued = valued || v == name;
-        if (is_test_flag && !cacheable) return std::string(a) + (eq == std::string_view::npos && valued && i + 1 < args.size() ? "=" + args[i + 1] : "");
-        if (valued && eq == std::string_view::npos) ++i;
-    }
+    };
+    scan(args, false);
+    scan(split_words(goflags), true);
+    return out;
+}
+
+bool is_cacheable(std::string_view name) {
+    // go's list (tryCacheWithID), plus the flags go test handles itself.
+    static constexpr std::string_view kCacheable[] = {"benchtime", "cpu", "list", "parallel", "run", "short", "skip",
+        "timeout", "failfast", "fullpath", "v", "vet", "json", "coverprofile", "outputdir"};
+    return std::find(std::begin(kCacheable), std::end(kCacheable), name) != std::end(kCacheable);
+}
+
+// Whether a flag is part of the test ID (-coverprofile, -outputdir, -vet and
+// -json are not passed as such to the test binary's cache key).
+bool in_test_id(std::string_view name) {
+    return is_cacheable(name) && name != "coverprofile" && name != "outputdir" && name != "vet" && name != "json";
+}
+
+} // namespace
+
+std::string uncacheable_test_flag(const std::vector<std::string>& args, std::string_view goflags) {
+    bool any_package = false;
+    for (const auto& f : scan_test_flags(args, goflags, &any_package))
+        if (!is_cacheable(f.name)) return f.text;
     return any_package ? "" : "local directory mode (no package named)";
+}
+
+std::vector<std::string> cacheable_test_args(const std::vector<std::string>& args, std::string_view goflags) {
+    std::vector<std::string> out;
+    for (const auto& f : scan_test_flags(args, goflags, nullptr))
+        if (in_test_id(f.name)) out.push_back("-" + f.name + (f.has_value ? "=" + f.value : ""));
+    return out;
+}
+
+bool test_inputs_include_godebug(std::string_view v) {
+    if (!starts_with(v, "go1.")) return starts_with(v, "devel");
+    v.remove_prefix(4);
+    int minor = 0;
+    for (std::size_t i = 0; i < v.size() && v[i] >= '0' && v[i] <= '9' && minor < 1000; ++i) minor = minor * 10 + (v[i] - '0');
+    return minor >= 23;
 }
 
 std::map<std::string, std::string> test_inputs_by_sum(const std::vector<HashRecord>& records) {
     return records_by(records, "testInputs", false);
 }
 
+// ---- TestRecord -------------------------------------------------------------
 
-std::vector<TestReason> test_reasons(const TestCacheCollector& tc, const std::vector<std::string>& ran_packages,
-                                     const std::map<std::string, PrevTest>& prev,
-                                     const std::map<std::string, std::string>& inputs_by_id) {
-    std::vector<TestReason> out;
-    for (const auto& pkg : ran_packages) {
-        TestReason r;
-        r.package = pkg;
-        auto it = tc.tests().find(pkg);
-        auto pv = prev.find(pkg);
-        if (!tc.uncacheable_args().empty()) {
-            r.reason = std::string(reason_name(Reason::UncacheableFlag));
-            for (const auto& a : tc.uncacheable_args()) r.detail += (r.detail.empty() ? "" : ", ") + a;
-        } else if (it == tc.tests().end()) {
-            continue; // go said nothing about it (no testcache lines: caching not attempted)
-        } else if (pv == prev.end()) {
-            r.reason = std::string(reason_name(Reason::NoHistory));
-        } else if (pv->second.test_id.empty()) {
-            continue; // the previous run had no --why: keep the cheap reason
-        } else if (!it->second.test_id.empty() && it->second.test_id != pv->second.test_id) {
-            r.reason = std::string(reason_name(Reason::TestBinaryChanged));
-            r.detail = "the test binary or its arguments changed";
-        } else if (!it->second.input_id.empty() && !pv->second.input_id.empty() &&
-                   it->second.input_id != pv->second.input_id) {
-            // What the test read changed: name it from the testInputs records.
-            auto cur = inputs_by_id.find(it->second.input_id);
-            r.reason = std::string(reason_name(Reason::TestFileChanged));
-            r.detail = "an input the test read changed (run with --why to name it)";
-            if (cur != inputs_by_id.end() && !pv->second.inputs.empty()) {
-                for (const auto& c : diff_inputs(chunks_from_json(pv->second.inputs), chunks_from_json(cur->second))) {
-                    if (c.id == "test_env") {
-                        r.reason = std::string(reason_name(Reason::TestEnvChanged));
-                        r.detail = c.key;
-                    } else {
-                        r.reason = std::string(reason_name(Reason::TestFileChanged));
-                        r.detail = c.key;
-                    }
-                    break;
-                }
-            }
-        } else {
-            r.reason = std::string(reason_name(Reason::TestResultMissing));
+std::string TestRecord::to_json() const {
+    nlohmann::json s = {{"test_ids", stored.test_ids}, {"input_id", stored.input_id},
+                        {"link_id", stored.link_id},   {"binary_id", stored.binary_id},
+                        {"args", stored.args},         {"godebug", stored.godebug}};
+    if (!stored.inputs.empty()) s["inputs"] = nlohmann::json::parse(stored.inputs, nullptr, false);
+    nlohmann::json j = {{"v", 2},           {"status", status},       {"link_id", link_id},
+                        {"binary_id", binary_id}, {"args", args},     {"godebug", godebug},
+                        {"goflags", goflags}, {"go_version", go_version}, {"uncacheable", uncacheable},
+                        {"why", why},       {"test_ids", test_ids},   {"input_id", input_id},
+                        {"too_new", too_new},     {"saved", saved}};
+    if (!inputs.empty()) j["inputs"] = nlohmann::json::parse(inputs, nullptr, false);
+    if (stored.known) j["stored"] = s;
+    return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+TestRecord TestRecord::from_history(const std::string& inputs, const std::string& action_id,
+                                    const std::string& content_id, const std::string& outcome) {
+    TestRecord r;
+    r.status = outcome;
+    auto j = nlohmann::json::parse(inputs, nullptr, false);
+    auto str = [](const nlohmann::json& o, const char* k) {
+        return o.contains(k) && o[k].is_string() ? o[k].get<std::string>() : std::string();
+    };
+    auto strs = [](const nlohmann::json& o, const char* k) {
+        std::vector<std::string> v;
+        if (o.contains(k) && o[k].is_array())
+            for (const auto& x : o[k])
+                if (x.is_string()) v.push_back(x.get<std::string>());
+        return v;
+    };
+    auto chunks = [](const nlohmann::json& o) {
+        return o.contains("inputs") && o["inputs"].is_array() ? o["inputs"].dump() : std::string();
+    };
+    if (j.is_object()) {
+        r.link_id = str(j, "link_id");
+        r.binary_id = str(j, "binary_id");
+        r.args = strs(j, "args");
+        r.godebug = str(j, "godebug");
+        r.goflags = str(j, "goflags");
+        r.go_version = str(j, "go_version");
+        r.uncacheable = str(j, "uncacheable");
+        r.why = j.value("why", false);
+        r.test_ids = strs(j, "test_ids");
+        r.input_id = str(j, "input_id");
+        r.inputs = chunks(j);
+        r.too_new = str(j, "too_new");
+        r.saved = j.value("saved", false);
+        if (j.contains("stored") && j["stored"].is_object()) {
+            const auto& s = j["stored"];
+            r.stored.known = true;
+            r.stored.test_ids = strs(s, "test_ids");
+            r.stored.input_id = str(s, "input_id");
+            r.stored.inputs = chunks(s);
+            r.stored.link_id = str(s, "link_id");
+            r.stored.binary_id = str(s, "binary_id");
+            r.stored.args = strs(s, "args");
+            r.stored.godebug = str(s, "godebug");
         }
-        out.push_back(std::move(r));
+        return r;
+    }
+    // Older gox: one test ID (the last go printed), the input ID and the
+    // chunks; nothing else.
+    r.why = !action_id.empty();
+    if (r.why) r.test_ids = {action_id};
+    r.input_id = content_id;
+    if (j.is_array()) r.inputs = inputs;
+    r.saved = outcome == "cached" || (outcome == "ok" && r.why);
+    if (r.why && (outcome == "ok" || outcome == "cached")) {
+        r.stored.known = true;
+        r.stored.test_ids = r.test_ids;
+        r.stored.input_id = r.input_id;
+        r.stored.inputs = r.inputs;
+    }
+    return r;
+}
+
+// ---- the decision -----------------------------------------------------------
+
+namespace {
+
+struct Decision {
+    Reason reason;
+    std::string detail;
+};
+
+std::string join(const std::vector<std::string>& v, std::string_view sep = " ") {
+    std::string out;
+    for (const auto& s : v) out += (out.empty() ? "" : std::string(sep)) + s;
+    return out;
+}
+
+// The same test binary: the same link inputs, or the same linked bytes.
+// nullopt when the IDs are not known on both sides.
+std::optional<bool> same_binary(const TestRecord& cur, const std::string& link_id, const std::string& binary_id) {
+    if (cur.link_id.empty() || link_id.empty()) return std::nullopt;
+    if (cur.link_id == link_id) return true;
+    if (!cur.binary_id.empty() && cur.binary_id == binary_id) return true;
+    return false;
+}
+
+class Decider {
+public:
+    Decider(const model::Build& b, const TestRunFacts& f, const model::TestResult& t, const TestRecord& cur,
+            const TestCacheInfo* info, const TestRecord* prev)
+        : m_b(b), m_f(f), m_t(t), m_cur(cur), m_info(info), m_prev(prev) {}
+
+    Decision decide() const {
+        const auto* tc = m_f.testcache;
+        // 1. go did not cache this run at all.
+        if (tc && (!tc->uncacheable_args().empty() || tc->local_directory_mode() || (m_info && !m_info->disabled.empty()))) {
+            if (!tc->uncacheable_args().empty())
+                return {Reason::UncacheableFlag, m_cur.uncacheable.empty() ? join(tc->uncacheable_args(), ", ") : m_cur.uncacheable};
+            if (tc->local_directory_mode()) return {Reason::UncacheableFlag, "local directory mode (no package named)"};
+            return {Reason::UncacheableFlag, m_info->disabled};
+        }
+        if (!m_cur.uncacheable.empty()) return {Reason::UncacheableFlag, m_cur.uncacheable};
+        // 2. A file it read is too new to look the result up.
+        if (m_info)
+            for (const auto& l : m_info->lookups)
+                if (l.result == TestLookup::Result::TooNew) return {Reason::TestFileTooNew, l.detail};
+        if (!m_prev) return {Reason::NoHistory, ""};
+        const TestRecord& p = *m_prev;
+        if (m_info) {
+            for (const auto& l : m_info->lookups)
+                if (l.result == TestLookup::Result::Expired) return {Reason::TestResultMissing, "go clean -testcache"};
+            // 3. go found the list of what the test read under a test ID, but
+            // no output for those values: what it read changed.
+            for (const auto& l : m_info->lookups) {
+                if (l.input_id.empty()) continue;
+                if (l.result == TestLookup::Result::CoverChanged)
+                    return {Reason::TestBinaryChanged, "a package covered by -coverpkg changed, or the cover profile was gone"};
+                if (p.why && contains(p.test_ids, l.test_id) && p.input_id == l.input_id && !p.saved)
+                    return not_saved_by_prev();
+                if (p.stored.known && contains(p.stored.test_ids, l.test_id)) {
+                    if (p.stored.input_id == l.input_id)
+                        return {Reason::TestResultMissing, "the result saved for these inputs is gone from the cache"};
+                    if (auto d = input_change(p.stored.inputs, l.input_id)) return *d;
+                }
+                return inputs_unknown(p);
+            }
+            // 4. No list under any test ID.
+            auto ids = m_info->test_ids();
+            if (p.stored.known && intersects(p.stored.test_ids, ids))
+                return {Reason::TestResultMissing, "go's record of what the test read is gone from the cache"};
+            if (p.why && intersects(p.test_ids, ids) && !p.saved) return not_saved_by_prev();
+        }
+        // 5. The test binary or its flags, against the previous run and the
+        // newest result go saved.
+        bool same_prev = same_binary(m_cur, p.link_id, p.binary_id).value_or(!relinked());
+        if (!p.saved && p.uncacheable.empty() && same_prev && m_cur.args == p.args && !m_info)
+            return not_saved_by_prev();
+        if (!p.stored.known) {
+            if (!same_prev) return {Reason::TestBinaryChanged, binary_detail(p)};
+            if (m_cur.args != p.args) return args_changed(p.args);
+            return not_saved_by_prev();
+        }
+        const TestRecord::Stored& base = p.stored;
+        if (!same_binary(m_cur, base.link_id, base.binary_id).value_or(same_prev))
+            return {Reason::TestBinaryChanged, binary_detail(p)};
+        if (m_cur.args != base.args) return args_changed(base.args);
+        if (m_info) return {Reason::TestResultMissing, "go's record of what the test read is gone from the cache"};
+        return inputs_unknown(p);
+    }
+
+private:
+    Decision args_changed(const std::vector<std::string>& before) const {
+        return {Reason::TestArgsChanged, "[" + join(before) + "] → [" + join(m_cur.args) + "]"};
+    }
+
+    // The previous run ran the same test with the same inputs and left no result.
+    Decision not_saved_by_prev() const {
+        const TestRecord& p = *m_prev;
+        if (!p.too_new.empty()) return {Reason::TestFileTooNew, "previous run: " + p.too_new};
+        if (p.status == "fail") return {Reason::TestNotCachedBefore, "the previous run failed"};
+        if (!p.uncacheable.empty()) return {Reason::TestNotCachedBefore, "the previous run had " + p.uncacheable};
+        return {Reason::TestResultMissing, "go's record of what the test read is gone from the cache"};
+    }
+
+    // The first testInputs entry that differs between what go saved and now.
+    std::optional<Decision> input_change(const std::string& saved_inputs, const std::string& input_id) const {
+        if (saved_inputs.empty() || !m_f.test_inputs) return std::nullopt;
+        auto cur = m_f.test_inputs->find(input_id);
+        if (cur == m_f.test_inputs->end()) return std::nullopt;
+        for (const auto& c : diff_inputs(chunks_from_json(saved_inputs), chunks_from_json(cur->second))) {
+            if (c.id == "test_env") return Decision{Reason::TestEnvChanged, c.key};
+            if (c.id == "test_open" || c.id == "test_stat" || c.id == "test_chdir")
+                return Decision{Reason::TestFileChanged, c.key};
+        }
+        return std::nullopt;
+    }
+
+    // Something the test read changed, but which is not known (no --why on
+    // one side): GODEBUG is the one gox can see.
+    Decision inputs_unknown(const TestRecord& p) const {
+        const std::string& before = p.stored.known && !p.saved ? p.stored.godebug : p.godebug;
+        if (before != m_cur.godebug && test_inputs_include_godebug(m_cur.go_version)) {
+            bool gox = m_cur.why != p.why;
+            return {Reason::TestEnvChanged,
+                    gox ? "GODEBUG (gox --why adds gocachehash=1,gocachetest=1 to it)" : "GODEBUG"};
+        }
+        return {Reason::TestInputsChanged, ""};
+    }
+
+    // Whether a package of the test binary was compiled in this run (the
+    // test binary changed), when the action graph gave no link IDs.
+    bool relinked() const {
+        for (const auto& pk : m_b.packages)
+            if (pk.for_test == m_t.import_path + ".test" && pk.outcome == model::Outcome::Rebuilt) return true;
+        return false;
+    }
+
+    std::string binary_detail(const TestRecord& p) const {
+        if (!p.go_version.empty() && p.go_version != m_cur.go_version) return "Go " + p.go_version + " → " + m_cur.go_version;
+        if (p.goflags != m_cur.goflags) return "GOFLAGS \"" + p.goflags + "\" → \"" + m_cur.goflags + "\"";
+        std::vector<std::string> rebuilt;
+        for (const auto& pk : m_b.packages)
+            if (pk.outcome == model::Outcome::Rebuilt && !pk.standard &&
+                (pk.for_test == m_t.import_path + ".test" || pk.import_path == m_t.import_path) &&
+                !contains(rebuilt, pk.import_path) && rebuilt.size() < 3)
+                rebuilt.push_back(pk.import_path);
+        return rebuilt.empty() ? "its link inputs changed" : "rebuilt: " + join(rebuilt, ", ");
+    }
+
+    const model::Build& m_b;
+    const TestRunFacts& m_f;
+    const model::TestResult& m_t;
+    const TestRecord& m_cur;
+    const TestCacheInfo* m_info;
+    const TestRecord* m_prev;
+};
+
+} // namespace
+
+std::map<std::string, TestRecord> decide_test_reasons(model::Build& b, const TestRunFacts& f) {
+    std::map<std::string, TestRecord> out;
+    std::string uncacheable = uncacheable_test_flag(f.args, f.goflags);
+    auto args = cacheable_test_args(f.args, f.goflags);
+    for (auto& t : b.tests) {
+        bool ran = !t.cached && (t.status == "ok" || t.status == "fail");
+        if (!ran && !t.cached) continue;
+        const TestCacheInfo* info = nullptr;
+        if (f.testcache)
+            if (auto it = f.testcache->tests().find(t.import_path); it != f.testcache->tests().end()) info = &it->second;
+        auto pv = f.previous.find(t.import_path);
+        const TestRecord* prev = pv == f.previous.end() ? nullptr : &pv->second;
+
+        TestRecord r;
+        r.status = t.cached ? "cached" : t.status;
+        r.link_id = t.link_action_id;
+        r.binary_id = t.binary_id;
+        r.args = args;
+        r.godebug = f.godebug;
+        r.goflags = f.goflags;
+        r.go_version = f.go_version;
+        if (f.testcache && f.testcache->any()) {
+            r.why = true;
+            if (!f.testcache->uncacheable_args().empty())
+                r.uncacheable = uncacheable.empty() ? join(f.testcache->uncacheable_args(), ", ") : uncacheable;
+            else if (f.testcache->local_directory_mode()) r.uncacheable = "local directory mode (no package named)";
+            else if (info && !info->disabled.empty()) r.uncacheable = info->disabled;
+        } else {
+            r.uncacheable = uncacheable;
+        }
+        bool saved = false;
+        if (info) {
+            r.test_ids = info->test_ids();
+            r.too_new = info->too_new;
+            if (const auto* h = info->hit_lookup()) r.input_id = h->input_id;
+            else if (!info->saves.empty()) r.input_id = info->saves.front().second;
+            else
+                for (const auto& l : info->lookups)
+                    if (!l.input_id.empty()) r.input_id = l.input_id;
+            if (!r.input_id.empty() && f.test_inputs)
+                if (auto in = f.test_inputs->find(r.input_id); in != f.test_inputs->end()) r.inputs = in->second;
+            saved = info->hit() || !info->saves.empty();
+        } else {
+            // Without go's lines: a passing, cacheable run was saved (unless
+            // a file was too new, which only --why shows).
+            saved = t.cached || (t.status == "ok" && r.uncacheable.empty() && !r.why);
+        }
+        r.saved = saved;
+        if (saved) {
+            r.stored.known = true;
+            r.stored.test_ids = r.test_ids;
+            r.stored.input_id = r.input_id;
+            r.stored.inputs = r.inputs;
+            r.stored.link_id = r.link_id;
+            r.stored.binary_id = r.binary_id;
+            r.stored.args = r.args;
+            r.stored.godebug = r.godebug;
+            // A cached run was not linked: keep the binary ID go saved it
+            // with, and the other test ID it was saved under.
+            if (t.cached && prev && prev->stored.known && prev->stored.link_id == r.link_id) {
+                r.stored.binary_id = prev->stored.binary_id;
+                if (prev->stored.input_id == r.input_id)
+                    for (const auto& id : prev->stored.test_ids)
+                        if (!contains(r.stored.test_ids, id)) r.stored.test_ids.push_back(id);
+            }
+        } else if (prev) {
+            r.stored = prev->stored;
+        }
+        if (ran) {
+            Decision d = Decider(b, f, t, r, info, prev).decide();
+            t.reason = std::string(reason_name(d.reason));
+            t.reason_detail = d.detail;
+            // Whatever made it run, say that this result was not cached either.
+            if (info && info->save_too_new && d.reason != Reason::TestFileTooNew)
+                t.reason_detail += (t.reason_detail.empty() ? "" : "; ") + std::string("result not cached: ") +
+                                   info->too_new + " is less than 2 s old";
+        }
+        out[t.import_path] = std::move(r);
     }
     return out;
 }

@@ -219,8 +219,9 @@ bool has_flag(const std::vector<std::string>& args, std::string_view f) {
 nlohmann::json record_history(model::Build& b, nlohmann::json env, const std::string& verb,
                     const std::vector<std::string>& args, const process::GoRun& run, const WrapOptions& o,
                     const std::map<std::string, std::string>& inputs, const analysis::TestCacheCollector& tc,
-                    const std::map<std::string, std::string>& test_inputs,
+                    const std::map<std::string, std::string>& test_inputs, const std::string& test_godebug,
                     const std::function<std::string(const nlohmann::json& env)>& report_doc) {
+    std::map<std::string, analysis::TestRecord> test_records;
     env["(command)"] = "go " + verb + " " + nlohmann::json(args).dump();
     std::string gomod = env.value("GOMOD", "");
     std::string cwd = std::filesystem::current_path().string();
@@ -258,45 +259,22 @@ nlohmann::json record_history(model::Build& b, nlohmann::json env, const std::st
             }
             analysis::refine_reasons(b, inputs, prev_inputs);
         }
-        // go test: why each test ran instead of coming from the cache.
+        // go test: why each test ran instead of coming from the cache,
+        // decided in analysis from this run's facts and the tests' last runs.
         if (verb == "test") {
-            std::vector<std::string> ran;
-            std::map<std::string, analysis::PrevTest> prev;
-            for (const auto& t : b.tests) {
-                if (t.cached || (t.status != "ok" && t.status != "fail")) continue;
-                ran.push_back(t.import_path);
-                if (store)
+            analysis::TestRunFacts facts;
+            facts.args = args;
+            facts.goflags = env.value("GOFLAGS", "");
+            facts.godebug = test_godebug;
+            facts.go_version = env.value("GOVERSION", b.go_version);
+            facts.testcache = &tc;
+            facts.test_inputs = &test_inputs;
+            if (store)
+                for (const auto& t : b.tests)
                     if (auto r = store->previous(module_root, t.import_path, std::string(analysis::kTestResultVariant), INT64_MAX))
-                        prev[t.import_path] = {r->action_id, r->content_id, r->inputs};
-            }
-            // Without --why there are no testcache lines: decide from the
-            // flags, the test binary and the history alone.
-            {
-                std::string flag = analysis::uncacheable_test_flag(args);
-                for (auto& t : b.tests) {
-                    if (t.cached || (t.status != "ok" && t.status != "fail")) continue;
-                    bool relinked = false;
-                    for (const auto& p : b.packages)
-                        if (p.for_test == t.import_path + ".test" && p.outcome == model::Outcome::Rebuilt) relinked = true;
-                    if (!flag.empty()) {
-                        t.reason = std::string(analysis::reason_name(analysis::Reason::UncacheableFlag));
-                        t.reason_detail = flag;
-                    } else if (!prev.count(t.import_path)) {
-                        t.reason = std::string(analysis::reason_name(analysis::Reason::NoHistory));
-                    } else if (relinked) {
-                        t.reason = std::string(analysis::reason_name(analysis::Reason::TestBinaryChanged));
-                        t.reason_detail = "packages of the test binary were rebuilt";
-                    } else {
-                        t.reason = std::string(analysis::reason_name(analysis::Reason::TestInputsChanged));
-                    }
-                }
-            }
-            for (const auto& tr : analysis::test_reasons(tc, ran, prev, test_inputs))
-                for (auto& t : b.tests)
-                    if (t.import_path == tr.package && !t.cached) {
-                        t.reason = tr.reason;
-                        t.reason_detail = tr.detail;
-                    }
+                        facts.previous[t.import_path] =
+                            analysis::TestRecord::from_history(r->inputs, r->action_id, r->content_id, r->outcome);
+            test_records = analysis::decide_test_reasons(b, facts);
         }
     } catch (const std::exception& e) {
         std::fprintf(stderr, "gox: warning: %s\n", e.what());
@@ -332,19 +310,17 @@ nlohmann::json record_history(model::Build& b, nlohmann::json env, const std::st
         pkgs.push_back(std::move(k));
     }
     for (const auto& t : b.tests) {
-        if (t.status == "no_test_files") continue;
-        auto it = tc.tests().find(t.import_path);
-        bool known = it != tc.tests().end();
+        auto rec = test_records.find(t.import_path);
+        if (rec == test_records.end()) continue;
         history::PackageRecord k;
         k.import_path = t.import_path;
         k.variant = std::string(analysis::kTestResultVariant);
-        k.action_id = known ? it->second.test_id : "";   // only with --why (testcache lines)
-        k.content_id = known ? it->second.input_id : "";
-        k.outcome = t.cached ? "cached" : t.status;
+        k.action_id = rec->second.test_ids.empty() ? "" : rec->second.test_ids.front();
+        k.content_id = rec->second.input_id;
+        k.outcome = rec->second.status;
         k.reason = t.reason;
         k.detail = t.reason_detail;
-        if (known)
-            if (auto in = test_inputs.find(it->second.input_id); in != test_inputs.end()) k.inputs = in->second;
+        k.inputs = rec->second.to_json();
         pkgs.push_back(std::move(k));
     }
     try {
@@ -754,7 +730,7 @@ int cmd_wrap(const std::vector<std::string>& gox_opts, const std::string& verb, 
         nlohmann::json env = env_fingerprint(go, args);
         // Before the history and the reports, which both carry the diagnosis.
         if (!g.dry_run) diagnose_failure(b, errors, env, go, verb, args, run, o);
-        env = record_history(b, std::move(env), verb, args, run, o, inputs, testcache, test_inputs, history_doc);
+        env = record_history(b, std::move(env), verb, args, run, o, inputs, testcache, test_inputs, godebug, history_doc);
         report::Doc doc = run_document(b, env, run, verb, args);
         print_summary(doc, b, run, o);
         if (o.annotations) print_annotations(b, o.redact);

@@ -287,6 +287,18 @@ void merge_actiongraph(Build& b, const ActionGraph& g) {
         p.standard = is_standard_import_path(a.package);
         b.packages.push_back(std::move(p));
     }
+    // The test binaries: the link of "P.test" names P's result's cache keys.
+    for (const auto& a : g.actions) {
+        if (a.mode != "link" || !util::ends_with(a.package, ".test")) continue;
+        std::string_view pkg = std::string_view(a.package).substr(0, a.package.size() - 5);
+        for (auto& t : b.tests) {
+            if (t.import_path != pkg) continue;
+            t.link_action_id = a.action_id;
+            // BuildID of a link: actionID/mainContentID/.../binaryContentID.
+            auto last = a.build_id.rfind('/');
+            t.binary_id = last == std::string::npos ? "" : a.build_id.substr(last + 1);
+        }
+    }
     b.timing = compute_timing(g);
     if (disagree)
         b.notes.push_back(std::to_string(disagree) +

@@ -100,6 +100,11 @@ struct TestResult {
     bool cached = false;
     std::string reason; // why it ran (analysis/testwhy), "" if cached or unknown
     std::string reason_detail;
+    // From -debug-actiongraph (the link of "P.test"), when merged: the link's
+    // action ID and the test binary's content ID ("" when it was not linked:
+    // a cached result). go looks the result up under a hash of each.
+    std::string link_action_id;
+    std::string binary_id;
 };
 
 struct Invocation {

@@ -1,0 +1,239 @@
+// Unit tests for the test re-run decision (src/gox/analysis/testwhy.*), driven
+// by what real go printed: tests/unit/data/testcache/go1.NN/*.run, recorded by
+// tests/unit/data/testcache/capture.py with Go 1.19.8, 1.26.8 and 1.27.3 over
+// one sequence of 26 runs of one test (env var changed and unset, testdata
+// file changed, added, removed and too new, test binary, flags, GODEBUG,
+// GOFLAGS, go clean -testcache and -cache, failing runs). Each run goes
+// through decide_test_reasons with the previous run's record passed through
+// its JSON form, as the history does, once with go's testcache and testInputs
+// lines (--why) and once without them (the cheap decision).
+#include <catch2/catch.hpp>
+#include <gox/analysis/hashes.hpp>
+#include <gox/analysis/testwhy.hpp>
+#include <gox/analysis/why.hpp>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <sstream>
+
+using namespace gox;
+using namespace gox::analysis;
+
+namespace {
+
+struct Run {
+    std::string name;
+    std::map<std::string, std::string> head;
+    std::vector<std::string> out, err;
+};
+
+Run read_run(const std::filesystem::path& p) {
+    Run r;
+    r.name = p.stem().string().substr(3);
+    std::ifstream in(p);
+    std::string line;
+    int section = 0;
+    while (std::getline(in, line)) {
+        if (line == "--- stdout") section = 1;
+        else if (line == "--- stderr") section = 2;
+        else if (section == 0) {
+            auto c = line.find(": ");
+            if (c != std::string::npos) r.head[line.substr(0, c)] = line.substr(c + 2);
+        } else (section == 1 ? r.out : r.err).push_back(line);
+    }
+    return r;
+}
+
+std::vector<Run> read_runs(const std::string& version) {
+    std::vector<std::filesystem::path> files;
+    for (const auto& e : std::filesystem::directory_iterator(GOX_SOURCE_ROOT "/tests/unit/data/testcache/" + version))
+        if (e.path().extension() == ".run") files.push_back(e.path());
+    std::sort(files.begin(), files.end());
+    std::vector<Run> runs;
+    for (const auto& f : files) runs.push_back(read_run(f));
+    return runs;
+}
+
+std::vector<std::string> json_strings(const std::string& s) {
+    std::vector<std::string> v;
+    // ["-run=TestEnv", "./store"]
+    std::size_t p = 0;
+    while ((p = s.find('"', p)) != std::string::npos) {
+        auto e = s.find('"', p + 1);
+        v.push_back(s.substr(p + 1, e - p - 1));
+        p = e + 1;
+    }
+    return v;
+}
+
+struct Outcome {
+    bool cached = false;
+    std::string reason, detail;
+};
+
+// Drives the decision over every run of a version; why: with go's lines.
+std::vector<std::pair<std::string, Outcome>> replay(const std::string& version, bool why) {
+    std::vector<std::pair<std::string, Outcome>> out;
+    std::optional<TestRecord> prev;
+    for (const auto& run : read_runs(version)) {
+        model::Build b;
+        for (const auto& l : run.out) {
+            model::TestResult t;
+            if (l.rfind("ok  \t", 0) == 0) t.status = "ok";
+            else if (l.rfind("FAIL\texample.com/", 0) == 0) t.status = "fail";
+            else continue;
+            auto rest = l.substr(5);
+            t.import_path = rest.substr(0, rest.find('\t'));
+            t.cached = l.find("(cached)") != std::string::npos;
+            t.link_action_id = run.head.at("link");
+            auto build = run.head.at("build");
+            t.binary_id = build.empty() ? "" : build.substr(build.rfind('/') + 1);
+            b.tests.push_back(t);
+        }
+        REQUIRE(b.tests.size() == 1);
+        TestCacheCollector tc;
+        HashCollector hc;
+        for (const auto& l : run.err) {
+            if (l.rfind("testcache:", 0) == 0) tc.feed(l);
+            else hc.feed(l);
+        }
+        hc.finish();
+        auto inputs = test_inputs_by_sum(hc.records());
+        TestRunFacts f;
+        f.args = json_strings(run.head.at("args"));
+        f.goflags = run.head.at("goflags");
+        f.godebug = run.head.at("godebug");
+        f.go_version = version + (version == "go1.19" ? ".8" : version == "go1.26" ? ".8" : ".3");
+        if (why) {
+            f.testcache = &tc;
+            f.test_inputs = &inputs;
+        }
+        if (prev) f.previous["example.com/tr/store"] = *prev;
+        auto recs = decide_test_reasons(b, f);
+        REQUIRE(recs.count("example.com/tr/store"));
+        // Through the history's form and back.
+        const auto& r = recs["example.com/tr/store"];
+        prev = TestRecord::from_history(r.to_json(), r.test_ids.empty() ? "" : r.test_ids.front(), r.input_id, r.status);
+        CHECK(prev->to_json() == r.to_json());
+        out.push_back({run.name, {b.tests[0].cached, b.tests[0].reason, b.tests[0].reason_detail}});
+    }
+    return out;
+}
+
+void check_version(const std::string& version) {
+    auto runs = read_runs(version);
+    REQUIRE(runs.size() == 26);
+    auto with = replay(version, true);
+    auto without = replay(version, false);
+    // What the cheap decision (no --why) says where --why names more.
+    const std::map<std::string, std::string> cheap = {
+        {"env-changed", "test_inputs_changed"},       {"env-unset", "test_inputs_changed"},
+        {"file-changed", "test_inputs_changed"},      {"file-added", "test_inputs_changed"},
+        {"file-removed", "test_inputs_changed"},      {"file-too-new", "test_inputs_changed"},
+        {"after-too-new", "test_inputs_changed"},     {"testcache-cleaned", "test_inputs_changed"},
+        {"fail", "test_inputs_changed"},              {"cache-cleaned", "test_not_cached_before"},
+        {"after-unsaved-too-new", "test_inputs_changed"}};
+    for (std::size_t i = 0; i < runs.size(); ++i) {
+        const auto& run = runs[i];
+        std::string expect = run.head.at("expect");
+        std::string id = expect.substr(0, expect.find(' '));
+        std::string detail = expect.find(' ') == std::string::npos ? "" : expect.substr(expect.find(' ') + 1);
+        INFO(version << " run " << run.name << " expect " << expect);
+        const auto& w = with[i].second;
+        const auto& c = without[i].second;
+        if (id == "cached") {
+            CHECK(w.cached);
+            CHECK(w.reason.empty());
+            continue;
+        }
+        CHECK_FALSE(w.cached);
+        CHECK(w.reason == id);
+        if (!detail.empty()) CHECK(w.detail == detail);
+        // go refused to save this run's result: the detail says so too.
+        if (run.name == "new-binary-file-too-new")
+            CHECK(w.detail == "the previous run failed; result not cached: /MOD/store/testdata/in.txt is less than 2 s old");
+        auto ch = cheap.find(run.name);
+        INFO("without --why: " << c.reason << ": " << c.detail);
+        CHECK(c.reason == (ch == cheap.end() ? id : ch->second));
+    }
+}
+
+} // namespace
+
+TEST_CASE("test reasons from real Go 1.19 testcache lines", "[testwhy]") { check_version("go1.19"); }
+TEST_CASE("test reasons from real Go 1.26 testcache lines", "[testwhy]") { check_version("go1.26"); }
+TEST_CASE("test reasons from real Go 1.27 testcache lines", "[testwhy]") { check_version("go1.27"); }
+
+TEST_CASE("a cached run prints one lookup, a re-run two: all test IDs are kept", "[testwhy]") {
+    // Go 1.26.8, the issue's three runs: APP_MODE=a, a (cached), b.
+    TestCacheCollector cached;
+    cached.feed("testcache: example.com/tr/store: test ID 36466e34 => 9141aa");
+    cached.feed("testcache: example.com/tr/store: test ID 9141aa => input ID efc3 => 2eb9");
+    const auto& c = cached.tests().at("example.com/tr/store");
+    CHECK(c.hit());
+    CHECK(c.test_ids() == std::vector<std::string>{"9141aa"});
+    TestCacheCollector rerun;
+    for (const char* l : {"testcache: example.com/tr/store: test ID 36466e34 => 9141aa",
+                          "testcache: example.com/tr/store: test ID 9141aa => input ID d27b => 23d8",
+                          "testcache: example.com/tr/store: test output not found: cache entry not found",
+                          "testcache: example.com/tr/store: test ID 48796155 => b309bb",
+                          "testcache: example.com/tr/store: test ID b309bb => input ID d27b => aa0e",
+                          "testcache: example.com/tr/store: test output not found: cache entry not found",
+                          "testcache: example.com/tr/store: save test ID 9141aa => input ID d27b => 23d8",
+                          "testcache: example.com/tr/store: save test ID b309bb => input ID d27b => aa0e"})
+        rerun.feed(l);
+    const auto& r = rerun.tests().at("example.com/tr/store");
+    CHECK_FALSE(r.hit());
+    CHECK(r.test_ids() == std::vector<std::string>{"9141aa", "b309bb"});
+    REQUIRE(r.lookups.size() == 2);
+    CHECK(r.lookups[0].key == std::string("\x36\x46\x6e\x34"));
+    CHECK(r.lookups[0].result == TestLookup::Result::NoOutput);
+    CHECK(r.saves.size() == 2);
+}
+
+TEST_CASE("too new: while looking up, or only while saving", "[testwhy]") {
+    TestCacheCollector lookup;
+    lookup.feed("testcache: p: test ID 61 => aa");
+    lookup.feed("testcache: p: input file /m/p/testdata/x: file used as input is too new");
+    CHECK(lookup.tests().at("p").lookups[0].result == TestLookup::Result::TooNew);
+    CHECK(lookup.tests().at("p").too_new == "/m/p/testdata/x");
+    CHECK_FALSE(lookup.tests().at("p").save_too_new);
+    TestCacheCollector save;
+    save.feed("testcache: p: test ID 61 => aa");
+    save.feed("testcache: p: input list not found: cache entry not found");
+    save.feed("testcache: p: input file /m/p/testdata/x: file used as input is too new");
+    CHECK(save.tests().at("p").lookups[0].result == TestLookup::Result::NoInputList);
+    CHECK(save.tests().at("p").save_too_new);
+}
+
+TEST_CASE("uncacheable and cacheable test flags, from the command line and GOFLAGS", "[testwhy]") {
+    CHECK(uncacheable_test_flag({"-count=1", "./p"}) == "-count=1");
+    CHECK(uncacheable_test_flag({"-count", "1", "./p"}) == "-count=1");
+    CHECK(uncacheable_test_flag({"./p"}, "-count=1") == "-count=1");
+    CHECK(uncacheable_test_flag({"-run=X", "-v", "./p"}) == "");
+    CHECK(uncacheable_test_flag({"-v"}) == "local directory mode (no package named)");
+    CHECK(cacheable_test_args({"-run", "TestA", "-v", "./p"}, "-short -tags=x") ==
+          std::vector<std::string>{"-run=TestA", "-v", "-short"});
+    CHECK(cacheable_test_args({"-tags", "x", "./p"}).empty());
+}
+
+TEST_CASE("GODEBUG is a test input from Go 1.23", "[testwhy]") {
+    CHECK_FALSE(test_inputs_include_godebug("go1.19.8"));
+    CHECK_FALSE(test_inputs_include_godebug("go1.22.12"));
+    CHECK(test_inputs_include_godebug("go1.23.0"));
+    CHECK(test_inputs_include_godebug("go1.27.3"));
+}
+
+TEST_CASE("records of older gox versions are read", "[testwhy]") {
+    auto r = TestRecord::from_history(R"(["go1.26.8","env APP_MODE 00\n"])", "aa", "bb", "ok");
+    CHECK(r.why);
+    CHECK(r.saved);
+    CHECK(r.stored.test_ids == std::vector<std::string>{"aa"});
+    CHECK(r.stored.input_id == "bb");
+    auto none = TestRecord::from_history("", "", "", "ok");
+    CHECK_FALSE(none.why);
+    CHECK_FALSE(none.stored.known);
+}
