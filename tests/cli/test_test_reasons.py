@@ -26,7 +26,6 @@ from tap import *  # noqa: F401,F403
 import tap
 
 OLD = 1_600_000_000  # an mtime go does not find "too new" (2 s, modTimeCutoff)
-GO127 = {"GOTOOLCHAIN": "go1.27.3"}
 
 # The fixture's test: reads APP_MODE, testdata/in.txt and (optionally) testdata/opt.txt;
 # the same as the unit tests' recorded runs.
@@ -63,8 +62,7 @@ def cache_for(version):
     """A warm GOCACHE copy for the toolchain ("1.19", "1.26" or "1.27")."""
     if version != "1.27":
         return fresh_cache("tr-" + version, version)
-    # The same template as test_reasons.py's 1.27 scenarios.
-    tmpl = derived_template("go1.27.3", [["build", "./..."], ["test", "./..."]], base=None, extra_env=GO127)
+    tmpl = go127_template()  # the one Go 1.27 template of every suite (tap.py)
     dst = os.path.join(SCRATCH, "cache-tr-1.27")
     shutil.rmtree(dst, ignore_errors=True)
     shutil.copytree(tmpl, dst, symlinks=True)
@@ -200,7 +198,6 @@ def sequence(version):
     expect(s.test(*PKGS, why=False, env=dict(tags, APP_MODE="c")), "cached", step="same, no --why")
     expect(s.test("-count=1", *PKGS, why=False, env=tags), "uncacheable_flag", detail="-count=1", step="-count=1, no --why")
 
-@sanitize
 @test
 def every_test_reason_on_go119_and_go121_modules_with_go119():
     check(os.path.exists(tap.GO119), f"{tap.GO119} missing: scripts/bootstrap installs golang-1.19-go")
@@ -210,7 +207,6 @@ def every_test_reason_on_go119_and_go121_modules_with_go119():
 def every_test_reason_on_go119_and_go121_modules_with_go126():
     sequence("1.26")
 
-@sanitize
 @test
 def every_test_reason_on_go119_and_go121_modules_with_go127():
     sequence("1.27")
@@ -224,6 +220,7 @@ def three_runs(version):
     t = s.test("./store", env={"APP_MODE": "b"})[pkg]
     eq((t["cached"], t["reason"], t["reason_detail"]), (False, "test_env_changed", "APP_MODE"), "third run")
 
+@sanitize
 @test
 def issue_three_runs_on_a_go121_module_with_go126():
     three_runs("1.26")
