@@ -144,9 +144,10 @@ struct WrapOptions {
 // version line when cgo is on.
 nlohmann::json env_fingerprint(const std::string& go, const std::vector<std::string>& args) {
     auto go_env = [&](std::vector<std::string> vars) {
-        std::vector<std::string> cmd = {go, "env", "-json"};
-        // go env honours -C: run it where the build ran.
+        // go env honours -C, which must come first: run it where the build ran.
+        std::vector<std::string> cmd = {go, "env"};
         if (GoChdir c = go_chdir_at(args); c.present()) cmd.insert(cmd.end(), {"-C", c.dir});
+        cmd.push_back("-json");
         cmd.insert(cmd.end(), vars.begin(), vars.end());
         nlohmann::json j = nlohmann::json::object();
         if (auto out = process::capture(cmd)) {
