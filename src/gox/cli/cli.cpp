@@ -16,13 +16,12 @@ namespace gox::cli {
 
 namespace {
 
-constexpr const char* kMainHelp = R"(usage: gox <command> [arguments]
+constexpr const char* kMainHelp = R"(usage: gox [gox options] [-C dir] build|test|install|run|vet [go flags] [packages]
+       gox [--go=PATH] [-C dir] GO-VERB [arguments]   (list, mod, env, version...)
+       gox parse|explain|diff|history|report|doctor|help [arguments]
 
 gox reads the go command's -x trace and explains what the Go build cache did:
 which packages were rebuilt, which came from the cache, and what failed.
-
-usage: gox [gox options] [-C dir] build|test|install|run|vet [go flags] [packages]
-       gox [--go=PATH] [-C dir] GO-VERB [arguments]   (list, mod, env, version...)
 
 Commands:
   build, test, install, run, vet [go flags] [packages]
