@@ -463,12 +463,19 @@ def passthrough_unknown_verb():
 @test
 def passthrough_with_go_flag_and_go119():
     # --go=PATH picks the go that runs the passed-through verb too.
+    check(os.path.exists(GO119), f"{GO119} missing: scripts/bootstrap installs golang-1.19-go")
     def body(s):
         s.run("version", gox_opts=PASS)
         s.run("env", "GOVERSION", gox_opts=PASS)
         s.run("list", "./...", gox_opts=PASS)
+        # Go 1.19 has no -C (1.20 added it): it rejects it, through gox too.
+        s.run("-C", "mod", "build", "./...", cwd=s.root)
+        s.run("build", "-C", "mod", "./...", cwd=s.root)
     g = fidelity("passthrough-go119", body, go=GO119, cache=lambda: template_cache("1.19"))
     check(step(g, 0)[1].startswith(b"go version go1.19"), step(g, 0)[1])
+    for i in (3, 4):
+        eq(step(g, i)[0], 2, f"go1.19 exit status of step {i}")
+        check(b"flag provided but not defined: -C" in step(g, i)[2], step(g, i)[2])
 
 @test
 def passthrough_is_exec():
@@ -958,7 +965,14 @@ def go127_build_success():
         s.run("build", "-o", s.path("bin", "sample"), "./cmd/sample")
         s.run("test", "./...")
         s.run("vet", "./...")
-    fidelity("go127-build", body, env=GO127, cache=cache, artifacts=["bin/sample"], normalize=test_times)
+        # go -C with a toolchain switch (go selects it after the chdir), and
+        # passed-through verbs on the selected toolchain.
+        s.run("-C", "mod", "vet", "./...", cwd=s.root)
+        s.run("-C", "mod", "version", cwd=s.root, gox_opts=PASS)
+        s.run("env", "GOVERSION", gox_opts=PASS)
+    g = fidelity("go127-build", body, env=GO127, cache=cache, artifacts=["bin/sample"], normalize=test_times)
+    check(step(g, 4)[1].startswith(b"go version go1.27.3 "), step(g, 4)[1])
+    eq(step(g, 5)[1], b"go1.27.3\n", "go env GOVERSION under GOTOOLCHAIN=go1.27.3")
 
 @test
 def go127_cgo_compile_error():
