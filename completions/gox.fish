@@ -1,5 +1,6 @@
 # fish completion for gox
-set -l verbs build test install run vet parse explain diff history doctor report help
+# gox's commands, then the go verbs gox runs as go itself
+set -l verbs build test install run vet parse explain diff history doctor report help list mod env generate work tool version clean get fmt fix doc bug telemetry
 complete -c gox -f -n "not __fish_seen_subcommand_from $verbs" -a "$verbs"
 complete -c gox -n "not __fish_seen_subcommand_from $verbs" -l summary -r -d 'where the summary goes: stderr, off or a file'
 complete -c gox -n "not __fish_seen_subcommand_from $verbs" -l summary-format -x -a 'text json' -d 'summary format'
@@ -17,6 +18,7 @@ complete -c gox -n "not __fish_seen_subcommand_from $verbs" -l no-redact -d 'rep
 complete -c gox -n "not __fish_seen_subcommand_from $verbs" -l annotations -x -a 'github' -d 'workflow commands for compile errors'
 complete -c gox -n "not __fish_seen_subcommand_from $verbs" -l help -d 'show help'
 complete -c gox -n "not __fish_seen_subcommand_from $verbs" -l version -d 'print the version'
+complete -c gox -n "not __fish_seen_subcommand_from $verbs" -s C -x -a '(__fish_complete_directories)' -d "go's -C: change to dir first"
 complete -c gox -n "__fish_seen_subcommand_from parse" -l format -x -a 'text json'
 complete -c gox -n "__fish_seen_subcommand_from parse" -l actiongraph -r
 complete -c gox -n "__fish_seen_subcommand_from parse" -l stdout -r

@@ -88,8 +88,8 @@ class Scenario:
         with open(os.path.join(self.mod, rel), "a") as f:
             f.write(text)
 
-    def go_run(self, args, go="go"):
-        return subprocess.run((self.user or []) + [go] + args, cwd=self.mod, env=self.env, capture_output=True,
+    def go_run(self, args, go="go", cwd=None):
+        return subprocess.run((self.user or []) + [go] + args, cwd=cwd or self.mod, env=self.env, capture_output=True,
                               timeout=600)
 
     def export_file(self, pkg, go="go"):
@@ -100,18 +100,21 @@ class Scenario:
         check(path.startswith(self.cache), f"{pkg}: export file {path!r} is not in the cache")
         return path
 
-    def run(self, verb, args, fault=lambda: None, gox_opts=(), go="go"):
+    def run(self, verb, args, fault=lambda: None, gox_opts=(), go="go", chdir=None):
         """Plain go, then gox, each with the fault injected; checks fidelity
-        and that gox left the cache alone. Returns gox's JSON summary."""
+        and that gox left the cache alone. Returns gox's JSON summary.
+        chdir: run from the scenario's root as `go -C chdir VERB ARGS`."""
+        cwd = self.root if chdir else self.mod
+        line = (["-C", chdir] if chdir else []) + [verb] + args
         fault()
-        g = self.go_run([verb] + args, go)
+        g = self.go_run(line, go, cwd=cwd)
         before = snapshot(self.cache)
         fault()
         summary = os.path.join(self.tmp, "summary.json")
         cmd = [GOX, "--summary-format=json", f"--summary={summary}"] + list(gox_opts)
         if go != "go":
             cmd.append(f"--go={go}")
-        x = subprocess.run((self.user or []) + cmd + [verb] + args, cwd=self.mod, env=self.env,
+        x = subprocess.run((self.user or []) + cmd + line, cwd=cwd, env=self.env,
                            capture_output=True, timeout=900)
         after = snapshot(self.cache)
         eq(x.returncode, g.returncode, f"exit status (go stderr: {g.stderr[-800:]!r})")
@@ -178,9 +181,13 @@ def corrupt_entry_is_cache_caused_and_evictable():
     s = Scenario("corrupt", seed_repro=False)
     try:
         target, fault = corruption(s, "./internal/greet", "cmd/sample/main.go")
-        d = diagnosis(s.run("build", ["./..."], fault))
+        # Run from outside the module as `go -C mod build`: the clean-cache
+        # re-run runs in go's directory too (else it would fail for want of
+        # a go.mod and not say cache_caused).
+        d = diagnosis(s.run("build", ["./..."], fault, chdir="mod"))
         eq(d["class"], "cache_corrupt", "class")
         eq(d["first_failed"], "example.com/sample/cmd/sample", "first failed")
+        check(" go build -C mod -o /dev/null ./..." in d["repro"]["command"], d["repro"]["command"])
         bad = [v for v in d["verified"] if v["status"] != "ok"]
         eq([(v["package"], v["status"], v["file"]) for v in bad],
            [("example.com/sample/internal/greet", "corrupt", target)], "verified")

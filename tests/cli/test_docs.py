@@ -12,6 +12,9 @@ import tap
 
 MAN = open(os.path.join(tap.ROOT, "man", "gox.1")).read().replace("\\-", "-").replace("\\fB", "").replace("\\fR", "").replace("\\fI", "")
 
+COMPLETIONS = {name: open(os.path.join(tap.ROOT, "completions", name)).read()
+               for name in ("gox.bash", "_gox", "gox.fish")}
+
 def section(name):
     m = re.search(r"^\.SH " + re.escape(name) + r"\b(.*?)(?=^\.SH )", MAN, re.M | re.S)
     check(m, f"man page has no {name} section")
@@ -57,6 +60,67 @@ def every_option_in_help_is_in_the_man_page():
     missing = sorted(o for o in opts if o not in MAN)
     eq(missing, [], "options in --help but not in man/gox.1")
 
+def wrap_option_table():
+    """The wrapper's option table, read from the code (src/gox/cli/options.hpp):
+    [(name, value, group)]."""
+    src = open(os.path.join(tap.ROOT, "src", "gox", "cli", "options.hpp")).read()
+    body = src[src.index("kWrapOptions[] = {"):]
+    body = body[:body.index("};")]
+    rows = re.findall(r'^\s*\{"(--[a-z][a-z-]*)", "([^"]*)", OptionGroup::(\w+), "', body, re.M)
+    check(len(rows) >= 14 and len(rows) == body.count("OptionGroup::"), f"option table rows: {rows}")
+    return rows
+
+@test
+def every_wrapper_option_of_the_table_is_in_help_man_and_completions():
+    rows = wrap_option_table()
+    help_text = gox("build", "--help").stdout.decode()
+    opts = section("OPTIONS")
+    for name, value, group in rows:
+        spelled = name + ("=" + value if value else "")
+        check(re.search(r"^  " + re.escape(spelled) + r"(\s|$)", help_text, re.M), f"{spelled} not in gox build --help")
+        check(re.search(r"^\.BR? " + re.escape(name) + r"( |$)", opts, re.M), f"{name} not in man OPTIONS")
+        for comp, text in COMPLETIONS.items():
+            if comp == "gox.fish":
+                check(f"-l {name[2:]} " in text, f"{name} not in completions/{comp}")
+            elif comp == "_gox":
+                check(re.search(r"'\*?" + re.escape(name) + r"[=\[]", text), f"{name} not in completions/{comp}")
+            else:
+                check(re.search(re.escape(name) + ("=" if value else r"[ \"]"), text), f"{name} not in completions/{comp}")
+    # The table is what the wrapper accepts: each option parses (with a value
+    # when it takes one), a switch given a value and a valued one without it fail.
+    samples = {"--summary": "off", "--summary-format": "json", "--go": "go", "--report": "x.json",
+               "--report-format": "json", "--annotations": "github"}
+    for name, value, group in rows:
+        arg = name + ("=" + samples.get(name, "x") if value else "")
+        p = gox(arg, "build", "--help")
+        eq(p.returncode, 0, f"gox {arg} build --help: {p.stderr.decode()}")
+        p = gox(name + ("" if value else "=1"), "build", "--help")
+        eq(p.returncode, 125, f"gox {name} with{'out' if value else ''} a value")
+
+@test
+def every_synopsis_option_of_a_command_is_in_the_man_synopsis():
+    synopsis = section("SYNOPSIS")
+    for cmd in ("parse", "explain", "diff", "history", "doctor", "report"):
+        usage = gox(cmd, "--help").stdout.decode().splitlines()[0]
+        for o in re.findall(r"(?<![\w-])(--[a-z][a-z-]+)", usage):
+            check(o in synopsis, f"{o} of gox {cmd} is not in the man SYNOPSIS")
+    main = gox("--help").stdout.decode()
+    for o in re.findall(r"(?<![\w-])(--[a-z][a-z-]+)", gox("doctor", "--help").stdout.decode().splitlines()[0]):
+        check(o in main, f"doctor {o} is not in gox --help")
+
+@test
+def gox_commands_are_not_go_verbs():
+    # `go help` lists go's commands; none may be one of gox's own.
+    p = subprocess.run(["go", "help"], capture_output=True, text=True)
+    listed = p.stdout[p.stdout.index("The commands are:"):p.stdout.index("Use \"go help <command>\"")]
+    go_verbs = set(re.findall(r"^\t(\w+)\s", listed, re.M))
+    check({"build", "list", "mod", "vet"} <= go_verbs, go_verbs)
+    own = {"parse", "explain", "diff", "history", "doctor", "report"}
+    eq(sorted(go_verbs & own), [], "gox commands that are go verbs")
+    for v in sorted(go_verbs):
+        for name in COMPLETIONS:
+            check(v in COMPLETIONS[name], f"go verb {v} not offered by completions/{name}")
+
 @test
 def man_page_renders():
     p = subprocess.run(["man", "-l", os.path.join(tap.ROOT, "man", "gox.1")], capture_output=True,
@@ -65,8 +129,6 @@ def man_page_renders():
     text = re.sub(rb".\x08", b"", p.stdout)  # overstrike bold/underline
     check(b"SYNOPSIS" in text and b"REASONS" in text, "rendered sections")
 
-COMPLETIONS = {name: open(os.path.join(tap.ROOT, "completions", name)).read()
-               for name in ("gox.bash", "_gox", "gox.fish")}
 
 @test
 def every_subcommand_and_option_is_in_every_completion():

@@ -209,17 +209,19 @@ class Side:
     def path(self, *parts):
         return os.path.join(self.root, *parts)
 
-    def argv(self, args):
+    def argv(self, args, gox_opts=("--summary=off",)):
         if self.tool == "go":
             return [self.go] + list(args)
-        return [GOX, "--summary=off"] + ([f"--go={self.go}"] if self.go != "go" else []) + list(args)
+        return [GOX] + list(gox_opts) + ([f"--go={self.go}"] if self.go != "go" else []) + list(args)
 
     def environ(self, env=None):
         return go_env(self.cache, {**self.env, **(env or {})})
 
-    def run(self, *args, cwd=None, env=None, stdin=b"", label=None):
-        """A compared step: `go args...` or `gox --summary=off args...`."""
-        p = subprocess.run(self.argv(args), cwd=cwd or self.mod, env=self.environ(env), input=stdin,
+    def run(self, *args, cwd=None, env=None, stdin=b"", label=None, gox_opts=("--summary=off",)):
+        """A compared step: `go args...` or `gox --summary=off args...` (gox_opts:
+        the gox options instead of --summary=off; none for the verbs gox
+        passes through)."""
+        p = subprocess.run(self.argv(args, gox_opts), cwd=cwd or self.mod, env=self.environ(env), input=stdin,
                            capture_output=True, timeout=600)
         self.steps.append((label or " ".join(args), p.returncode, p.stdout, p.stderr))
         return p
@@ -384,6 +386,147 @@ def build_chdir_flag():
         s.run("build", "-C", "nonexistent", "./...", cwd=s.root)
     g = fidelity("chdir", body, artifacts=["bin/sample"], normalize=test_times)
     check(step(g, 2)[0] != 0, "-C to a missing dir fails")
+
+PASS = ()  # no gox options: the verb runs as go itself
+
+@test
+def chdir_before_the_verb():
+    # go -C dir VERB: -C first, before the verb (go 1.20+), with gox's
+    # options before it; go's -C in all four spellings.
+    def body(s):
+        edit_words(s)
+        s.run("-C", "mod", "build", "./...", cwd=s.root)
+        s.run("-C", "mod/cmd/sample", "vet", ".", cwd=s.root)
+        s.run("-C", "mod", "vet", "./...", cwd=s.root, gox_opts=("--summary=off", "--why"))
+        s.run("-C=mod", "test", "./...", cwd=s.root)
+        s.run("--C", "mod", "build", "-o", "../bin/sample", "./cmd/sample", cwd=s.root)
+        s.run("build", "--C=mod", "./...", cwd=s.root)
+        s.run("build", "-C=mod", "./...", cwd=s.root)
+    g = fidelity("chdir-first", body, artifacts=["bin/sample"], normalize=test_times)
+    for i in range(len(g.steps)):
+        eq(step(g, i)[0], 0, f"step {i} exit status")
+
+@test
+def chdir_where_go_rejects_it():
+    # What go refuses, gox passes on for go to refuse in its own words:
+    # -C after another flag, -C twice, -C without a verb or without a value.
+    def body(s):
+        s.run("build", "-o", "/dev/null", "-C", "mod", "./cmd/sample", cwd=s.root)
+        # No verb where go looks for one: passed through (gox options would be refused).
+        s.run("-C", "mod", "-C", "mod", "build", "./...", cwd=s.root, gox_opts=PASS)
+        s.run("-C", "mod", "build", "-C", "mod", "./...", cwd=s.root)
+        s.run("-C", "mod", cwd=s.root, gox_opts=PASS)
+        s.run("-C", cwd=s.root, gox_opts=PASS)
+        s.run("build", "-C", cwd=s.root)
+        s.run("-C", "nonexistent", "build", "./...", cwd=s.root)
+        s.run("build", ".", "-C", "mod", cwd=s.root)
+    g = fidelity("chdir-rejected", body, cache=None)  # nothing gets built
+    for i in range(len(g.steps)):
+        check(step(g, i)[0] != 0, f"go accepted step {i}: {g.steps[i][0]}")
+    check(b"-C flag must be first flag" in step(g, 0)[2], step(g, 0)[2])
+
+
+# ---------------------------------------------------------------- verbs gox does not wrap
+
+@test
+def passthrough_list_mod_env_version_tool():
+    def body(s):
+        s.run("list", "-json", "./...", gox_opts=PASS)
+        s.run("list", "-f", "{{.ImportPath}} {{.Stale}}", "./...", gox_opts=PASS)
+        s.write("go.mod", "\n// tidy me\n", "a")
+        s.run("mod", "tidy", gox_opts=PASS)
+        s.run("env", "GOCACHE", gox_opts=PASS)
+        s.run("env", "-json", "GOCACHE", "GOOS", gox_opts=PASS)
+        s.run("version", gox_opts=PASS)
+        s.run("tool", "cover", "-h", gox_opts=PASS)
+        s.run("help", "build", gox_opts=PASS)
+        s.run("-C", "mod", "list", "./...", cwd=s.root, gox_opts=PASS)
+        s.run("mod", "-C", "mod", "edit", "-json", cwd=s.root, gox_opts=PASS)
+        s.run("clean", "-n", gox_opts=PASS)
+        s.run("fmt", "-n", "./...", gox_opts=PASS)
+    g = fidelity("passthrough", body, artifacts=["mod/go.mod"])
+    eq(step(g, 0)[0], 0, "go list exit")
+    check(b'"ImportPath": "example.com/sample/cmd/sample"' in step(g, 0)[1], step(g, 0)[1][:300])
+    check(step(g, 3)[1].endswith(b"/passthrough/gocache\n"), step(g, 3)[1])
+    check(step(g, 5)[1].startswith(b"go version go1."), step(g, 5)[1])
+    eq(step(g, 6)[0], 2, "go tool cover -h exit status")
+
+@test
+def passthrough_unknown_verb():
+    def body(s):
+        s.run("frobnicate", "./...", gox_opts=PASS)
+        s.run("biuld", "./...", gox_opts=PASS)
+        s.run("-x", "build", "./...", gox_opts=PASS)
+    g = fidelity("passthrough-unknown", body, cache=None)  # nothing gets built
+    eq(step(g, 0)[0], 2, "go frobnicate exit status")
+    check(b"unknown command" in step(g, 0)[2], step(g, 0)[2])
+
+@test
+def passthrough_with_go_flag_and_go119():
+    # --go=PATH picks the go that runs the passed-through verb too.
+    check(os.path.exists(GO119), f"{GO119} missing: scripts/bootstrap installs golang-1.19-go")
+    def body(s):
+        s.run("version", gox_opts=PASS)
+        s.run("env", "GOVERSION", gox_opts=PASS)
+        s.run("list", "./...", gox_opts=PASS)
+        # Go 1.19 has no -C (1.20 added it): it rejects it, through gox too.
+        s.run("-C", "mod", "build", "./...", cwd=s.root)
+        s.run("build", "-C", "mod", "./...", cwd=s.root)
+    g = fidelity("passthrough-go119", body, go=GO119, cache=lambda: template_cache("1.19"))
+    check(step(g, 0)[1].startswith(b"go version go1.19"), step(g, 0)[1])
+    for i in (3, 4):
+        eq(step(g, i)[0], 2, f"go1.19 exit status of step {i}")
+        check(b"flag provided but not defined: -C" in step(g, i)[2], step(g, i)[2])
+
+@test
+def passthrough_is_exec():
+    # gox becomes go (exec): the same pid, stdin, exit status and arguments.
+    fake = os.path.join(FID, "fake-go")
+    os.makedirs(FID, exist_ok=True)
+    with open(fake, "w") as f:
+        f.write('#!/bin/sh\necho "pid=$$"\nprintf "[%s]" "$@"\necho\ncat\nexit 7\n')
+    os.chmod(fake, 0o755)
+    p = subprocess.Popen([GOX, f"--go={fake}", "list", "-f", "{{.Dir}}", "", "a b"], stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    out, err = p.communicate(b"from stdin\n", timeout=60)
+    eq(p.returncode, 7, "exit status")
+    eq(err, b"", "stderr")
+    eq(out, f"pid={p.pid}\n[list][-f][{{{{.Dir}}}}][][a b]\nfrom stdin\n".encode(), "stdout")
+    p = subprocess.run([GOX, "list"], env=dict(os.environ, GOX_GO=fake), input=b"", capture_output=True)
+    eq(p.returncode, 7, "GOX_GO exit status")
+
+@test
+def gox_options_before_a_passed_through_verb():
+    for opts, verb in ((["--summary=off"], ["list", "./..."]), (["--why"], ["mod", "tidy"]),
+                       (["--go=go", "--report=x.json"], ["env", "GOCACHE"]),
+                       (["--why"], ["-C", "mod", "list"])):
+        p = subprocess.run([GOX] + opts + verb, capture_output=True)
+        eq(p.returncode, 125, f"gox {opts} {verb}")
+        eq(p.stdout, b"", "stdout")
+        name = opts[-1].split("=")[0]
+        check(p.stderr.startswith(f"gox: {name} applies to build, test, install, run and vet".encode()), p.stderr)
+        check(f"go {verb[2] if verb[0] == '-C' else verb[0]} runs unchanged".encode() in p.stderr, p.stderr)
+    # gox's option after go's -C belongs before it.
+    p = subprocess.run([GOX, "-C", "mod", "--why", "vet", "."], capture_output=True)
+    eq(p.returncode, 125, "gox -C mod --why vet")
+    check(p.stderr.startswith(b"gox: --why is gox's option"), p.stderr)
+    # A mistyped gox option is named as such, whatever follows.
+    p = subprocess.run([GOX, "--sumary=off", "list"], capture_output=True)
+    eq(p.returncode, 125, "mistyped option")
+    check(b"Did you mean --summary?" in p.stderr, p.stderr)
+
+@test
+def help_is_gox_for_gox_commands_and_go_for_go_topics():
+    for args in ([], ["parse"], ["doctor"]):
+        p = subprocess.run([GOX, "help"] + args, capture_output=True)
+        eq(p.returncode, 0, f"gox help {args}")
+        check(p.stdout.startswith(b"usage: gox"), p.stdout[:200])
+    g = subprocess.run(["go", "help", "build"], capture_output=True)
+    x = subprocess.run([GOX, "help", "build"], capture_output=True)
+    eq((x.returncode, x.stdout, x.stderr), (g.returncode, g.stdout, g.stderr), "gox help build is go help build")
+    p = subprocess.run([GOX, "build", "--help"], capture_output=True)
+    eq(p.returncode, 0, "gox build --help")
+    check(p.stdout.startswith(b"usage: gox [gox options]"), p.stdout[:200])
 
 @test
 def build_missing_package():
@@ -830,7 +973,14 @@ def go127_build_success():
         s.run("build", "-o", s.path("bin", "sample"), "./cmd/sample")
         s.run("test", "./...")
         s.run("vet", "./...")
-    fidelity("go127-build", body, env=GO127, cache=cache, artifacts=["bin/sample"], normalize=test_times)
+        # go -C with a toolchain switch (go selects it after the chdir), and
+        # passed-through verbs on the selected toolchain.
+        s.run("-C", "mod", "vet", "./...", cwd=s.root)
+        s.run("-C", "mod", "version", cwd=s.root, gox_opts=PASS)
+        s.run("env", "GOVERSION", gox_opts=PASS)
+    g = fidelity("go127-build", body, env=GO127, cache=cache, artifacts=["bin/sample"], normalize=test_times)
+    check(step(g, 4)[1].startswith(b"go version go1.27.3 "), step(g, 4)[1])
+    eq(step(g, 5)[1], b"go1.27.3\n", "go env GOVERSION under GOTOOLCHAIN=go1.27.3")
 
 @test
 def go127_cgo_compile_error():

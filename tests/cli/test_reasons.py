@@ -285,6 +285,31 @@ def edited_file_and_its_dependents():
     s.done()
 
 @test
+def chdir_flag_reasons_and_history():
+    # go's -C: run from outside the module, -C before the verb (after gox's
+    # options) and right after it, then from inside: one module, one history,
+    # and the reasons of each run against the one before.
+    s = Scenario("chdir")
+    s.gox("-C", "mod", "build", "./...", cwd=s.root)
+    edit_words(s)
+    sm = s.gox("-C", "mod", "build", "./...", cwd=s.root)
+    eq(sm["command"]["args"], ["-C", "mod", "./..."], "the recorded command: go build -C mod ./...")
+    # go env ran in go's directory (-C first, before env's own flags).
+    eq(sm["environment"].get("GOMOD"), os.path.join(s.mod, "go.mod"), "GOMOD of the env fingerprint")
+    check(sm["environment"].get("GOVERSION", "").startswith("go1."), sm["environment"])
+    expect(sm, WORDS, "source_file_changed", "words.go")
+    expect(sm, GREET, "dependency_changed", WORDS)
+    s.write("internal/greet/greet.go", "\nfunc Extra() int { return 8 }\n", "a")
+    sm = s.gox("build", "-C=mod/cmd", "-o", os.devnull, "./sample", cwd=s.root)
+    expect(sm, GREET, "source_file_changed", "greet.go")
+    runs = json.loads(s.cmd("history", "--format=json"))
+    eq(len(runs), 3, "runs of the module, recorded from outside it")
+    eq({r["module_root"] for r in runs}, {s.mod}, "module root")
+    out = s.cmd("explain", CMD)
+    check(f"{CMD} rebuilt ← dependency_changed: {GREET} rebuilt ← source_file_changed: greet.go" in out, out)
+    s.done()
+
+@test
 def comment_edit_stops_at_the_package():
     s = Scenario("comment")
     s.gox("build", "./...")

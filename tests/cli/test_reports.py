@@ -330,6 +330,16 @@ def annotations_and_step_summary_add_to_go_output():
     check(re.search(r"^::error file=internal/words/words\.go,line=\d+,col=\d+,title=example\.com/sample/internal/words::"
                     r"undefined: undefinedName$", extra, re.M), extra)
     check(open(summary).read().startswith("## gox report: `go build ./...` failed"), "step summary")
+    # From outside the module with go's -C: go names files from its -C dir,
+    # the annotation from where the job runs.
+    parent, base = os.path.split(mod)
+    plain = subprocess.run(["go", "-C", base, "build", "./..."], cwd=parent, env=go_env(cache), capture_output=True)
+    p = subprocess.run([tap.GOX, "--no-progress", "--summary=off", "--annotations=github", "-C", base, "build", "./..."],
+                       cwd=parent, env=env, capture_output=True)
+    eq(p.returncode, plain.returncode, "exit status with -C")
+    check(p.stderr.startswith(plain.stderr), "go's stderr first and unchanged, with -C")
+    extra = p.stderr[len(plain.stderr):].decode()
+    check(re.search(r"^::error file=" + re.escape(base) + r"/internal/words/words\.go,line=\d+,", extra, re.M), extra)
     bad = gox("--annotations=gitlab", "build", "./...", cwd=mod, env=env)
     eq(bad.returncode, 125, "unknown annotations kind")
     check(b"only github" in bad.stderr, bad.stderr)

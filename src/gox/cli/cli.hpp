@@ -13,8 +13,36 @@ int run(int argc, char** argv);
 
 // Subcommands.
 int cmd_parse(const std::vector<std::string>& args);
-// build|test|install|run|vet: gox_opts are the gox options given before the verb.
-int cmd_wrap(const std::vector<std::string>& gox_opts, const std::string& verb, const std::vector<std::string>& args);
+// build|test|install|run|vet: gox_opts are the gox options given before
+// go's command line (`-C dir build ...` or `build ...`), which is go_line.
+int cmd_wrap(const std::vector<std::string>& gox_opts, const std::vector<std::string>& go_line);
+
+// go's -C dir, the one reader of it. go (main.go, handleChdirFlag) takes -C
+// only as the first argument after the command path: `go -C dir build` or
+// `go build -C dir` (`go mod -C dir tidy`), spelled -C dir, -C=dir, --C dir
+// or --C=dir; anywhere else it is a flag error of go's own.
+struct GoChdir {
+    std::string dir;      // as given ("" without -C)
+    std::size_t at = 0;   // index of the flag
+    std::size_t size = 0; // arguments it takes: 0 (none), 1 (-C=dir) or 2 (-C dir)
+    bool present() const { return size > 0; }
+};
+// The -C at args[at], if that is one.
+GoChdir go_chdir_at(const std::vector<std::string>& args, std::size_t at = 0);
+
+// The command line gox passes to go (everything after gox's own options).
+struct GoLine {
+    std::string verb;               // "" when there is none
+    std::size_t verb_at = 0;        // index of the verb (line.size() when none)
+    GoChdir chdir;                  // indices in the line
+    std::size_t inject_at = 0;      // where gox adds its flags: after the verb and a -C that follows it
+    std::vector<std::string> args;  // after the verb, with -C (from either place) first
+};
+GoLine read_go_line(const std::vector<std::string>& line);
+
+// The directory go runs in for args (after the verb, -C first): -C's
+// directory against the current one, else the current one.
+std::string go_work_dir(const std::vector<std::string>& args);
 
 int cmd_explain(const std::vector<std::string>& args);
 int cmd_diff(const std::vector<std::string>& args);

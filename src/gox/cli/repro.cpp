@@ -56,13 +56,8 @@ std::vector<std::string> repro_args(const std::string& verb, const std::vector<s
     const bool buildish = verb == "build" || verb == "install" || verb == "run";
     std::size_t i = 0;
     // -C dir must stay first.
-    if (!args.empty() && (bare(args[0]) == "-C")) {
-        out.insert(out.end(), args.begin(), args.begin() + std::min<std::size_t>(2, args.size()));
-        i = out.size();
-    } else if (!args.empty() && starts_with(bare(args[0]), "-C=")) {
-        out.push_back(args[0]);
-        i = 1;
-    }
+    i = go_chdir_at(args).size;
+    out.insert(out.end(), args.begin(), args.begin() + static_cast<std::ptrdiff_t>(i));
     if (buildish) out.insert(out.end(), {"-o", "/dev/null"});
     bool in_packages = false;
     for (; i < args.size(); ++i) {
@@ -148,9 +143,7 @@ model::Repro repro_clean(const ReproRequest& req) {
                                           "cache is to blame (--no-repro skips this)…\n",
                                           d.cls));
     // -C dir must come first; then what gox adds.
-    std::size_t keep = 0;
-    if (!args.empty() && bare(args[0]) == "-C") keep = std::min<std::size_t>(2, args.size());
-    else if (!args.empty() && starts_with(bare(args[0]), "-C=")) keep = 1;
+    std::size_t keep = go_chdir_at(args).size;
     std::vector<std::string> argv = {req.go, verb};
     argv.insert(argv.end(), args.begin(), args.begin() + static_cast<std::ptrdiff_t>(keep));
     argv.insert(argv.end(), {"-x", "-debug-actiongraph=" + dir + "/actiongraph.json"});

@@ -6,6 +6,7 @@
 #include <gox/analysis/testwhy.hpp>
 #include <gox/analysis/why.hpp>
 #include <gox/cli/cli.hpp>
+#include <gox/cli/options.hpp>
 #include <gox/cli/repro.hpp>
 #include <gox/analysis/diagnosis.hpp>
 #include <gox/cli/report_out.hpp>
@@ -72,7 +73,6 @@ struct GoArgs {
     bool work = false; // -work: go prints WORK=<dir> itself, -x or not
     std::string toolexec; // the program of -toolexec (its first word), "" for none
     std::string user_actiongraph;
-    std::size_t insert_at = 0; // after -C dir, which must come first
 };
 
 // The program of a -toolexec value, as go splits it (quoted.Split): the
@@ -88,8 +88,6 @@ std::string first_word(std::string_view v) {
 
 GoArgs scan_go_args(const std::string& verb, const std::vector<std::string>& args) {
     GoArgs g;
-    if (!args.empty() && (args[0] == "-C" || args[0] == "--C")) g.insert_at = args.size() >= 2 ? 2 : 1;
-    else if (!args.empty() && (starts_with(args[0], "-C=") || starts_with(args[0], "--C="))) g.insert_at = 1;
     for (std::size_t i = 0; i < args.size(); ++i) {
         std::string_view a = args[i];
         if (a == "--" || a == "-args" || a == "--args") break;
@@ -146,13 +144,10 @@ struct WrapOptions {
 // version line when cgo is on.
 nlohmann::json env_fingerprint(const std::string& go, const std::vector<std::string>& args) {
     auto go_env = [&](std::vector<std::string> vars) {
-        std::vector<std::string> cmd = {go, "env", "-json"};
-        // go env honours -C: run it where the build ran.
-        if (!args.empty() && (args[0] == "-C" || args[0] == "--C") && args.size() > 1) {
-            cmd.insert(cmd.end(), {"-C", args[1]});
-        } else if (!args.empty() && (util::starts_with(args[0], "-C=") || util::starts_with(args[0], "--C="))) {
-            cmd.push_back(args[0]);
-        }
+        // go env honours -C, which must come first: run it where the build ran.
+        std::vector<std::string> cmd = {go, "env"};
+        if (GoChdir c = go_chdir_at(args); c.present()) cmd.insert(cmd.end(), {"-C", c.dir});
+        cmd.push_back("-json");
         cmd.insert(cmd.end(), vars.begin(), vars.end());
         nlohmann::json j = nlohmann::json::object();
         if (auto out = process::capture(cmd)) {
@@ -224,7 +219,7 @@ nlohmann::json record_history(model::Build& b, nlohmann::json env, const std::st
     std::map<std::string, analysis::TestRecord> test_records;
     env["(command)"] = "go " + verb + " " + nlohmann::json(args).dump();
     std::string gomod = env.value("GOMOD", "");
-    std::string cwd = std::filesystem::current_path().string();
+    std::string cwd = go_work_dir(args); // where go ran: -C's dir
     std::string module_root = gomod.empty() || gomod == "/dev/null" ? cwd : std::filesystem::path(gomod).parent_path().string();
     std::string godebug = env.value("GODEBUG", "");
     if (const char* g = std::getenv("GODEBUG")) godebug += std::string(",") + g;
@@ -337,62 +332,67 @@ nlohmann::json record_history(model::Build& b, nlohmann::json env, const std::st
     return env;
 }
 
-constexpr const char* kWrapHelp = R"(usage: gox [gox options] build|test|install|run|vet [go flags] [packages] [-args ...]
+constexpr const char* kWrapUsage = R"(usage: gox [gox options] [-C dir] build|test|install|run|vet [go flags] [packages] [-args ...]
 
 Runs the go command exactly as given (every argument after the verb goes to go
 untouched) and shows exactly what plain go shows: the same stdout, stderr and
 exit status, the same binaries. Then it prints a summary of what the build
 cache did: packages rebuilt or from the cache, links, tests built, cached or
-run, time by step and the critical path.
+run, time by step and the critical path. go's -C dir is taken where go takes
+it: first (`gox --why -C dir build`) or right after the verb (`gox build -C dir`).
+Every other go verb (list, mod, env, version...) runs as go itself.
 
-gox options (before the verb):
-  --summary=stderr|off|FILE   where the summary goes (default: stderr)
-  --summary-format=text|json  the JSON shares the `gox parse` schema
-  --go=PATH                   the go command to run (default: $GOX_GO, then go on PATH)
-  --why                       name the exact input that changed for every rebuilt
-                              package (file, dependency, flag, env var, Go
-                              version...): runs go with GODEBUG=gocachehash=1
-                              and compares with the previous run's inputs
-  --no-history                neither read nor write the run history
-                              (default store: $GOX_HISTORY, else
-                              $XDG_STATE_HOME/gox/history.db, else
-                              ~/.local/state/gox/history.db)
-  --no-progress               no progress line (drawn only when stderr is a
-                              terminal and CI is unset; erased before go's output)
-  --report=FILE               also write a report to FILE (repeatable); the format
-                              comes from the extension: .json, .md, .html, .xml
-                              (JUnit), .trace.json (Chrome trace), .txt
-  --report-format=FORMAT      json, markdown, html, junit, chrome-trace or text,
-                              for every --report file
-  --redact-paths              reports drop absolute paths and the user name too
-  --no-redact                 reports keep secrets (local use only); by default
-                              credentials in URLs, tokens and secret-named
-                              variables are redacted and the home dir is ~
-  --annotations=github        print ::error file=F,line=N:: workflow commands on
-                              stderr for compile errors (go's own output is unchanged)
+gox options (before go's command line):
+)";
 
+constexpr const char* kWrapMiddle = R"(
 When GITHUB_STEP_SUMMARY is set, the Markdown report is appended to that file.
 
 When go fails, the summary diagnoses it: the package that failed first, what
 was skipped because of it, the first errors and a failure class with its
 evidence and remedy (`gox explain --classes` lists them).
-  --repro-clean               re-run a failed command against an empty temporary
-                              GOCACHE and GOTMPDIR (removed afterwards; your
-                              cache is never written) and say whether the cache
-                              is to blame: cache_caused, reproducible or
-                              inconclusive. Done by itself when the failure
-                              points at the cache
-  --no-repro                  never re-run, not even then
-  --verify-suspects           on any failure, check the cache files of the
-                              suspect packages (those the errors name and the
-                              failed packages' cached imports) against their
-                              content hashes; done by itself when the failure
-                              points at the cache
+)";
 
+constexpr const char* kWrapEnd = R"(
 gox adds -x and -debug-actiongraph=<temp file> to go's flags (not -x when you
 pass -json or -n: that would change go's own output). Your own -x and
 -debug-actiongraph=FILE are honoured: the trace is shown and FILE is written.
 )";
+
+// `gox build --help`, from the option table.
+std::string wrap_help() {
+    auto lines_of = [](OptionGroup grp) {
+        std::string out;
+        for (const auto& o : kWrapOptions) {
+            if ((o.group == OptionGroup::Failure) != (grp == OptionGroup::Failure)) continue;
+            std::string head = "  " + std::string(o.name) + (o.value.empty() ? "" : "=" + std::string(o.value));
+            // The help words, wrapped at 80 columns from column 30.
+            std::string line = head.size() < 30 ? head + std::string(30 - head.size(), ' ') : head + "\n" + std::string(30, ' ');
+            std::size_t col = line.size() - (line.rfind('\n') == std::string::npos ? 0 : line.rfind('\n') + 1);
+            bool first = true;
+            for (std::string_view h = o.help; !h.empty();) {
+                auto sp = h.find(' ');
+                std::string_view w = h.substr(0, sp);
+                h = sp == std::string_view::npos ? std::string_view() : h.substr(sp + 1);
+                if (!first && col + 1 + w.size() > 80) {
+                    line += "\n" + std::string(30, ' ');
+                    col = 30;
+                    first = true;
+                }
+                if (!first) {
+                    line += ' ';
+                    ++col;
+                }
+                line += w;
+                col += w.size();
+                first = false;
+            }
+            out += line + "\n";
+        }
+        return out;
+    };
+    return std::string(kWrapUsage) + lines_of(OptionGroup::Run) + kWrapMiddle + lines_of(OptionGroup::Failure) + kWrapEnd;
+}
 
 // The document every JSON summary and report is made from.
 report::Doc run_document(const model::Build& b, const nlohmann::json& env, const process::GoRun& run,
@@ -464,7 +464,8 @@ void write_reports(report::Doc doc, const WrapOptions& o) {
 
 // GitHub workflow commands for compile errors ("file.go:12:5: message"),
 // on stderr after go's own output.
-void print_annotations(const model::Build& b, const RedactChoice& rc) {
+// go_dir: go's -C dir ("" without): go names files relative to it.
+void print_annotations(const model::Build& b, const RedactChoice& rc, const std::string& go_dir) {
     static const RE2 pos(R"(^\s*(?:\./)?([^\s:][^:]*\.(?:go|s|c|h|cc|cpp|m)):(\d+)(?::(\d+))?: (.*)$)");
     // Workflow-command escaping: % CR LF always, ':' and ',' in properties.
     auto esc = [](const std::string& v, bool property) {
@@ -488,6 +489,7 @@ void print_annotations(const model::Build& b, const RedactChoice& rc) {
         for (const auto& line : f.first_lines) {
             std::string file, l, c, text;
             if (!RE2::FullMatch(line, pos, &file, &l, &c, &text)) continue;
+            if (!go_dir.empty() && file[0] != '/') file = (std::filesystem::path(go_dir) / file).lexically_normal().string();
             text = report::clean_text(report::redact_text(text, ro));
             out += "::error file=" + prop(file) + ",line=" + l + (c.empty() ? "" : ",col=" + c) +
                    (f.import_path.empty() ? "" : ",title=" + prop(f.import_path)) + "::" + msg(text) + "\n";
@@ -579,34 +581,44 @@ void diagnose_failure(model::Build& b, const analysis::ErrorCollector& errors, c
 
 } // namespace
 
-int cmd_wrap(const std::vector<std::string>& gox_opts, const std::string& verb, const std::vector<std::string>& args) {
+int cmd_wrap(const std::vector<std::string>& gox_opts, const std::vector<std::string>& go_line) {
     WrapOptions o;
     for (const auto& a : gox_opts) {
-        if (starts_with(a, "--summary=")) o.summary = a.substr(10);
-        else if (starts_with(a, "--summary-format=")) o.summary_format = a.substr(17);
-        else if (starts_with(a, "--go=")) o.go = a.substr(5);
-        else if (a == "--no-progress") o.progress = false;
-        else if (a == "--no-history") o.history = false;
-        else if (a == "--why") o.why = true;
-        else if (a == "--repro-clean") o.repro_clean = true;
-        else if (a == "--no-repro") o.no_repro = true;
-        else if (a == "--verify-suspects") o.verify_suspects = true;
-        else if (starts_with(a, "--report=")) o.reports.push_back(a.substr(9));
-        else if (starts_with(a, "--report-format=")) o.report_format = a.substr(16);
-        else if (a == "--redact-paths") o.redact.redact_paths = true;
-        else if (a == "--no-redact") o.redact.redact = false;
-        else if (starts_with(a, "--annotations=")) {
-            if (a.substr(14) != "github")
-                usage_error(fmt::format("unknown --annotations \"{}\" (only github is supported)", a.substr(14)));
-            o.annotations = true;
-        } else if (a == "-h" || a == "--help") {
-            std::fputs(kWrapHelp, stdout);
+        if (a == "-h" || a == "--help") {
+            std::fputs(wrap_help().c_str(), stdout);
             return 0;
-        } else {
-            auto s = did_you_mean(a.substr(0, a.find('=')), {"--summary", "--summary-format", "--go", "--no-progress", "--no-history", "--why", "--repro-clean", "--no-repro",
-                                                       "--verify-suspects", "--report",
-                                              "--report-format", "--redact-paths", "--no-redact", "--annotations", "--help"});
+        }
+        const WrapOption* spec = find_wrap_option(a);
+        if (!spec) {
+            std::vector<std::string> names = {"--help"};
+            for (const auto& w : kWrapOptions) names.emplace_back(w.name);
+            auto s = did_you_mean(a.substr(0, a.find('=')), names);
             usage_error(fmt::format("unknown option {}", a), s.empty() ? "Run 'gox build --help' for usage." : "Did you mean " + s + "?");
+        }
+        const std::string_view name = spec->name;
+        const bool has_value = a.find('=') != std::string::npos;
+        if (spec->value.empty() && has_value) usage_error(fmt::format("{} takes no value", name));
+        if (!spec->value.empty() && !has_value) usage_error(fmt::format("{} needs a value: {}={}", name, name, spec->value));
+        const std::string value = has_value ? a.substr(a.find('=') + 1) : "";
+        if (name == "--summary") o.summary = value;
+        else if (name == "--summary-format") o.summary_format = value;
+        else if (name == "--go") o.go = value;
+        else if (name == "--no-progress") o.progress = false;
+        else if (name == "--no-history") o.history = false;
+        else if (name == "--why") o.why = true;
+        else if (name == "--repro-clean") o.repro_clean = true;
+        else if (name == "--no-repro") o.no_repro = true;
+        else if (name == "--verify-suspects") o.verify_suspects = true;
+        else if (name == "--report") o.reports.push_back(value);
+        else if (name == "--report-format") o.report_format = value;
+        else if (name == "--redact-paths") o.redact.redact_paths = true;
+        else if (name == "--no-redact") o.redact.redact = false;
+        else if (name == "--annotations") {
+            if (value != "github")
+                usage_error(fmt::format("unknown --annotations \"{}\" (only github is supported)", value));
+            o.annotations = true;
+        } else {
+            throw std::logic_error(fmt::format("option {} is in the table but not handled", name));
         }
     }
     if (o.repro_clean && o.no_repro) usage_error("--repro-clean and --no-repro contradict each other");
@@ -627,10 +639,17 @@ int cmd_wrap(const std::vector<std::string>& gox_opts, const std::string& verb, 
                                 o.report_format));
 
     const std::string go = process::find_go(o.go);
+    // go's command line: the verb, and -C (before or after it) moved first
+    // in args, the form everything after this reads.
+    const GoLine gl = read_go_line(go_line);
+    const std::string& verb = gl.verb;
+    const std::vector<std::string>& args = gl.args;
     GoArgs g = scan_go_args(verb, args);
 
     // The action graph goes to a private temp dir unless the user asked for it.
     std::string tmpdir, graph = g.user_actiongraph;
+    // go writes a relative -debug-actiongraph=FILE in its -C dir.
+    if (!graph.empty() && graph[0] != '/' && gl.chdir.present()) graph = go_work_dir(args) + "/" + graph;
     if (graph.empty()) {
         std::string tmpl = (std::filesystem::temp_directory_path() / "gox-XXXXXX").string();
         if (::mkdtemp(tmpl.data())) {
@@ -638,16 +657,14 @@ int cmd_wrap(const std::vector<std::string>& gox_opts, const std::string& verb, 
             graph = tmpdir + "/actiongraph.json";
         }
     }
-    std::vector<std::string> argv = {go, verb};
-    std::vector<std::string> inject;
+    // go gets the user's command line as given, with gox's flags after the
+    // verb and a -C that follows it.
+    std::vector<std::string> argv = {go};
     bool add_x = !g.user_x && !g.dry_run && !g.json;
-    if (add_x) inject.push_back("-x");
-    if (g.user_actiongraph.empty() && !graph.empty()) inject.push_back("-debug-actiongraph=" + graph);
-    for (std::size_t i = 0; i < args.size(); ++i) {
-        if (i == g.insert_at) argv.insert(argv.end(), inject.begin(), inject.end());
-        argv.push_back(args[i]);
-    }
-    if (g.insert_at >= args.size()) argv.insert(argv.end(), inject.begin(), inject.end());
+    argv.insert(argv.end(), go_line.begin(), go_line.begin() + static_cast<std::ptrdiff_t>(gl.inject_at));
+    if (add_x) argv.push_back("-x");
+    if (g.user_actiongraph.empty() && !graph.empty()) argv.push_back("-debug-actiongraph=" + graph);
+    argv.insert(argv.end(), go_line.begin() + static_cast<std::ptrdiff_t>(gl.inject_at), go_line.end());
 
     Progress progress(o.progress && ::isatty(2) && !std::getenv("CI"));
     model::TraceStream stream(
@@ -733,7 +750,7 @@ int cmd_wrap(const std::vector<std::string>& gox_opts, const std::string& verb, 
         env = record_history(b, std::move(env), verb, args, run, o, inputs, testcache, test_inputs, godebug, history_doc);
         report::Doc doc = run_document(b, env, run, verb, args);
         print_summary(doc, b, run, o);
-        if (o.annotations) print_annotations(b, o.redact);
+        if (o.annotations) print_annotations(b, o.redact, gl.chdir.dir);
         write_reports(std::move(doc), o);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "gox: warning: analysis failed: %s\n", e.what());

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <chrono>
 #include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <dirent.h>
@@ -195,6 +196,18 @@ GoRun run_go(const std::vector<std::string>& argv, const Sink& on_stdout, const 
     for (int i = 0; i < 4; ++i) ::sigaction(kForwarded[i], &old[i], nullptr);
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     return r;
+}
+
+void exec_go(const std::vector<std::string>& argv) {
+    if (argv.empty()) throw util::Fatal("cannot run go: no command");
+    std::vector<char*> cargv;
+    cargv.reserve(argv.size() + 1);
+    for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
+    cargv.push_back(nullptr);
+    std::fflush(stdout);
+    std::fflush(stderr);
+    ::execv(argv[0].c_str(), cargv.data());
+    throw util::Fatal("cannot run " + argv[0] + ": " + std::strerror(errno));
 }
 
 int received_signal() { return g_last_signal; }

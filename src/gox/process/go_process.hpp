@@ -35,6 +35,13 @@ GoRun run_go(const std::vector<std::string>& argv, const Sink& on_stdout, const 
 // run_go (0 if none): the user stopped the build.
 int received_signal();
 
+// Replaces gox with go (execv): argv[0] is the go binary, the rest go's
+// arguments, untouched. go gets gox's stdin, stdout, stderr, environment and
+// signal dispositions, and its exit status is the one the caller sees: gox
+// is gone. For the go verbs gox does not wrap. Throws util::Fatal only when
+// go cannot be started.
+[[noreturn]] void exec_go(const std::vector<std::string>& argv);
+
 // Runs a short helper command (go env, cc --version) and returns its stdout;
 // nullopt if it cannot run or exits non-zero. stderr is discarded.
 std::optional<std::string> capture(const std::vector<std::string>& argv);

@@ -1,0 +1,52 @@
+#pragma once
+// gox's own options for the go verbs it wraps: one table. The wrapper parses
+// them from it, `gox build --help` is printed from it, and
+// tests/cli/test_docs.py reads it (this file) to check that every one is in
+// --help, man/gox.1 and completions/. Keep one entry per line:
+// {"--name", "VALUE", Group, "help"}.
+
+#include <string_view>
+
+namespace gox::cli {
+
+enum class OptionGroup {
+    Run,     // the summary, reports, history: every wrapped run
+    Failure, // what gox does when go fails
+    AnyVerb, // also before the go verbs gox does not wrap (they run as go)
+};
+
+struct WrapOption {
+    std::string_view name;  // --summary
+    std::string_view value; // what follows '=' ("" for a switch)
+    OptionGroup group;
+    std::string_view help;
+};
+
+// clang-format off
+inline constexpr WrapOption kWrapOptions[] = {
+    {"--summary", "stderr|off|FILE", OptionGroup::Run, "where the summary goes (default: stderr)"},
+    {"--summary-format", "text|json", OptionGroup::Run, "the JSON shares the `gox parse` schema"},
+    {"--go", "PATH", OptionGroup::AnyVerb, "the go command to run (default: $GOX_GO, then go on PATH); also for the verbs gox passes through"},
+    {"--why", "", OptionGroup::Run, "name the exact input that changed for every rebuilt package (file, dependency, flag, env var, Go version...): runs go with GODEBUG=gocachehash=1 and compares with the previous run's inputs"},
+    {"--no-history", "", OptionGroup::Run, "neither read nor write the run history (default store: $GOX_HISTORY, else $XDG_STATE_HOME/gox/history.db, else ~/.local/state/gox/history.db)"},
+    {"--no-progress", "", OptionGroup::Run, "no progress line (drawn only when stderr is a terminal and CI is unset; erased before go's output)"},
+    {"--report", "FILE", OptionGroup::Run, "also write a report to FILE (repeatable); the format comes from the extension: .json, .md, .html, .xml (JUnit), .trace.json (Chrome trace), .txt"},
+    {"--report-format", "FORMAT", OptionGroup::Run, "json, markdown, html, junit, chrome-trace or text, for every --report file"},
+    {"--redact-paths", "", OptionGroup::Run, "reports drop absolute paths and the user name too"},
+    {"--no-redact", "", OptionGroup::Run, "reports keep secrets (local use only); by default credentials in URLs, tokens and secret-named variables are redacted and the home dir is ~"},
+    {"--annotations", "github", OptionGroup::Run, "print ::error file=F,line=N:: workflow commands on stderr for compile errors (go's own output is unchanged)"},
+    {"--repro-clean", "", OptionGroup::Failure, "re-run a failed command against an empty temporary GOCACHE and GOTMPDIR (removed afterwards; your cache is never written) and say whether the cache is to blame: cache_caused, reproducible or inconclusive. Done by itself when the failure points at the cache"},
+    {"--no-repro", "", OptionGroup::Failure, "never re-run, not even then"},
+    {"--verify-suspects", "", OptionGroup::Failure, "on any failure, check the cache files of the suspect packages (those the errors name and the failed packages' cached imports) against their content hashes; done by itself when the failure points at the cache"},
+};
+// clang-format on
+
+// The entry for an argument (--name or --name=value), nullptr if none.
+constexpr const WrapOption* find_wrap_option(std::string_view arg) {
+    std::string_view name = arg.substr(0, arg.find('='));
+    for (const auto& o : kWrapOptions)
+        if (o.name == name) return &o;
+    return nullptr;
+}
+
+} // namespace gox::cli
