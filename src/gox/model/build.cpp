@@ -961,18 +961,31 @@ Build BuildBuilder::finish(trace::Tokenizer& tok) { return m->finish(tok); }
 
 void append_build(Build& into, Build&& from) {
     const int base = static_cast<int>(into.invocation_count());
+    // Into an empty list, the whole list moves (no second copy of a large
+    // model at once; the lists of `from` are within the caps already).
+    auto take_if_empty = [](auto& to, auto& list) {
+        if (!to.empty()) return false;
+        to = std::move(list);
+        list.clear();
+        return true;
+    };
+    for (auto& p : from.packages) p.invocation += base;
+    for (auto& f : from.failures) f.invocation += base;
+    take_if_empty(into.invocations, from.invocations);
+    take_if_empty(into.packages, from.packages);
+    take_if_empty(into.failures, from.failures);
+    take_if_empty(into.tests, from.tests);
+    take_if_empty(into.test_cases, from.test_cases);
     for (auto& i : from.invocations) {
         if (into.invocations.size() < kMaxListedInvocations) into.invocations.push_back(std::move(i));
         else ++into.unlisted.invocations;
     }
     if (into.go_version.empty()) into.go_version = std::move(from.go_version);
     for (auto& p : from.packages) {
-        p.invocation += base;
         if (into.packages.size() < kMaxListedPackages) into.packages.push_back(std::move(p));
         else count_unlisted(into.unlisted, p);
     }
     for (auto& f : from.failures) {
-        f.invocation += base;
         if (into.failures.size() < kMaxListedFailures) into.failures.push_back(std::move(f));
         else ++into.unlisted.failures;
     }
