@@ -9,6 +9,7 @@
 #include <gox/trace/ci_log.hpp>
 #include <gox/trace/tokenizer.hpp>
 
+#include <algorithm>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -293,4 +294,19 @@ TEST_CASE("tokenizer: a pasted command line behind a prompt or marker", "[tokeni
     gox::trace::Tokenizer wrapper;
     wrapper.set_pasted_commands(false);
     CHECK(wrapper.feed("> " + compile).kind == Kind::Unrecognized);
+}
+
+TEST_CASE("ci_log: BuildKit steps past the stream cap share one stream", "[ci_log][model]") {
+    // A hostile log with many steps keeps a bounded number of tokenizers and
+    // builders; every WORK= still starts an invocation.
+    std::string log;
+    for (int step = 1; step <= 100; ++step)
+        log += "#" + std::to_string(step) + " 0.100 WORK=/tmp/go-build" + std::to_string(step) + "\n";
+    gox::model::Build b = gox::model::parse_trace_text(log);
+    CHECK(b.invocation_count() == 100);
+    REQUIRE(b.log);
+    CHECK(b.log->streams == 63);
+    CHECK(std::count_if(b.notes.begin(), b.notes.end(), [](const std::string& n) {
+              return n.find("more than 63 BuildKit steps") != std::string::npos;
+          }) == 1);
 }
