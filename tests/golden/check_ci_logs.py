@@ -17,6 +17,9 @@ import json
 import os
 import subprocess
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from tap_results import print_tap  # noqa: E402
 import tempfile
 
 # Counts that the CI system's own lines change (its banner, the echoed
@@ -170,13 +173,7 @@ def main():
             results.append((got == want, f"ci/{name}: golden",
                             "\n".join(f"key {k!r} differs" for k in want if got.get(k) != want.get(k))))
 
-    print(f"1..{len(results)}")
-    for i, (ok, name, diag) in enumerate(results, 1):
-        print(f"{'ok' if ok else 'not ok'} {i} - {name}")
-        if not ok and diag:
-            for line in diag.strip().splitlines()[:40]:
-                print("# " + line)
-    return 0 if all(r[0] for r in results) else 1
+    return print_tap(results)
 
 
 if __name__ == "__main__":
