@@ -122,6 +122,17 @@ def gox_commands_are_not_go_verbs():
             check(v in COMPLETIONS[name], f"go verb {v} not offered by completions/{name}")
 
 @test
+def every_log_format_of_parse_help_is_in_the_man_page():
+    # gox parse --help lists the CI log styles from their table (trace/ci_log.hpp).
+    p = gox("parse", "--help")
+    eq(p.returncode, 0, "gox parse --help")
+    styles = re.findall(r"^  ([a-z_]+) {2,}\S", p.stdout.decode(), re.M)
+    for s in ("plain", "github_actions", "gitlab", "jenkins", "buildkit"):
+        check(s in styles, f"{s} in gox parse --help: {styles}")
+    missing = [s for s in styles if f"\n.B {s}\n" not in MAN]
+    eq(missing, [], "log styles missing from man/gox.1")
+
+@test
 def man_page_renders():
     p = subprocess.run(["man", "-l", os.path.join(tap.ROOT, "man", "gox.1")], capture_output=True,
                        env=dict(os.environ, MANWIDTH="80", MAN_KEEP_FORMATTING="0"))

@@ -40,7 +40,9 @@ def main():
     traces = sorted(glob.glob(os.path.join(samples, "*.trace")))
     n = 0
     if target in ("fuzz_tokenizer", "fuzz_parse", "fuzz_stream"):
-        for i, t in enumerate(traces):
+        # gox parse also reads CI logs: the wrapped samples of ci/ too.
+        extra = sorted(glob.glob(os.path.join(samples, "ci", "*.log"))) if target == "fuzz_parse" else []
+        for i, t in enumerate(traces + extra):
             with open(t, "rb") as f:
                 data = f.read()
             for j, s in enumerate(slices(data)):

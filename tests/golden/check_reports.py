@@ -13,6 +13,9 @@ import json
 import os
 import subprocess
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from tap_results import print_tap  # noqa: E402
 import tempfile
 
 SAMPLES = ["go126-cold-build", "go126-warm-noop", "go126-edit-string", "go126-cgo-build", "go126-compile-error",
@@ -71,13 +74,7 @@ def main():
             want_n = len(model.get("timing", {}).get("actions", []))
             results.append((len(xs) == want_n and want_n > 0, f"{sid}: chrome trace has one event per action",
                             f"{len(xs)} events, {want_n} actions"))
-    print(f"1..{len(results)}")
-    for i, (ok, name, diag) in enumerate(results, 1):
-        print(f"{'ok' if ok else 'not ok'} {i} - {name}")
-        if not ok and diag:
-            for line in diag.strip().splitlines()[:40]:
-                print("# " + line)
-    return 0 if all(r[0] for r in results) else 1
+    return print_tap(results)
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -16,6 +16,9 @@ import os
 import subprocess
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from tap_results import print_tap  # noqa: E402
+
 def main():
     gox, samples, golden = sys.argv[1], sys.argv[2], sys.argv[3]
     update = os.environ.get("GOX_UPDATE_GOLDEN") == "1"
@@ -51,13 +54,7 @@ def main():
         if os.path.exists(agp):
             ok, diag = check_actiongraph(got, agp)
             results.append((ok, f"{sid}: outcomes agree with the action graph", diag))
-    print(f"1..{len(results)}")
-    for i, (ok, name, diag) in enumerate(results, 1):
-        print(f"{'ok' if ok else 'not ok'} {i} - {name}")
-        if not ok and diag:
-            for line in diag.strip().splitlines()[:40]:
-                print("# " + line)
-    return 0 if all(r[0] for r in results) else 1
+    return print_tap(results)
 
 def objdir_num(d):
     d = d.rstrip("/\\")

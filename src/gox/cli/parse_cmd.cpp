@@ -5,6 +5,7 @@
 #include <gox/model/actiongraph.hpp>
 #include <gox/model/build.hpp>
 #include <gox/report/report.hpp>
+#include <gox/trace/ci_log.hpp>
 #include <gox/util/error.hpp>
 
 #include <boost/program_options.hpp>
@@ -30,11 +31,42 @@ Reads a saved trace: what `go build -x`, `go test -x`, `go install -x` or
 attachment. `-` reads standard input. Lines gox does not recognise are counted
 and shown, never fatal.
 
+Logs as CI systems give them are read as they are: the line prefix style is
+recognised from the first lines and stripped (the output names it):
+%STYLES%CRLF line ends and a leading byte-order mark are accepted; a command line
+pasted behind a prompt or marker ("$ ", "> ") still counts when a go tool
+path follows it.
+
 Options)";
+
+// The usage text with the log styles of trace/ci_log.hpp's table, wrapped.
+std::string parse_usage() {
+    std::string styles;
+    for (std::size_t i = 0; i < trace::kLogStyleCount; ++i) {
+        std::string line = fmt::format("  {:<16}", trace::kLogStyleNames[i]);
+        std::string_view desc = trace::kLogStyleDescriptions[i];
+        while (!desc.empty()) {
+            auto sp = desc.find(' ');
+            std::string_view word = desc.substr(0, sp);
+            if (line.size() + 1 + word.size() > 78 && line.size() > 18) {
+                styles += line + "\n";
+                line = std::string(18, ' ');
+            } else if (line.size() > 18) {
+                line += ' ';
+            }
+            line += word;
+            desc.remove_prefix(sp == std::string_view::npos ? desc.size() : sp + 1);
+        }
+        styles += line + "\n";
+    }
+    std::string usage = kParseUsage;
+    usage.replace(usage.find("%STYLES%"), 8, styles);
+    return usage;
+}
 } // namespace
 
 int cmd_parse(const std::vector<std::string>& args) {
-    po::options_description opts(kParseUsage);
+    po::options_description opts(parse_usage());
     std::string format = "text", actiongraph, input, stdout_file;
     opts.add_options()
         ("help,h", "show this help")

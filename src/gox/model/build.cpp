@@ -1,6 +1,5 @@
 #include <gox/model/build.hpp>
 #include <gox/model/test_output.hpp>
-#include <gox/util/line_reader.hpp>
 #include <gox/util/strings.hpp>
 
 #include <fmt/format.h>
@@ -82,9 +81,32 @@ std::size_t Build::package_count() const {
 
 namespace {
 
+// Test cases in report order: by package and name (stable: a repeated run keeps its order).
+void sort_test_cases(std::vector<TestCase>& cases) {
+    std::stable_sort(cases.begin(), cases.end(), [](const TestCase& a, const TestCase& b) {
+        return std::tie(a.package, a.name) < std::tie(b.package, b.name);
+    });
+}
+
+// A package or test result past the list caps: counted in Unlisted only.
+void count_unlisted(Unlisted& u, const Package& p) {
+    ++u.packages[static_cast<std::size_t>(p.outcome)];
+    if (p.outcome == Outcome::Rebuilt || p.outcome == Outcome::Failed) {
+        if (!p.standard) ++u.packages_rebuilt_user;
+        else if (p.outcome == Outcome::Rebuilt) ++u.packages_rebuilt_std;
+    }
+}
+void count_unlisted(Unlisted& u, const TestResult& r) {
+    ++u.tests;
+    if (r.cached) ++u.tests_cached;
+    else if (r.status == "ok" || r.status == "fail") ++u.tests_run;
+    if (r.status != "ok" && r.status != "no_test_files") ++u.tests_failed;
+}
+
 constexpr std::size_t kMaxFailureLines = 10;
 constexpr std::size_t kMaxLineChars = 400;
 constexpr std::size_t kMaxExamples = 10;
+constexpr std::size_t kMaxListedCases = 50000;
 constexpr std::size_t kMaxBlocks = 4096;
 
 // Evidence ids (documented in the JSON schema in man/gox.1).
@@ -350,11 +372,7 @@ struct BuildBuilder::Impl {
             out.tests.push_back(std::move(r));
             return;
         }
-        Unlisted& u = out.unlisted;
-        ++u.tests;
-        if (r.cached) ++u.tests_cached;
-        else if (r.status == "ok" || r.status == "fail") ++u.tests_run;
-        if (r.status != "ok" && r.status != "no_test_files") ++u.tests_failed;
+        count_unlisted(out.unlisted, r);
     }
 
     void on_go_message(std::string_view line, std::string_view text) {
@@ -715,7 +733,6 @@ struct BuildBuilder::Impl {
         add_case(std::move(c));
     }
 
-    static constexpr std::size_t kMaxListedCases = 50000;
     std::size_t unlisted_cases = 0;
     void add_case(TestCase&& c) {
         if (out.test_cases.size() < kMaxListedCases) out.test_cases.push_back(std::move(c));
@@ -879,12 +896,7 @@ struct BuildBuilder::Impl {
                 out.packages.push_back(std::move(p));
                 continue;
             }
-            Unlisted& u = out.unlisted;
-            ++u.packages[static_cast<std::size_t>(p.outcome)];
-            if (p.outcome == Outcome::Rebuilt || p.outcome == Outcome::Failed) {
-                if (!p.standard) ++u.packages_rebuilt_user;
-                else if (p.outcome == Outcome::Rebuilt) ++u.packages_rebuilt_std;
-            }
+            count_unlisted(out.unlisted, p);
         }
         cur = Inv{};
     }
@@ -892,9 +904,7 @@ struct BuildBuilder::Impl {
     Build finish(trace::Tokenizer& tok) {
         close_block();
         take_loose_cases(""); // no result line followed
-        std::stable_sort(out.test_cases.begin(), out.test_cases.end(), [](const TestCase& a, const TestCase& b) {
-            return std::tie(a.package, a.name) < std::tie(b.package, b.name);
-        });
+        sort_test_cases(out.test_cases);
         if (unlisted_cases)
             out.notes.push_back(fmt::format("{} test case(s) are not listed (at most {})", unlisted_cases, kMaxListedCases));
         if (tok.finish()) out.notes.push_back("the trace ends inside a heredoc (cut short?)");
@@ -959,33 +969,69 @@ void BuildBuilder::on_stdout_line(std::string_view line) {
 }
 Build BuildBuilder::finish(trace::Tokenizer& tok) { return m->finish(tok); }
 
-Build parse_trace_fd(int fd, int stdout_fd) {
-    util::LineReader reader(fd);
-    trace::Tokenizer tok;
-    BuildBuilder builder;
-    std::string_view line;
-    if (stdout_fd >= 0) {
-        util::LineReader out(stdout_fd);
-        while (out.next(line)) builder.on_stdout_line(line);
+void append_build(Build& into, Build&& from) {
+    const int base = static_cast<int>(into.invocation_count());
+    // Into an empty list, the whole list moves (no second copy of a large
+    // model at once; the lists of `from` are within the caps already).
+    auto take_if_empty = [](auto& to, auto& list) {
+        if (!to.empty()) return false;
+        to = std::move(list);
+        list.clear();
+        return true;
+    };
+    for (auto& p : from.packages) p.invocation += base;
+    for (auto& f : from.failures) f.invocation += base;
+    take_if_empty(into.invocations, from.invocations);
+    take_if_empty(into.packages, from.packages);
+    take_if_empty(into.failures, from.failures);
+    take_if_empty(into.tests, from.tests);
+    take_if_empty(into.test_cases, from.test_cases);
+    for (auto& i : from.invocations) {
+        if (into.invocations.size() < kMaxListedInvocations) into.invocations.push_back(std::move(i));
+        else ++into.unlisted.invocations;
     }
-    while (reader.next(line)) {
-        if (reader.truncated()) builder.on_line_truncated();
-        builder.on_event(tok.feed(line), tok);
+    if (into.go_version.empty()) into.go_version = std::move(from.go_version);
+    for (auto& p : from.packages) {
+        if (into.packages.size() < kMaxListedPackages) into.packages.push_back(std::move(p));
+        else count_unlisted(into.unlisted, p);
     }
-    return builder.finish(tok);
-}
-
-Build parse_trace_text(std::string_view text) {
-    trace::Tokenizer tok;
-    BuildBuilder builder;
-    while (!text.empty()) {
-        auto nl = text.find('\n');
-        std::string_view line = text.substr(0, nl);
-        builder.on_event(tok.feed(line), tok);
-        if (nl == std::string_view::npos) break;
-        text.remove_prefix(nl + 1);
+    for (auto& f : from.failures) {
+        if (into.failures.size() < kMaxListedFailures) into.failures.push_back(std::move(f));
+        else ++into.unlisted.failures;
     }
-    return builder.finish(tok);
+    for (auto& t : from.tests) {
+        if (into.tests.size() < kMaxListedTests) into.tests.push_back(std::move(t));
+        else count_unlisted(into.unlisted, t);
+    }
+    if (!from.test_cases.empty()) {
+        for (auto& c : from.test_cases)
+            if (into.test_cases.size() < kMaxListedCases) into.test_cases.push_back(std::move(c));
+        sort_test_cases(into.test_cases);
+    }
+    LineStats& l = into.lines;
+    const LineStats& r = from.lines;
+    l.total += r.total;
+    l.trace += r.trace;
+    l.user += r.user;
+    l.unrecognized += r.unrecognized;
+    l.truncated += r.truncated;
+    l.heredocs_cut += r.heredocs_cut;
+    for (std::size_t k = 0; k < l.by_kind.size(); ++k) l.by_kind[k] += r.by_kind[k];
+    for (auto& e : from.lines.unrecognized_examples)
+        if (l.unrecognized_examples.size() < kMaxExamples) l.unrecognized_examples.push_back(std::move(e));
+    Unlisted& u = into.unlisted;
+    const Unlisted& v = from.unlisted;
+    for (std::size_t k = 0; k < u.packages.size(); ++k) u.packages[k] += v.packages[k];
+    u.packages_rebuilt_user += v.packages_rebuilt_user;
+    u.packages_rebuilt_std += v.packages_rebuilt_std;
+    u.invocations += v.invocations;
+    u.tests += v.tests;
+    u.tests_run += v.tests_run;
+    u.tests_cached += v.tests_cached;
+    u.tests_failed += v.tests_failed;
+    u.failures += v.failures;
+    u.objdirs_untracked += v.objdirs_untracked;
+    for (auto& n : from.notes) into.notes.push_back(std::move(n));
 }
 
 } // namespace gox::model

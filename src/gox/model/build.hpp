@@ -164,6 +164,14 @@ struct Unlisted {
     std::size_t objdirs_untracked = 0; // past kMaxObjdirsPerInvocation: neither listed nor counted as packages
 };
 
+// gox parse of a CI log: the line prefix style it recognised (ci_log.hpp).
+struct LogInfo {
+    std::string format;              // LogFormat::name(): github_actions, gitlab, jenkins, buildkit, ...
+    std::uint64_t lines_stripped = 0; // lines whose prefix was removed
+    std::uint64_t ci_lines = 0;       // the CI system's own lines (markers, status), not read as go's
+    std::size_t streams = 0;          // BuildKit steps read as separate streams (0 without BuildKit)
+};
+
 struct Build {
     std::vector<Invocation> invocations;
     std::vector<Package> packages; // sorted by invocation, import path, objdir
@@ -176,6 +184,7 @@ struct Build {
     std::optional<Timing> timing;
     std::vector<std::string> notes; // what gox could not work out
     std::optional<Diagnosis> diagnosis; // failed runs (analysis/diagnosis.cpp)
+    std::optional<LogInfo> log;         // gox parse of a log with a CI prefix; none for a bare trace
 
     Unlisted unlisted;
 
@@ -208,8 +217,14 @@ private:
     std::unique_ptr<Impl> m;
 };
 
-// Reads a whole trace from fd: LineReader → Tokenizer → BuildBuilder. When
-// stdout_fd >= 0, go's stdout of the same run is read too (test results).
+// Adds the model of another stream of the same log (a BuildKit step) after
+// `into`'s: its invocations come after, the caps of the lists still hold.
+void append_build(Build& into, Build&& from);
+
+// Reads a whole saved trace or CI log from fd (model/saved_log.cpp):
+// LineReader → LogDecoder (CI prefixes, ci_log.hpp) → Tokenizer →
+// BuildBuilder, one per BuildKit step. When stdout_fd >= 0, go's stdout of
+// the same run is read too (test results), with its own prefix detection.
 Build parse_trace_fd(int fd, int stdout_fd = -1);
 // The same over an in-memory text (tests, fuzzing).
 Build parse_trace_text(std::string_view text);

@@ -7,7 +7,9 @@
 namespace gox::model {
 
 TraceStream::TraceStream(Writer passthrough, bool show_trace)
-    : m_out(std::move(passthrough)), m_show_trace(show_trace) {}
+    : m_out(std::move(passthrough)), m_show_trace(show_trace) {
+    m_tok.set_pasted_commands(false); // go's own stderr: nothing pasted, nothing to rescue
+}
 
 void TraceStream::fail(const char* why) {
     m_failed = true;

@@ -173,6 +173,16 @@ ordered_json document(const model::Build& b, bool lists) {
         tj["actions"] = std::move(acts);
         j["timing"] = std::move(tj);
     }
+    // gox parse of a CI log: the line prefix style it recognised (absent for
+    // a bare trace, so the documents of traces keep their shape).
+    if (b.log) {
+        ordered_json lf;
+        lf["format"] = b.log->format;
+        lf["lines_stripped"] = b.log->lines_stripped;
+        lf["ci_lines"] = b.log->ci_lines;
+        lf["streams"] = b.log->streams;
+        j["log_format"] = std::move(lf);
+    }
     j["notes"] = b.notes;
     return j;
 }

@@ -214,17 +214,7 @@ std::string clean_text(std::string_view s) {
     for (std::size_t i = 0; i < s.size(); ++i) {
         auto c = static_cast<unsigned char>(s[i]);
         if (c == 0x1b) {
-            // CSI: ESC [ params final(0x40-0x7e); OSC: ESC ] ... BEL|ESC \ ; else ESC x
-            if (i + 1 < s.size() && s[i + 1] == '[') {
-                i += 2;
-                while (i < s.size() && !(s[i] >= 0x40 && s[i] <= 0x7e)) ++i;
-            } else if (i + 1 < s.size() && s[i + 1] == ']') {
-                i += 2;
-                while (i < s.size() && s[i] != '\a' && !(s[i] == 0x1b && i + 1 < s.size() && s[i + 1] == '\\')) ++i;
-                if (i < s.size() && s[i] == 0x1b) ++i;
-            } else {
-                ++i;
-            }
+            i += util::escape_length(s, i) - 1;
             continue;
         }
         if (c < 0x20 && c != '\t' && c != '\n') {

@@ -56,6 +56,12 @@ std::string render_text(const model::Build& b, const TextOptions& opt) {
 
     out += fmt::format("{} {} line(s), {} invocation(s){}\n", bold("gox:"), b.lines.total, b.invocation_count(),
                        b.go_version.empty() ? "" : ", " + b.go_version);
+    if (b.log) {
+        out += fmt::format("log: {} — prefixes stripped from {} line(s), {} line(s) of the CI system skipped", b.log->format,
+                           b.log->lines_stripped, b.log->ci_lines);
+        if (b.log->streams) out += fmt::format(", {} BuildKit step(s) read as separate streams", b.log->streams);
+        out += "\n";
+    }
     out += fmt::format("packages: {} — {} rebuilt, {} from cache", total, rebuilt, cached);
     if (installed) out += fmt::format(", {} installed (GOROOT/pkg)", installed);
     if (failed) out += fmt::format(", {} failed", failed);

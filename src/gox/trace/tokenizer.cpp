@@ -518,7 +518,51 @@ const Event& Tokenizer::classify_command(std::string_view line) {
         return finish_event(Kind::GoMessage);
     if (!has_white_space(line) && re2::RE2::PartialMatch(line, m_re->package_name)) return finish_event(Kind::PackageName);
     if (colon_space && re2::RE2::PartialMatch(line, m_re->action_error)) return finish_event(Kind::GoMessage);
+    if (m_pasted && !m_in_rescue)
+        if (const Event* ev = pasted_command(line)) return *ev;
     return finish_event(Kind::Unrecognized);
+}
+
+namespace {
+// The kinds of the go command's own tools (<GOTOOLDIR>/name).
+bool is_tool_kind(Kind k) {
+    switch (k) {
+    case Kind::Compile: case Kind::Asm: case Kind::Cgo: case Kind::CgoDynimport: case Kind::Link:
+    case Kind::Vet: case Kind::Cover: case Kind::Preprofile: case Kind::Pack: case Kind::BuildId:
+    case Kind::OtherTool:
+        return true;
+    default:
+        return false;
+    }
+}
+} // namespace
+
+// "$ /usr/lib/go/pkg/tool/linux_amd64/compile -o ...", "> ...", "🔨 ...":
+// junk (at most kMaxJunk bytes, ending in a space) before a go tool command.
+// Only for lines nothing else recognised, and only with a tool path in the
+// line: the common path pays nothing.
+const Event* Tokenizer::pasted_command(std::string_view line) {
+    constexpr std::size_t kMaxJunk = 64;
+    std::size_t tool = line.find("/pkg/tool/");
+    if (tool == std::string_view::npos) tool = line.find("\\pkg\\tool\\");
+    if (tool == std::string_view::npos) return nullptr;
+    for (std::size_t sp = line.find(' '); sp != std::string_view::npos && sp < tool && sp < kMaxJunk;
+         sp = line.find(' ', sp + 1)) {
+        std::string_view rest = line.substr(sp + 1);
+        if (rest.empty() || rest[0] == ' ') continue;
+        m_in_rescue = true;
+        const Event& ev = classify_command(rest);
+        m_in_rescue = false;
+        // A tool as the command itself (not behind another program, which
+        // would make the junk a -toolexec program).
+        if (is_tool_kind(ev.kind) && !ev.toolexec) return &ev;
+        m_ev.objdir = -1;
+        m_ev.path = m_ev.path2 = m_ev.text = {};
+        m_ev.target = WriteTarget::None;
+        m_ev.cmd = nullptr;
+        m_ev.toolexec = false;
+    }
+    return nullptr;
 }
 
 } // namespace gox::trace

@@ -39,6 +39,13 @@ public:
         m_toolexec_known = true;
     }
 
+    // A saved trace may hold command lines pasted behind a prompt or marker
+    // ("$ ", "> ", an emoji): a line nothing else recognised is then tried
+    // again from each word on, and counts as the go tool command that follows
+    // the junk. On by default (gox parse); the wrapper turns it off (go's own
+    // stderr has no pasted lines, and what it shows must stay as go shows it).
+    void set_pasted_commands(bool on) { m_pasted = on; }
+
     std::string_view work_dir() const { return m_work; }
     std::string_view cwd() const { return m_cwd; }
     bool in_heredoc() const { return m_in_heredoc; }
@@ -60,6 +67,7 @@ private:
     const Event& finish_event(Kind k);
     void start_heredoc(std::string_view path);
     std::pair<std::string_view, std::string_view> split_two_paths(std::string_view rest) const;
+    const Event* pasted_command(std::string_view line);
 
     struct Patterns;
     std::unique_ptr<Patterns> m_re;
@@ -76,6 +84,8 @@ private:
     std::string m_toolexec;  // set_toolexec
     bool m_toolexec_known = false;
     std::size_t m_heredocs_cut = 0;
+    bool m_pasted = true;    // set_pasted_commands
+    bool m_in_rescue = false;
 };
 
 } // namespace gox::trace

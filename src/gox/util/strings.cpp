@@ -1,5 +1,7 @@
 #include <gox/util/strings.hpp>
 
+#include <algorithm>
+
 namespace gox::util {
 
 namespace {
@@ -96,6 +98,39 @@ std::string clip(std::string_view s, std::size_t n) {
     std::size_t cut = n;
     while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
     return std::string(s.substr(0, cut)) + "…";
+}
+
+std::size_t escape_length(std::string_view s, std::size_t i) {
+    std::size_t j = i + 1;
+    if (j < s.size() && s[j] == '[') {
+        ++j;
+        while (j < s.size() && !(s[j] >= 0x40 && s[j] <= 0x7e)) ++j;
+        return std::min(j + 1, s.size()) - i;
+    }
+    if (j < s.size() && s[j] == ']') {
+        ++j;
+        while (j < s.size() && s[j] != '\a' && !(s[j] == 0x1b && j + 1 < s.size() && s[j + 1] == '\\')) ++j;
+        if (j < s.size() && s[j] == 0x1b) ++j;
+        return std::min(j + 1, s.size()) - i;
+    }
+    return std::min(j + 1, s.size()) - i;
+}
+
+bool strip_escapes(std::string_view s, std::string& out) {
+    std::size_t esc = s.find('\x1b');
+    if (esc == std::string_view::npos) return false;
+    out.assign(s.substr(0, esc));
+    for (std::size_t i = esc; i < s.size();) {
+        if (s[i] == 0x1b) {
+            i += escape_length(s, i);
+            continue;
+        }
+        std::size_t next = s.find('\x1b', i);
+        if (next == std::string_view::npos) next = s.size();
+        out.append(s.substr(i, next - i));
+        i = next;
+    }
+    return true;
 }
 
 } // namespace gox::util

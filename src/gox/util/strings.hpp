@@ -58,4 +58,13 @@ inline bool is_lower_hex(std::string_view s) {
     return !s.empty();
 }
 
+// The length of the terminal escape sequence that starts at s[i] (an ESC):
+// CSI (ESC [ params final 0x40-0x7e), OSC (ESC ] ... BEL or ESC \), else
+// ESC and the byte after it. Cut sequences end at the end of s.
+std::size_t escape_length(std::string_view s, std::size_t i);
+
+// s without its terminal escape sequences (colours, erase-line), into out.
+// Returns false (out untouched) when s has none.
+bool strip_escapes(std::string_view s, std::string& out);
+
 } // namespace gox::util
