@@ -41,6 +41,15 @@ def run():
         print(f"# {fn.__name__}: {time.monotonic() - t0:.1f}s", flush=True)
     sys.exit(1 if fails else 0)
 
+def helpers_of(suite):
+    """Imports another suite (a module of this directory) for its helpers,
+    without registering its tests in this run."""
+    import importlib
+    n = len(_tests)
+    mod = importlib.import_module(suite)
+    del _tests[n:]
+    return mod
+
 def check(cond, msg=""):
     if not cond:
         raise AssertionError(msg)
