@@ -18,10 +18,25 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 GOX = os.path.abspath(os.environ.get("GOX", os.path.join(ROOT, "build", "gox")))
 SCRATCH = os.environ.get("GOX_TEST_SCRATCH", os.path.join(tempfile.gettempdir(), "gox-tests"))
 GO119 = "/usr/lib/go-1.19/bin/go"
+# Where the template GOCACHEs live: the scratch dir unless GOX_TEST_TEMPLATES
+# names a dir that several build dirs share (tests/meson.build does: the
+# sanitizer run then reuses the templates the first run warmed; they are
+# plain go caches, made by go, not gox).
+TEMPLATES = os.environ.get("GOX_TEST_TEMPLATES", SCRATCH)
 
 def test(fn):
     _tests.append(fn)
     return fn
+
+def xfail(why):
+    """Marks a test as a known gox bug (why says which): a failure prints
+    `not ok N - name # TODO why` (TAP's expected failure) and does not fail
+    the suite; a pass prints `ok N - name # TODO why` and a note to remove
+    the mark."""
+    def mark(fn):
+        fn.xfail = why
+        return fn
+    return mark
 
 def run():
     only = set(sys.argv[1:])
@@ -30,12 +45,15 @@ def run():
     fails = 0
     for i, fn in enumerate(tests, 1):
         t0 = time.monotonic()
+        todo = getattr(fn, "xfail", None)
         try:
             fn()
-            print(f"ok {i} - {fn.__name__}", flush=True)
+            print(f"ok {i} - {fn.__name__}" + (f" # TODO {todo}" if todo else ""), flush=True)
+            if todo:
+                print(f"# {fn.__name__} passes now: remove its xfail mark", flush=True)
         except Exception:
-            fails += 1
-            print(f"not ok {i} - {fn.__name__}", flush=True)
+            fails += 0 if todo else 1
+            print(f"not ok {i} - {fn.__name__}" + (f" # TODO {todo}" if todo else ""), flush=True)
             for line in traceback.format_exc().splitlines():
                 print("# " + line, flush=True)
         print(f"# {fn.__name__}: {time.monotonic() - t0:.1f}s", flush=True)
@@ -72,9 +90,9 @@ def go_binary(version="1.26"):
 
 def template_cache(version="1.26"):
     """A GOCACHE warmed by building and testing examples/sample, made once per
-    scratch dir (tests run in parallel: a file lock keeps it single)."""
-    os.makedirs(SCRATCH, exist_ok=True)
-    path = os.path.join(SCRATCH, f"gocache-template-{version}")
+    TEMPLATES dir (tests run in parallel: a file lock keeps it single)."""
+    os.makedirs(TEMPLATES, exist_ok=True)
+    path = os.path.join(TEMPLATES, f"gocache-template-{version}")
     with open(path + ".lock", "w") as lk:
         fcntl.flock(lk, fcntl.LOCK_EX)
         if not os.path.exists(os.path.join(path, "ready")):
@@ -93,11 +111,11 @@ def derived_template(key, steps, base="1.26", source=os.path.join(ROOT, "example
     """A template GOCACHE for scenarios the standard one does not cover (another
     toolchain, another GOOS): a copy of template_cache(base) (an empty cache if
     base is None), warmed further by `go <args>` for each args in steps, run in
-    a fresh copy of source with go_env(cache, extra_env). Made once per scratch
-    dir, like template_cache. Raises AssertionError with go's stderr if a step
+    a fresh copy of source with go_env(cache, extra_env). Made once per
+    TEMPLATES dir, like template_cache. Raises AssertionError with go's stderr if a step
     fails (e.g. a toolchain that cannot be downloaded)."""
-    os.makedirs(SCRATCH, exist_ok=True)
-    path = os.path.join(SCRATCH, f"gocache-template-{key}")
+    os.makedirs(TEMPLATES, exist_ok=True)
+    path = os.path.join(TEMPLATES, f"gocache-template-{key}")
     with open(path + ".lock", "w") as lk:
         fcntl.flock(lk, fcntl.LOCK_EX)
         if not os.path.exists(os.path.join(path, "ready")):
