@@ -224,13 +224,20 @@ def normal(b):
                b"execs: N (N/sec), new interesting: N (total: N)", b)
     return b
 
-def step(s, verb, *args, expect_rc=0, env=None, cwd=None, agree=True):
+def step(s, verb, *args, expect_rc=0, env=None, cwd=None, agree=True, with_why=True):
     """A compared step. Both sides run go with -debug-actiongraph=AG; gox also
-    with --why and a JSON summary. On the gox side the summary is checked
-    against the action graph and returned (None on the go side)."""
+    with --why (unless with_why is False) and a JSON summary. On the gox side
+    the summary is checked against the action graph and returned (None on the
+    go side).
+
+    with_why=False where go test would print a result cached by plain go (in
+    the template): GODEBUG is an input of every test result, and --why sets
+    GODEBUG=gocachehash=1,gocachetest=1, so under --why that result is not
+    found and the test runs."""
     n = len(s.steps)
     ag, sm = s.path(f"ag{n}.json"), s.path(f"summary{n}.json")
-    pre = [] if s.tool == "go" else [f"--summary={sm}", "--summary-format=json", "--no-progress", "--why"]
+    pre = [] if s.tool == "go" else [f"--summary={sm}", "--summary-format=json", "--no-progress"] + \
+        (["--why"] if with_why else [])
     p = s.run(*pre, verb, f"-debug-actiongraph={ag}", *args, cwd=cwd, env=env, label=" ".join((verb,) + args))
     eq(p.returncode, expect_rc, f"{s.tool} {verb} {' '.join(args)} exit status; stderr: "
                                 f"{p.stderr.decode(errors='replace')[-2000:]}")
@@ -343,7 +350,7 @@ def cover_and_coverpkg():
         why(s, sm, GREET, "source_file_changed", "greet.go", for_test="any")
     g = matrix("matrix-cover", body, fixture_dir=fixture("cover", MAIN), cache=main_template,
                artifacts=["cover.out"])
-    check(re.search(rb"ok  \texample.com/matrix/words\t[0-9.]+s\tcoverage: 100.0% of statements\n", fid.step(g, 0)[1]),
+    check(re.search(rb"ok  \texample.com/matrix/words\t[0-9.]+s\tcoverage: [0-9.]+% of statements\n", fid.step(g, 0)[1]),
           fid.step(g, 0)[1])
 
 @test
@@ -582,7 +589,7 @@ def real_chi_router():
     def body(s):
         step(s, "build", "-o", s.path("bin") + "/", "./cmd/web")
         s.run("run", "./cmd/web")
-        step(s, "test", CHI + "/...")
+        step(s, "test", CHI + "/...", with_why=False)  # (cached): the template ran them
         step(s, "vet", "./cmd/web")
         step(s, "build", "-o", s.path("bin") + "/", "./cmd/web")  # cached; see cgo_reason_after_vet
         edit_go(s, "cmd/web/main.go")
@@ -592,7 +599,7 @@ def real_chi_router():
     g = matrix("matrix-chi", body, fixture_dir=fixture("real-chi", REAL), cache=real_template, env=REAL_ENV,
                artifacts=["bin/web"])
     eq(fid.step(g, 1)[1], b"200 hi gopher\n", "the chi program's output")
-    check(b"ok  \t" + CHI.encode() + b"/middleware" in fid.step(g, 2)[1], fid.step(g, 2)[1])
+    eq(fid.step(g, 2)[1], f"ok  \t{CHI}\t(cached)\nok  \t{CHI}/middleware\t(cached)\n".encode(), "chi's tests")
 
 @test
 def real_chi_local_copy_edited():
