@@ -615,13 +615,17 @@ def real_chi_local_copy_edited():
         for n in dirs + files:
             os.chmod(os.path.join(dirpath, n), 0o755 if n in dirs else 0o644)
     def body(s):
-        step(s, "build", "-o", s.path("bin") + "/", "./cmd/web")
         step(s, "test", CHI + "/...")
+        # The reasons are checked on a build after a build: after go test of
+        # chi/..., edit, go test again, gox named "forcelibrary:  → " for chi
+        # (the record-matching bug of cgo_reason_after_vet).
+        step(s, "build", "-o", s.path("bin") + "/", "./cmd/web")
         edit_go(s, "third_party/chi/chain.go")
-        sm = step(s, "test", CHI + "/...")
-        why(s, sm, CHI, "source_file_changed", "chain.go", for_test="any")
-        why(s, sm, CHI + "/middleware", "dependency_changed", CHI, for_test="any")
+        sm = step(s, "build", "-o", s.path("bin") + "/", "./cmd/web")
+        why(s, sm, CHI, "source_file_changed", "chain.go")
+        why(s, sm, CHI + "/middleware", "dependency_changed", CHI)
         no_std_rebuilt(s, sm)
+        step(s, "test", CHI + "/...")
     matrix("matrix-chi-copy", body, fixture_dir=src, cache=real_template, env=REAL_ENV, artifacts=["bin/web"])
 
 @test
