@@ -13,21 +13,24 @@ import sys
 import xml.etree.ElementTree as ET
 
 def main():
-    passed = failed = 0
+    passed = failed = known = 0
     seen_any = False
     for builddir in sys.argv[1:]:
-        p, f_, any_ = count(builddir)
+        p, f_, k, any_ = count(builddir)
         passed += p
         failed += f_
+        known += k
         seen_any = seen_any or any_
     if not seen_any:
         failed += 1
-    print(f"{passed} passed, {failed} failed")
+    # Cases marked as known gox bugs (tap.xfail, TAP "# TODO") are neither
+    # passes nor failures: they are counted as skipped and named above.
+    print(f"{passed} passed, {failed} failed" + (f", {known} skipped" if known else ""))
     return 0 if failed == 0 else 1
 
 def count(builddir):
     log = os.path.join(builddir, "meson-logs", "testlog.json")
-    passed = failed = 0
+    passed = failed = known = 0
     lines = []
     if os.path.exists(log):
         with open(log) as f:
@@ -36,7 +39,7 @@ def count(builddir):
         name, result, out = t["name"], t["result"], t.get("stdout") or ""
         short = name.split(" / ")[-1]
         junit = glob.glob(os.path.join(builddir, "tests", f"{short}.junit.xml"))
-        p = f_ = 0
+        p = f_ = k = 0
         if junit:
             try:
                 root = ET.parse(junit[0]).getroot()
@@ -48,8 +51,11 @@ def count(builddir):
             except ET.ParseError:
                 pass
         else:
-            for m in re.finditer(r"^(not ok|ok)\b", out, re.M):
-                if m.group(1) == "ok":
+            for m in re.finditer(r"^(not ok|ok)\b(.*)$", out, re.M):
+                if "# TODO" in m.group(2):
+                    k += 1
+                    print(f"  known bug: {m.group(0)}")
+                elif m.group(1) == "ok":
                     p += 1
                 else:
                     f_ += 1
@@ -60,8 +66,9 @@ def count(builddir):
                 p = 1
         passed += p
         failed += f_
+        known += k
         print(f"  {os.path.basename(builddir.rstrip('/'))}: {name}: {p} passed, {f_} failed ({result})")
-    return passed, failed, bool(lines)
+    return passed, failed, known, bool(lines)
 
 if __name__ == "__main__":
     sys.exit(main())

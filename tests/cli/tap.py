@@ -38,6 +38,16 @@ def sanitize(fn):
     _sanitize.add(fn.__name__)
     return fn
 
+def xfail(why):
+    """Marks a test as a known gox bug (why says which): a failure prints
+    `not ok N - name # TODO why` (TAP's expected failure) and does not fail
+    the suite; a pass prints `ok N - name # TODO why` and a note to remove
+    the mark."""
+    def mark(fn):
+        fn.xfail = why
+        return fn
+    return mark
+
 def run(all_sanitized=False):
     """Runs the registered scenarios as TAP. Under GOX_SANITIZED only the
     @sanitize ones, unless all_sanitized (suites that test gox alone)."""
@@ -49,16 +59,28 @@ def run(all_sanitized=False):
     fails = 0
     for i, fn in enumerate(tests, 1):
         t0 = time.monotonic()
+        todo = getattr(fn, "xfail", None)
         try:
             fn()
-            print(f"ok {i} - {fn.__name__}", flush=True)
+            print(f"ok {i} - {fn.__name__}" + (f" # TODO {todo}" if todo else ""), flush=True)
+            if todo:
+                print(f"# {fn.__name__} passes now: remove its xfail mark", flush=True)
         except Exception:
-            fails += 1
-            print(f"not ok {i} - {fn.__name__}", flush=True)
+            fails += 0 if todo else 1
+            print(f"not ok {i} - {fn.__name__}" + (f" # TODO {todo}" if todo else ""), flush=True)
             for line in traceback.format_exc().splitlines():
                 print("# " + line, flush=True)
         print(f"# {fn.__name__}: {time.monotonic() - t0:.1f}s", flush=True)
     sys.exit(1 if fails else 0)
+
+def helpers_of(suite):
+    """Imports another suite (a module of this directory) for its helpers,
+    without registering its tests in this run."""
+    import importlib
+    n = len(_tests)
+    mod = importlib.import_module(suite)
+    del _tests[n:]
+    return mod
 
 def check(cond, msg=""):
     if not cond:

@@ -28,12 +28,14 @@
 #include <cstdlib>
 #include <fstream>
 #include <gox/analysis/hashes.hpp>
+#include <gox/analysis/why.hpp>
 #include <map>
 #include <set>
 #include <sstream>
 #include <string>
 #include <string_view>
 #include <sys/stat.h>
+#include <tuple>
 #include <unistd.h>
 #include <vector>
 
@@ -47,6 +49,7 @@ using gox::analysis::HashCollector;
 using gox::analysis::HashInput;
 using gox::analysis::HashRecord;
 using gox::analysis::is_keyed_input;
+using gox::analysis::reason_from_changes;
 using gox::analysis::sha256_hex;
 
 namespace {
@@ -971,6 +974,15 @@ TEST_CASE("diff_inputs: GOAMD64 changed", "[hashes]") {
     check_change(d[0], "compile_tool", "", "compile version go1.26.8 [] []",
                  "compile version go1.26.8 X:fieldtrack [] []", HashChange::Changed);
     check_change(d[1], "env", "GOEXPERIMENT", "", "fieldtrack", HashChange::Added);
+    // The variable is the reason, not the tool ID it changed (found by
+    // tests/cli/test_matrix.py goexperiment: it said toolchain_changed).
+    auto [reason, detail] = reason_from_changes(d);
+    CHECK(reason == "env_changed");
+    CHECK(detail == "GOEXPERIMENT:  → fieldtrack");
+    std::swap(old_words, new_words); // and switched off again
+    std::tie(reason, detail) = reason_from_changes(diff_inputs(old_words, new_words));
+    CHECK(reason == "env_changed");
+    CHECK(detail == "GOEXPERIMENT: fieldtrack → ");
 }
 
 TEST_CASE("diff_inputs: toolchain changed (Go 1.19 -> 1.26, real records)", "[hashes]") {

@@ -54,6 +54,12 @@ std::string both(const HashChange& c) {
 } // namespace
 
 std::pair<std::string, std::string> reason_from_changes(const std::vector<HashChange>& changes) {
+    // A GOEXPERIMENT change also changes the tool IDs hashed before it
+    // (`compile -V=full` prints "compile version go1.26.8 X:jsonv2"): the
+    // variable is the cause, not a new toolchain.
+    for (const auto& c : changes)
+        if (c.id == "env" && c.key == "GOEXPERIMENT")
+            return {std::string(reason_name(Reason::EnvChanged)), c.key + ": " + both(c)};
     for (const auto& c : changes) {
         const std::string& id = c.id;
         if (id == "toolchain") return {std::string(reason_name(Reason::ToolchainChanged)), both(c)};
