@@ -89,3 +89,47 @@ TEST_CASE("A hostile -goversion does not overflow (fuzz_stream finding)", "[stre
     ts.finish();
     CHECK(out == "# x\n./x.go:1:1: oops\n");
 }
+
+// go's stdout under --why: HASH lines that nested go processes print there
+// are dropped, every other byte passes on unchanged, however it is chunked.
+#include <gox/model/hash_filter.hpp>
+
+TEST_CASE("HashLineFilter: drops HASH lines from go's stdout, in any chunking", "[stream]") {
+    const std::string in = "ok  \texample.com/a\t0.01s\n"
+                           "HASH[moduleIndex]: \"go1.26.8\"\n"
+                           "HASH[moduleIndex]: 3f9a\n"
+                           "HASH is not a marker here\n"
+                           "HAS\n"
+                           "\n"
+                           "  HASH[indented]: kept\n"
+                           "coverage: 50.0% of statements\n"
+                           "HASH[last]: no newline";
+    const std::string want = "ok  \texample.com/a\t0.01s\n"
+                             "HASH is not a marker here\n"
+                             "HAS\n"
+                             "\n"
+                             "  HASH[indented]: kept\n"
+                             "coverage: 50.0% of statements\n";
+    for (std::size_t chunk : {std::size_t{1}, std::size_t{2}, std::size_t{3}, std::size_t{7}, in.size()}) {
+        std::string out;
+        gox::model::HashLineFilter f([&](std::string_view b) { out += b; });
+        for (std::size_t i = 0; i < in.size(); i += chunk) f.feed(std::string_view(in).substr(i, chunk));
+        f.finish();
+        CAPTURE(chunk);
+        CHECK(out == want);
+        CHECK(f.dropped() == 2); // the unterminated last one is dropped, not counted
+    }
+}
+
+TEST_CASE("HashLineFilter: a prompt without a newline is passed on at once", "[stream]") {
+    std::string out;
+    gox::model::HashLineFilter f([&](std::string_view b) { out += b; });
+    f.feed("Your name: ");
+    CHECK(out == "Your name: ");
+    f.feed("H");
+    CHECK(out == "Your name: H"); // mid-line: no HASH line can start here
+    f.feed("\nHA");
+    CHECK(out == "Your name: H\n"); // held: it may still become HASH[
+    f.finish();
+    CHECK(out == "Your name: H\nHA"); // go exited: it was output after all
+}

@@ -1,0 +1,55 @@
+#include <gox/model/hash_filter.hpp>
+
+namespace gox::model {
+
+namespace {
+constexpr std::string_view kMark = "HASH[";
+}
+
+void HashLineFilter::feed(std::string_view bytes) {
+    std::size_t emit_from = 0; // bytes[emit_from, i) pass through
+    for (std::size_t i = 0; i < bytes.size(); ++i) {
+        char c = bytes[i];
+        if (m_dropping) {
+            if (c == '\n') {
+                m_dropping = false;
+                m_at_start = true;
+                ++m_dropped;
+            }
+            emit_from = i + 1;
+            continue;
+        }
+        if (m_at_start || !m_held.empty()) {
+            if (m_at_start) {
+                if (i > emit_from) m_out(bytes.substr(emit_from, i - emit_from));
+                m_at_start = false;
+            }
+            m_held += c;
+            if (m_held.size() <= kMark.size() && kMark.substr(0, m_held.size()) == m_held) {
+                if (m_held.size() == kMark.size()) {
+                    m_dropping = true;
+                    m_held.clear();
+                }
+                emit_from = i + 1;
+                continue;
+            }
+            // Not a HASH line: what was held is output, this byte too.
+            m_out(m_held);
+            m_held.clear();
+            emit_from = i + 1;
+        }
+        if (c == '\n') {
+            if (i + 1 > emit_from) m_out(bytes.substr(emit_from, i + 1 - emit_from));
+            emit_from = i + 1;
+            m_at_start = true;
+        }
+    }
+    if (bytes.size() > emit_from && !m_dropping) m_out(bytes.substr(emit_from));
+}
+
+void HashLineFilter::finish() {
+    if (!m_held.empty()) m_out(m_held);
+    m_held.clear();
+}
+
+} // namespace gox::model
