@@ -31,7 +31,8 @@ split into the flags' part (go -x -debug-actiongraph minus go) and gox's own
 part (gox minus go -x -debug-actiongraph).
 
 usage: bench/fixed_cost.py [--gox build/gox] [--projects caddy,sample] [--reps 10]
-                           [--edit-reps 5] [--cold-reps 1] [--skip-cold] [--out FILE]
+                           [--edit-reps 5] [--cold-reps 1] [--skip-cold]
+                           [--warm-cache caddy=GOCACHE] [--out FILE]
 """
 import argparse
 import json
@@ -72,6 +73,8 @@ def main():
     ap.add_argument("--edit-reps", type=int, default=5)
     ap.add_argument("--cold-reps", type=int, default=1)
     ap.add_argument("--skip-cold", action="store_true")
+    ap.add_argument("--warm-cache", action="append", default=[], metavar="PROJECT=DIR",
+                    help="seed the warm cache of PROJECT from DIR (a GOCACHE that built it) instead of building")
     ap.add_argument("--out")
     a = ap.parse_args()
     gox = os.path.abspath(a.gox)
@@ -156,6 +159,9 @@ def bench_project(name, gox, root, env, a):
         series("cold", build_tools, a.cold_reps, before_run=lambda t: shutil.rmtree(caches[t], ignore_errors=True))
     # One warm cache, copied to every tool: the no-op rows start equal.
     warm = os.path.join(work, "cache-warm")
+    seeds = dict(w.split("=", 1) for w in a.warm_cache)
+    if name in seeds:
+        shutil.copytree(seeds[name], warm)
     sh(["go", "build", pkgs], env=dict(env, GOCACHE=warm), cwd=proj)
     for t in commands:
         shutil.rmtree(caches[t], ignore_errors=True)
