@@ -14,6 +14,7 @@ bench/fixed_cost.py, never here):
   else changes (stdout and go's stderr byte for byte as without it)."""
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -131,11 +132,15 @@ def timing_adds_one_line_only():
     eq(len(timing), 1, "timing lines")
     eq([line for line in lines if not line.startswith("gox: timing:")], plain.stderr.decode().splitlines(),
        "the rest of stderr")
-    # Every step has a number of ms; the total after go is one of them.
+    # Every step has its wall and CPU milliseconds; the total after go is last.
     parts = [p.strip() for p in timing[0][len("gox: timing:"):].split(",")]
-    check(all(p.endswith(" ms") and float(p.rsplit(" ", 2)[-2]) >= 0 for p in parts), f"steps: {parts}")
-    check(any(p.startswith("go ") for p in parts), "a go step")
-    check(parts[-1].startswith("after go "), "the total after go last")
+    steps = [re.fullmatch(r"(.+) ([0-9.]+) ms \(cpu ([0-9.]+)\)", p) for p in parts]
+    check(all(steps), f"steps: {parts}")
+    names = [m.group(1) for m in steps]
+    check("go" in names, f"a go step: {names}")
+    eq(names[-1], "after go", "the last step")
+    after = sum(float(m.group(2)) for m in steps[names.index("go") + 1:-1])
+    check(abs(after - float(steps[-1].group(2))) < 0.5 + 0.01 * after, f"after go is the sum of the steps after go: {parts}")
     m.done()
 
 
