@@ -75,12 +75,17 @@ def main():
     ap.add_argument("--skip-cold", action="store_true")
     ap.add_argument("--warm-cache", action="append", default=[], metavar="PROJECT=DIR",
                     help="seed the warm cache of PROJECT from DIR (a GOCACHE that built it) instead of building")
+    ap.add_argument("--modcache", help="use this GOMODCACHE (e.g. one a previous run filled) instead of a new one")
+    ap.add_argument("--src", action="append", default=[], metavar="PROJECT=DIR",
+                    help="use the copy of PROJECT in DIR (edited in place) instead of a fresh one; with "
+                         "--modcache and --warm-cache from the run that built it, no package is rebuilt: "
+                         "go's action IDs include the source dirs")
     ap.add_argument("--out")
     a = ap.parse_args()
     gox = os.path.abspath(a.gox)
     root = tempfile.mkdtemp(prefix="gox-fixed-cost-")
     base_env = {k: v for k, v in os.environ.items() if not k.startswith("GOX_")}
-    base_env.update(GOMODCACHE=os.path.join(root, "modcache"), GOFLAGS="-buildvcs=false", GOTOOLCHAIN="local",
+    base_env.update(GOMODCACHE=a.modcache or os.path.join(root, "modcache"), GOFLAGS="-buildvcs=false", GOTOOLCHAIN="local",
                     GOWORK="off", XDG_CACHE_HOME=os.path.join(root, "xdg-cache"))
     lines = [f"Machine: {platform.machine()}, {os.cpu_count()} cores, {platform.platform()}",
              f"Go: {sh(['go', 'version'], capture_output=True, text=True).stdout.strip()}; "
@@ -90,7 +95,8 @@ def main():
         for name in a.projects.split(","):
             lines += bench_project(name, gox, root, base_env, a)
     finally:
-        subprocess.run(["chmod", "-R", "u+w", root], stderr=subprocess.DEVNULL)
+        if not a.modcache:
+            subprocess.run(["chmod", "-R", "u+w", root], stderr=subprocess.DEVNULL)
         shutil.rmtree(root, ignore_errors=True)
     lines += ["", f"Load average at end: {loadavg()}"]
     text = "\n".join(lines) + "\n"
@@ -105,7 +111,10 @@ def bench_project(name, gox, root, env, a):
     work = os.path.join(root, name)
     os.makedirs(work)
     proj = os.path.join(work, "proj")
-    if module:
+    srcs = dict(x.split("=", 1) for x in a.src)
+    if name in srcs:
+        proj = os.path.abspath(srcs[name])
+    elif module:
         print(f"fetching {module} …", file=sys.stderr)
         out = sh(["go", "mod", "download", "-json", module], env=env, capture_output=True, text=True,
                  cwd=work).stdout
@@ -141,8 +150,11 @@ def bench_project(name, gox, root, env, a):
         r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
         return wall, (r1.ru_utime + r1.ru_stime) - (r0.ru_utime + r0.ru_stime)
 
-    caches = {t: os.path.join(work, "cache-" + t.replace(" ", "").replace("(", "").replace(")", ""))
-              for t in commands}
+    # The no-op rows share one warm cache (a no-op writes nothing to it);
+    # the edit and cold rows give each tool its own.
+    warm = os.path.join(work, "cache-warm")
+    caches = {t: warm for t in commands}
+    own = {t: os.path.join(work, "cache-" + t.replace(" ", "")) for t in ("go", "gox", "gox --why")}
     results = {}  # row -> tool -> [(wall, cpu)]
 
     def series(row, tools, reps, before_rep=lambda i: None, before_run=lambda tool: None):
@@ -156,18 +168,20 @@ def bench_project(name, gox, root, env, a):
 
     build_tools = ("go", "gox", "gox --why")
     if not a.skip_cold:
+        caches.update(own)
         series("cold", build_tools, a.cold_reps, before_run=lambda t: shutil.rmtree(caches[t], ignore_errors=True))
-    # One warm cache, copied to every tool: the no-op rows start equal.
-    warm = os.path.join(work, "cache-warm")
+    caches.update({t: warm for t in commands})
     seeds = dict(w.split("=", 1) for w in a.warm_cache)
     if name in seeds:
         shutil.copytree(seeds[name], warm)
     sh(["go", "build", pkgs], env=dict(env, GOCACHE=warm), cwd=proj)
     for t in commands:
-        shutil.rmtree(caches[t], ignore_errors=True)
-        shutil.copytree(warm, caches[t])
         run(t, caches[t])  # untimed: the history and gox's own caches start warm too
     series("noop", tuple(commands), a.reps)
+    for t in build_tools:
+        shutil.rmtree(own[t], ignore_errors=True)
+        shutil.copytree(warm, own[t])
+    caches.update(own)
     edit = os.path.join(proj, edit_file)
 
     def do_edit(i):
