@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Regenerates the results tables of bench/README.md: the parser on a 1 GB
 # trace (3 runs each) and the wrapper on golang.org/x/tools with the peers
-# (5 runs per scenario, 3 cold). Prints markdown; paste it into the README.
+# (5 runs per scenario, 3 cold) and the fixed cost of a run on caddy and the
+# sample module (fixed_cost.py). Prints markdown; paste it into the README.
 # Needs a built gox (ninja -C build; the README's figures use
 # `meson setup build -Dbuildtype=release`), go on PATH and the module proxy.
 # usage: bench/regenerate.sh [--skip-cold]   (cold builds are the slow part)
@@ -17,5 +18,9 @@ echo
 echo "### Wrapper overhead and peers"
 echo
 python3 bench/wrapper_overhead.py --reps 5 --cold-reps 3 "$@"
+echo
+echo "### Fixed cost of a run"
+echo
+python3 bench/fixed_cost.py --reps 10 --edit-reps 5 --cold-reps 1 "$@"
 echo
 echo "Load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -12,6 +12,7 @@
 #include <gox/cli/report_out.hpp>
 #include <gox/history/store.hpp>
 #include <gox/model/actiongraph.hpp>
+#include <gox/model/hash_filter.hpp>
 #include <gox/model/stream.hpp>
 #include <gox/process/go_process.hpp>
 #include <gox/report/report.hpp>
@@ -21,17 +22,20 @@
 #include <fmt/format.h>
 #include <re2/re2.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
 #include <map>
 #include <memory>
 #include <optional>
 #include <fstream>
 #include <functional>
+#include <future>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -139,18 +143,29 @@ struct WrapOptions {
     bool annotations = false;         // --annotations=github
 };
 
+// gox's own cache dir: $XDG_CACHE_HOME/gox, else ~/.cache/gox; "" when
+// neither variable names an absolute dir.
+std::string gox_cache_dir() {
+    const char* xdg = std::getenv("XDG_CACHE_HOME");
+    const char* home = std::getenv("HOME");
+    std::string base = xdg && *xdg == '/' ? xdg : home && *home == '/' ? std::string(home) + "/.cache" : "";
+    return base.empty() ? "" : base + "/gox";
+}
+
 // The environment fingerprint of this go: `go env -json` of the variables
 // that are build inputs or say where things are, plus the C compiler's
-// version line when cgo is on.
+// version line when cgo is on. Runs on a thread of its own while go builds
+// (see FingerprintCache): it changes no process-wide state, the children
+// get their environment changes passed to them alone.
 nlohmann::json env_fingerprint(const std::string& go, const std::vector<std::string>& args) {
-    auto go_env = [&](std::vector<std::string> vars) {
+    auto go_env = [&](std::vector<std::string> vars, const process::EnvOverrides& overrides) {
         // go env honours -C, which must come first: run it where the build ran.
         std::vector<std::string> cmd = {go, "env"};
         if (GoChdir c = go_chdir_at(args); c.present()) cmd.insert(cmd.end(), {"-C", c.dir});
         cmd.push_back("-json");
         cmd.insert(cmd.end(), vars.begin(), vars.end());
         nlohmann::json j = nlohmann::json::object();
-        if (auto out = process::capture(cmd)) {
+        if (auto out = process::capture(cmd, overrides)) {
             auto parsed = nlohmann::json::parse(*out, nullptr, false);
             if (parsed.is_object()) j = parsed;
         }
@@ -158,7 +173,7 @@ nlohmann::json env_fingerprint(const std::string& go, const std::vector<std::str
     };
     nlohmann::json env = go_env({"GOVERSION", "GOOS", "GOARCH", "GOAMD64", "GOARM64", "GOARM", "GOFLAGS", "CGO_ENABLED",
                                  "CC", "CXX", "GOCACHE", "GOROOT", "GOEXPERIMENT", "GOMOD", "GOTOOLCHAIN", "GODEBUG",
-                                 "GOPROXY", "GOPRIVATE", "GONOSUMDB", "GONOPROXY"});
+                                 "GOPROXY", "GOPRIVATE", "GONOSUMDB", "GONOPROXY"}, {});
     // `go env CGO_CFLAGS` (and the other two) writes entries into the build
     // cache (Go 1.26): ask with a GOCACHE of gox's own so that the user's
     // cache only ever gets what their build writes. It is kept
@@ -167,11 +182,8 @@ nlohmann::json env_fingerprint(const std::string& go, const std::vector<std::str
     {
         std::error_code fe;
         std::string dir;
-        const char* xdg = std::getenv("XDG_CACHE_HOME");
-        const char* home = std::getenv("HOME");
-        std::string base = xdg && *xdg == '/' ? xdg : home && *home == '/' ? std::string(home) + "/.cache" : "";
-        if (!base.empty()) {
-            std::string d = base + "/gox/go-env-cache";
+        if (std::string base = gox_cache_dir(); !base.empty()) {
+            std::string d = base + "/go-env-cache";
             std::filesystem::create_directories(d, fe);
             if (!fe && ::access(d.c_str(), W_OK | X_OK) == 0) dir = d;
         }
@@ -184,12 +196,7 @@ nlohmann::json env_fingerprint(const std::string& go, const std::vector<std::str
             }
         }
         if (!dir.empty()) {
-            const char* old = std::getenv("GOCACHE");
-            std::optional<std::string> saved = old ? std::optional<std::string>(old) : std::nullopt;
-            ::setenv("GOCACHE", dir.c_str(), 1);
-            nlohmann::json cg = go_env({"CGO_CFLAGS", "CGO_CPPFLAGS", "CGO_LDFLAGS"});
-            if (saved) ::setenv("GOCACHE", saved->c_str(), 1);
-            else ::unsetenv("GOCACHE");
+            nlohmann::json cg = go_env({"CGO_CFLAGS", "CGO_CPPFLAGS", "CGO_LDFLAGS"}, {{"GOCACHE", dir}});
             if (temporary) std::filesystem::remove_all(dir, fe);
             for (auto& [k, v] : cg.items()) env[k] = v;
         }
@@ -200,6 +207,127 @@ nlohmann::json env_fingerprint(const std::string& go, const std::vector<std::str
     }
     return env;
 }
+
+// The environment fingerprint is reused while everything it depends on is
+// unchanged, so that a run whose inputs did not move starts no process
+// besides go: the go binary, the environment variables go env reads (GO*,
+// CGO_*, CC, CXX, PATH, HOME, XDG_*), the working dir and -C, the go env
+// config file, every go.mod and go.work from the build's dir up to /, and,
+// once known, GOROOT/go.env and the C compiler. Kept in
+// $XDG_CACHE_HOME/gox/env-fingerprint.json (16 entries, newest first); a
+// miss runs env_fingerprint on a thread while go builds and stores the
+// answer afterwards with the file states seen before go started.
+class FingerprintCache {
+public:
+    FingerprintCache(const std::string& go, const std::vector<std::string>& args) {
+        std::string base = gox_cache_dir();
+        if (base.empty()) return;
+        m_path = base + "/env-fingerprint.json";
+        std::error_code ec;
+        std::string cwd = std::filesystem::current_path(ec).string();
+        m_key = "go=" + go + "\ncwd=" + cwd + "\n";
+        std::string dir = go_work_dir(args); // where go runs: -C resolved
+        m_key += "dir=" + dir + "\n";
+        std::vector<std::string> vars;
+        for (char** e = environ; e && *e; ++e) {
+            std::string_view v = *e;
+            std::string_view name = v.substr(0, v.find('='));
+            bool go_var = (starts_with(name, "GO") && !starts_with(name, "GOX_")) || starts_with(name, "CGO_");
+            if (go_var || name == "CC" || name == "CXX" || name == "PATH" || name == "HOME" || starts_with(name, "XDG_"))
+                vars.emplace_back(v);
+        }
+        std::sort(vars.begin(), vars.end());
+        for (const auto& v : vars) m_key += v + "\n";
+        add_file(go);
+        // go's own config file (go env -w): $GOENV, else the user config dir.
+        const char* goenv = std::getenv("GOENV");
+        const char* xdg = std::getenv("XDG_CONFIG_HOME");
+        const char* home = std::getenv("HOME");
+        if (goenv && *goenv) add_file(goenv);
+        else if (xdg && *xdg) add_file(std::string(xdg) + "/go/env");
+        else if (home && *home) add_file(std::string(home) + "/.config/go/env");
+        if (const char* gw = std::getenv("GOWORK"); gw && *gw == '/') add_file(gw);
+        std::filesystem::path d = std::filesystem::path(dir).lexically_normal();
+        for (int depth = 0; depth < 64; ++depth) {
+            add_file((d / "go.mod").string());
+            add_file((d / "go.work").string());
+            if (!d.has_relative_path()) break;
+            d = d.parent_path();
+        }
+    }
+
+    // The stored fingerprint, if every input is as it was when it was made.
+    std::optional<nlohmann::json> lookup() const {
+        if (m_path.empty()) return std::nullopt;
+        std::ifstream in(m_path, std::ios::binary);
+        if (!in) return std::nullopt;
+        auto j = nlohmann::json::parse(in, nullptr, false);
+        if (!j.is_object() || !j.contains("entries") || !j["entries"].is_array()) return std::nullopt;
+        for (const auto& e : j["entries"]) {
+            if (!e.is_object() || e.value("key", "") != m_key || !e.contains("files") || !e["files"].is_array() ||
+                !e.contains("env") || !e["env"].is_object())
+                continue;
+            bool same = true;
+            for (const auto& f : e["files"])
+                if (!f.is_array() || f.size() != 2 || !f[0].is_string() || !f[1].is_string() ||
+                    file_state(f[0].get<std::string>()) != f[1].get<std::string>())
+                    same = false;
+            if (same) return e["env"];
+        }
+        return std::nullopt;
+    }
+
+    // Keeps a fingerprint go answered (not one where go env failed).
+    void store(const nlohmann::json& env) {
+        if (m_path.empty() || !env.is_object() || !env.contains("GOVERSION")) return;
+        if (env.contains("GOROOT") && env["GOROOT"].is_string()) add_file(env["GOROOT"].get<std::string>() + "/go.env");
+        if (env.contains("CC_VERSION") && env.contains("CC") && env["CC"].is_string()) {
+            std::string cc = env["CC"].get<std::string>();
+            cc = cc.substr(0, cc.find(' '));
+            if (cc.find('/') == std::string::npos) cc = process::search_path(cc);
+            if (!cc.empty()) add_file(cc);
+        }
+        nlohmann::json entry = {{"key", m_key}, {"files", m_files}, {"env", env}};
+        nlohmann::json j = {{"version", 1}, {"entries", nlohmann::json::array({entry})}};
+        {
+            std::ifstream in(m_path, std::ios::binary);
+            auto old = in ? nlohmann::json::parse(in, nullptr, false) : nlohmann::json();
+            if (old.is_object() && old.contains("entries") && old["entries"].is_array())
+                for (const auto& e : old["entries"])
+                    if (j["entries"].size() < kEntries && e.is_object() && e.value("key", "") != m_key)
+                        j["entries"].push_back(e);
+        }
+        // Written whole and renamed into place: a concurrent gox reads the
+        // old file or the new one.
+        std::error_code ec;
+        std::filesystem::create_directories(std::filesystem::path(m_path).parent_path(), ec);
+        std::string tmp = m_path + ".tmp" + std::to_string(::getpid());
+        {
+            std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+            out << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+            if (!out) {
+                std::filesystem::remove(tmp, ec);
+                return;
+            }
+        }
+        std::filesystem::rename(tmp, m_path, ec);
+        if (ec) std::filesystem::remove(tmp, ec);
+    }
+
+private:
+    static constexpr std::size_t kEntries = 16;
+
+    // mtime, size and inode, or "-" for a file that does not exist.
+    static std::string file_state(const std::string& path) {
+        struct stat st {};
+        if (::stat(path.c_str(), &st) != 0) return "-";
+        return fmt::format("{}.{:09}:{}:{}", st.st_mtim.tv_sec, st.st_mtim.tv_nsec, st.st_size, st.st_ino);
+    }
+    void add_file(const std::string& path) { m_files.push_back({path, file_state(path)}); }
+
+    std::string m_path, m_key;
+    nlohmann::json m_files = nlohmann::json::array();
+};
 
 bool has_flag(const std::vector<std::string>& args, std::string_view f) {
     for (const auto& a : args) {
@@ -538,6 +666,54 @@ private:
     std::chrono::steady_clock::time_point m_last{};
 };
 
+// GOX_TIMING=1: how long each step of a wrapped run took, printed on
+// stderr at the end ("gox: timing: go 312.4 ms (cpu 0.1), model 0.2 ms
+// (cpu 0.2), ..., after go 12.3 ms (cpu 9.8)"): wall time, and the CPU time
+// gox itself used (all its threads, not its children), which a loaded
+// machine does not stretch.
+class StepTimer {
+public:
+    explicit StepTimer(bool enabled) : m_enabled(enabled), m_last(now()) {}
+    void step(const char* name) {
+        if (!m_enabled) return;
+        auto t = now();
+        Step s{name, t.wall - m_last.wall, t.cpu - m_last.cpu};
+        m_last = t;
+        m_steps.push_back(s);
+        if (m_after_go) {
+            m_after.wall += s.wall;
+            m_after.cpu += s.cpu;
+        }
+        if (std::string_view(name) == "go") m_after_go = true;
+    }
+    void print() const {
+        if (!m_enabled) return;
+        std::string line = "gox: timing:";
+        for (const auto& s : m_steps) line += fmt::format(" {} {:.1f} ms (cpu {:.1f}),", s.name, s.wall, s.cpu);
+        line += fmt::format(" after go {:.1f} ms (cpu {:.1f})\n", m_after.wall, m_after.cpu);
+        process::write_all(2, line);
+    }
+
+private:
+    struct Times {
+        double wall = 0, cpu = 0; // ms
+    };
+    struct Step {
+        const char* name;
+        double wall, cpu;
+    };
+    static Times now() {
+        timespec w{}, c{};
+        ::clock_gettime(CLOCK_MONOTONIC, &w);
+        ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c);
+        return {w.tv_sec * 1e3 + w.tv_nsec / 1e6, c.tv_sec * 1e3 + c.tv_nsec / 1e6};
+    }
+    bool m_enabled;
+    bool m_after_go = false;
+    Times m_last, m_after;
+    std::vector<Step> m_steps;
+};
+
 // A failed run: its diagnosis, the suspects' cache files checked, and a
 // re-run against an empty cache when asked or when the failure points at
 // the cache.
@@ -638,6 +814,7 @@ int cmd_wrap(const std::vector<std::string>& gox_opts, const std::vector<std::st
         usage_error(fmt::format("unknown --report-format \"{}\" (want json, markdown, html, junit, chrome-trace or text)",
                                 o.report_format));
 
+    StepTimer timing(std::getenv("GOX_TIMING") && std::string_view(std::getenv("GOX_TIMING")) == "1");
     const std::string go = process::find_go(o.go);
     // go's command line: the verb, and -C (before or after it) moved first
     // in args, the form everything after this reads.
@@ -680,7 +857,6 @@ int cmd_wrap(const std::vector<std::string>& gox_opts, const std::vector<std::st
     // gocachetest=1 (cheap: a few lines per test) added to GODEBUG; lines of
     // a setting the user had already made stay visible.
     const char* gd0 = std::getenv("GODEBUG");
-    std::optional<std::string> saved_godebug = gd0 ? std::optional<std::string>(gd0) : std::nullopt;
     std::string godebug = gd0 ? gd0 : "";
     bool add_hash = o.why && godebug.find("gocachehash=1") == std::string::npos;
     // GODEBUG is itself an input of every test result (testInputs hashes
@@ -696,7 +872,8 @@ int cmd_wrap(const std::vector<std::string>& gox_opts, const std::vector<std::st
         if (ev.kind == trace::Kind::TestCache) testcache.feed(ev.line);
         errors.on_event(ev);
     };
-    if (add_hash || add_testcache) ::setenv("GODEBUG", godebug.c_str(), 1);
+    process::EnvOverrides go_env_changes;
+    if (add_hash || add_testcache) go_env_changes.emplace_back("GODEBUG", godebug);
     stream.show_work_dir = g.work;
     stream.set_toolexec(g.toolexec);
     // Test hook for the fail-open guarantees (tests/cli/test_failopen.py):
@@ -704,36 +881,62 @@ int cmd_wrap(const std::vector<std::string>& gox_opts, const std::vector<std::st
     // =analysis fails the analysis after go has exited.
     std::string_view fault = std::getenv("GOX_TEST_FAULT") ? std::getenv("GOX_TEST_FAULT") : "";
     if (starts_with(fault, "stream:")) stream.fault_at_line = std::strtoul(fault.data() + 7, nullptr, 10);
+    // The environment fingerprint: reused when its inputs are unchanged,
+    // else asked from go env on a thread while go builds (nothing in gox's
+    // own environment changes meanwhile: go gets its GODEBUG passed).
+    std::optional<FingerprintCache> fp_cache;
+    std::optional<nlohmann::json> fp_cached;
+    std::future<nlohmann::json> fp_pending;
+    try {
+        fp_cache.emplace(go, args);
+        fp_cached = fp_cache->lookup();
+    } catch (const std::exception&) {
+        fp_cache.reset();
+    }
+    if (!fp_cached)
+        fp_pending = std::async(std::launch::async, [go, args] {
+            try {
+                return env_fingerprint(go, args);
+            } catch (const std::exception&) {
+                return nlohmann::json::object();
+            }
+        });
+    timing.step("before go");
+    // go's stdout is passed on as it comes; only when gox set gocachehash=1
+    // does it go through the filter that drops HASH lines of nested go runs.
+    model::HashLineFilter stdout_hashes([](std::string_view b) { process::write_all(1, b); });
     process::GoRun run = process::run_go(
         argv,
         [&](std::string_view b) {
             progress.clear();
-            process::write_all(1, b);
+            if (add_hash) stdout_hashes.feed(b);
+            else process::write_all(1, b);
             stream.feed_stdout(b);
         },
-        [&](std::string_view b) { stream.feed(b); });
+        [&](std::string_view b) { stream.feed(b); }, go_env_changes);
+    stdout_hashes.finish();
     progress.clear();
-    if (add_hash || add_testcache) {
-        if (saved_godebug) ::setenv("GODEBUG", saved_godebug->c_str(), 1);
-        else ::unsetenv("GODEBUG");
-    }
+    timing.step("go");
 
     // From here on nothing may change what the user sees of go's run.
     try {
         if (fault == "analysis") throw std::runtime_error("injected fault (GOX_TEST_FAULT=analysis)");
         model::Build b = stream.take_build();
+        timing.step("model");
         if (!add_x && !g.user_x) b.notes.push_back(g.json ? "-json: the summary comes from the action graph alone"
                                                           : "-n: nothing ran");
         if (!graph.empty()) {
             std::string err;
             if (auto ag = model::read_actiongraph_file(graph, err)) model::merge_actiongraph(b, *ag);
             else if (!g.dry_run) b.notes.push_back("no action graph (" + err + ")");
+            timing.step("action graph");
         }
         std::map<std::string, std::string> inputs, test_inputs;
         if (o.why) {
             hashes.finish();
             inputs = analysis::inputs_by_action(hashes.records());
             test_inputs = analysis::test_inputs_by_sum(hashes.records());
+            timing.step("hash inputs");
         }
         if (add_testcache)
             b.notes.push_back("--why sets GODEBUG, which every test result depends on: results cached by runs "
@@ -744,21 +947,38 @@ int cmd_wrap(const std::vector<std::string>& gox_opts, const std::vector<std::st
             report::normalise_paths(d, "");
             return d.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
         };
-        nlohmann::json env = env_fingerprint(go, args);
+        nlohmann::json env;
+        if (fp_cached) {
+            env = std::move(*fp_cached);
+            timing.step("env fingerprint (reused)");
+        } else {
+            env = fp_pending.get();
+            timing.step("env fingerprint (wait for go env)");
+            if (fp_cache) fp_cache->store(env);
+            timing.step("env fingerprint (store)");
+        }
         // Before the history and the reports, which both carry the diagnosis.
         if (!g.dry_run) diagnose_failure(b, errors, env, go, verb, args, run, o);
+        timing.step("diagnosis");
         env = record_history(b, std::move(env), verb, args, run, o, inputs, testcache, test_inputs, godebug, history_doc);
+        timing.step("history");
         report::Doc doc = run_document(b, env, run, verb, args);
+        timing.step("document");
         print_summary(doc, b, run, o);
+        timing.step("summary");
         if (o.annotations) print_annotations(b, o.redact, gl.chdir.dir);
         write_reports(std::move(doc), o);
+        timing.step("reports");
     } catch (const std::exception& e) {
         std::fprintf(stderr, "gox: warning: analysis failed: %s\n", e.what());
     }
+    if (fp_pending.valid()) fp_pending.wait(); // the analysis failed before it was collected
     if (!tmpdir.empty()) {
         std::error_code ec;
         std::filesystem::remove_all(tmpdir, ec);
     }
+    timing.step("cleanup");
+    timing.print();
     process::exit_like(run);
 }
 

@@ -70,6 +70,16 @@ void reap_leftovers(int sig) {
     }
 }
 
+// gox's environment with the overrides applied, for one child.
+bp::environment child_environment(const EnvOverrides& overrides) {
+    bp::environment e = boost::this_process::environment();
+    for (const auto& [name, value] : overrides) {
+        if (value) e[name] = *value;
+        else e.erase(name);
+    }
+    return e;
+}
+
 } // namespace
 
 std::string find_go(const std::string& explicit_path) {
@@ -87,6 +97,8 @@ std::string find_go(const std::string& explicit_path) {
     return p.string();
 }
 
+std::string search_path(const std::string& name) { return bp::search_path(name).string(); }
+
 bool write_all(int fd, std::string_view bytes) {
     while (!bytes.empty()) {
         ssize_t n = ::write(fd, bytes.data(), bytes.size());
@@ -99,7 +111,8 @@ bool write_all(int fd, std::string_view bytes) {
     return true;
 }
 
-GoRun run_go(const std::vector<std::string>& argv, const Sink& on_stdout, const Sink& on_stderr) {
+GoRun run_go(const std::vector<std::string>& argv, const Sink& on_stdout, const Sink& on_stderr,
+             const EnvOverrides& env) {
     auto t0 = std::chrono::steady_clock::now();
     ::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
     struct sigaction sa{}, old[4]{};
@@ -122,7 +135,7 @@ GoRun run_go(const std::vector<std::string>& argv, const Sink& on_stdout, const 
         throw util::Fatal(std::string("cannot create pipes: ") + std::strerror(errno));
     std::error_code ec;
     std::vector<std::string> args(argv.begin() + 1, argv.end());
-    bp::child child(bp::exe = argv[0], bp::args = args, bp::posix::fd.bind(1, out_p[1]),
+    bp::child child(bp::exe = argv[0], bp::args = args, child_environment(env), bp::posix::fd.bind(1, out_p[1]),
                     bp::posix::fd.bind(2, err_p[1]), ec);
     ::close(out_p[1]);
     ::close(err_p[1]);
@@ -212,14 +225,15 @@ void exec_go(const std::vector<std::string>& argv) {
 
 int received_signal() { return g_last_signal; }
 
-std::optional<std::string> capture(const std::vector<std::string>& argv) {
+std::optional<std::string> capture(const std::vector<std::string>& argv, const EnvOverrides& env) {
     if (argv.empty()) return std::nullopt;
     std::error_code ec;
     bp::ipstream out;
     std::vector<std::string> args(argv.begin() + 1, argv.end());
     auto exe = argv[0].find('/') == std::string::npos ? bp::search_path(argv[0]) : boost::filesystem::path(argv[0]);
     if (exe.empty()) return std::nullopt;
-    bp::child c(exe, bp::args = args, bp::std_out > out, bp::std_err > bp::null, bp::std_in < bp::null, ec);
+    bp::child c(exe, bp::args = args, child_environment(env), bp::std_out > out, bp::std_err > bp::null,
+                bp::std_in < bp::null, ec);
     if (ec) return std::nullopt;
     std::string text, line;
     while (std::getline(out, line)) text += line + "\n";

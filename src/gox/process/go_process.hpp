@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace gox::process {
@@ -20,16 +21,26 @@ struct GoRun {
 
 using Sink = std::function<void(std::string_view bytes)>;
 
+// Variables set (or, with nullopt, removed) in one child's environment only;
+// gox's own environment is never changed, so it stays safe to read from
+// other threads while a child runs.
+using EnvOverrides = std::vector<std::pair<std::string, std::optional<std::string>>>;
+
 // Path of the go binary: explicit (--go), else $GOX_GO, else go on PATH.
 // Throws util::Fatal when none is found.
 std::string find_go(const std::string& explicit_path);
+
+// The file a program name resolves to on PATH, "" when none does.
+std::string search_path(const std::string& name);
 
 // Runs argv (argv[0] is the go binary). on_stdout/on_stderr get every byte in
 // order; they run on the calling thread. SIGINT, SIGTERM, SIGHUP and SIGQUIT
 // that reach gox are forwarded to go; when go exits, children it left behind
 // are signalled too (gox is their subreaper), so nothing keeps running.
+// env: changes to go's environment only (GODEBUG for --why).
 // Throws util::Fatal if go cannot be started.
-GoRun run_go(const std::vector<std::string>& argv, const Sink& on_stdout, const Sink& on_stderr);
+GoRun run_go(const std::vector<std::string>& argv, const Sink& on_stdout, const Sink& on_stderr,
+             const EnvOverrides& env = {});
 
 // The last of SIGINT, SIGTERM, SIGHUP, SIGQUIT that reached gox during
 // run_go (0 if none): the user stopped the build.
@@ -43,8 +54,11 @@ int received_signal();
 [[noreturn]] void exec_go(const std::vector<std::string>& argv);
 
 // Runs a short helper command (go env, cc --version) and returns its stdout;
-// nullopt if it cannot run or exits non-zero. stderr is discarded.
-std::optional<std::string> capture(const std::vector<std::string>& argv);
+// nullopt if it cannot run or exits non-zero. stderr and stdin are /dev/null.
+// env: changes to the child's environment only. Safe to call from a thread
+// other than the one running go (nothing here writes the process
+// environment).
+std::optional<std::string> capture(const std::vector<std::string>& argv, const EnvOverrides& env = {});
 
 // Writes all bytes to fd (retrying on EINTR and short writes); false on error.
 bool write_all(int fd, std::string_view bytes);
