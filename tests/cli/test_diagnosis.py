@@ -59,8 +59,10 @@ def without_gox_lines(b):
 
 
 class Scenario:
-    def __init__(self, name, fixture=SAMPLE, cache="1.26", seed_repro=True):
-        """seed_repro: gox's clean-cache re-run starts from a copy of the
+    def __init__(self, name, fixture=SAMPLE, cache="1.26", template=None, seed_repro=True):
+        """cache: the version of the template GOCACHE to copy (None: an empty
+        cache); template: a function returning another template to copy.
+        seed_repro: gox's clean-cache re-run starts from a copy of the
         template cache (GOX_TEST_REPRO_SEED) instead of an empty one, which
         would compile the standard library again in every scenario; the
         headline scenario (corrupt_entry_is_cache_caused_and_evictable) keeps
@@ -70,7 +72,10 @@ class Scenario:
         self.mod = os.path.join(self.root, "mod")
         shutil.copytree(fixture, self.mod)
         self.cache = os.path.join(self.root, "cache")
-        if cache:
+        if template:
+            shutil.copytree(template(), self.cache, symlinks=True)
+            os.remove(os.path.join(self.cache, "ready"))
+        elif cache:
             shutil.copytree(template_cache(cache), self.cache, symlinks=True)
         else:
             os.makedirs(self.cache)
@@ -88,6 +93,29 @@ class Scenario:
         with open(os.path.join(self.mod, rel), "a") as f:
             f.write(text)
 
+    def replace(self, rel, old, new):
+        p = os.path.join(self.mod, rel)
+        text = open(p).read()
+        check(old in text, f"{rel} has no {old!r}")
+        with open(p, "w") as f:
+            f.write(text.replace(old, new, 1))
+
+    def age(self):
+        """Every file of the module an hour old: go caches a package's module
+        index only once its files are a few seconds old, so after a fresh
+        edit plain go and the gox run right after it would differ by that
+        entry, by timing alone."""
+        t = os.path.getmtime(self.mod) - 3600
+        for dirpath, _, files in os.walk(self.mod):
+            for f in files:
+                os.utime(os.path.join(dirpath, f), (t, t))
+
+    def shared_modcache(self):
+        """Go 1.27.3 comes through GOTOOLCHAIN from the usual module cache (as
+        in test_fidelity and test_reasons), not from the scenario's empty one."""
+        for k in ("GOPATH", "GOMODCACHE"):
+            self.env.pop(k, None)
+
     def go_run(self, args, go="go", cwd=None):
         return subprocess.run((self.user or []) + [go] + args, cwd=cwd or self.mod, env=self.env, capture_output=True,
                               timeout=600)
@@ -100,15 +128,25 @@ class Scenario:
         check(path.startswith(self.cache), f"{pkg}: export file {path!r} is not in the cache")
         return path
 
-    def run(self, verb, args, fault=lambda: None, gox_opts=(), go="go", chdir=None):
+    def run(self, verb, args, fault=lambda: None, gox_opts=(), go="go", chdir=None, twin=False):
         """Plain go, then gox, each with the fault injected; checks fidelity
-        and that gox left the cache alone. Returns gox's JSON summary.
-        chdir: run from the scenario's root as `go -C chdir VERB ARGS`."""
+        and that gox left the cache alone. twin: gox starts from the cache as
+        it was before plain go ran (so it does the same work, rather than
+        replay what plain go stored), and must leave it as plain go left it.
+        chdir: run from the scenario's root as `go -C chdir VERB ARGS`.
+        Returns gox's JSON summary (go's stderr in self.go_stderr)."""
         cwd = self.root if chdir else self.mod
         line = (["-C", chdir] if chdir else []) + [verb] + args
+        if twin:
+            pristine = self.cache + ".twin"
+            shutil.copytree(self.cache, pristine, symlinks=True)
         fault()
         g = self.go_run(line, go, cwd=cwd)
+        self.go_stderr = g.stderr.decode(errors="replace")
         before = snapshot(self.cache)
+        if twin:
+            shutil.rmtree(self.cache)
+            os.rename(pristine, self.cache)
         fault()
         summary = os.path.join(self.tmp, "summary.json")
         cmd = [GOX, "--summary-format=json", f"--summary={summary}"] + list(gox_opts)
@@ -121,7 +159,7 @@ class Scenario:
         eq(normalize(x.stdout), normalize(g.stdout), "stdout")
         eq(normalize(without_gox_lines(x.stderr)), normalize(g.stderr), "stderr")
         changed = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
-        eq(changed, [], "cache files changed by gox")
+        eq(changed, [], "cache files gox's run left different from plain go's" if twin else "cache files changed by gox")
         left = [f for f in os.listdir(self.tmp) if f.startswith("gox-")]
         eq(left, [], "gox's temporary directories left behind")
         self.gox_stderr = x.stderr.decode(errors="replace")
@@ -479,6 +517,223 @@ def no_repro_and_verify_suspects_options():
         eq(p.returncode, 125, "contradicting options")
     finally:
         s.done()
+
+
+# ---------------------------------------------------------------- cgo
+
+CGO = os.path.join(FIXTURES, "cgo")
+GO127 = {"GOTOOLCHAIN": "go1.27.3"}
+CADD = "example.com/cgosample/cadd"
+PREAMBLE = "static int add(int a, int b) { return a + b; }"
+
+
+def cgo_template(version):
+    if version == "1.27":
+        # The key and steps of test_fidelity's go127_cgo_compile_error: one template for both suites.
+        return lambda: derived_template("go1.27.3-cgo", [["build", "./..."], ["test", "./..."], ["vet", "./..."]],
+                                        base=None, source=CGO, extra_env=GO127)
+    if version == "1.19":
+        return lambda: template_cache("1.19")  # 1.19's std (runtime/cgo too) is installed under GOROOT/pkg
+    # The key and steps of test_reasons' cgo_template.
+    return lambda: derived_template("reasons-cgo", [["build", "./..."]], source=CGO)
+
+
+def cgo_failure(name, version, inject, verb="build", args=("./...",)):
+    """The cgo fixture broken by inject(scenario), built with go `version`
+    through gox; returns (summary, diagnosis, go's stderr lines)."""
+    s = Scenario(f"cgo-{name}-{version}", fixture=CGO, cache=None, template=cgo_template(version))
+    try:
+        s.env["CGO_ENABLED"] = "1"
+        go = "go"
+        if version == "1.27":
+            s.env.update(GO127)
+            s.shared_modcache()
+        elif version == "1.19":
+            go = GO119
+        inject(s)
+        s.age()
+        summary = s.run(verb, list(args), gox_opts=["--no-repro"], go=go)
+        return summary, diagnosis(summary), s.go_stderr.splitlines()
+    finally:
+        s.done()
+
+
+def check_c_side(summary, d, go_lines, token):
+    """cgo_error, attributed to cadd with the C compiler's lines (the line
+    naming token among them, as go printed it), and counted as failed."""
+    eq(d["class"], "cgo_error", "class")
+    eq(d["first_failed"], CADD, "first failed")
+    eq([(f["package"], f["kind"], f["class"]) for f in d["failed"]], [(CADD, "cgo", "cgo_error")], "failed")
+    eq(d["skipped"], ["example.com/cgosample"], "skipped: the main package that imports it")
+    eq(d["repro"], None, "--no-repro")
+    lines = d["failed"][0]["first_lines"]
+    check(any(token in l and l in go_lines for l in lines), f"{token!r} not in {lines} (go printed {go_lines})")
+    check(d["evidence"] and d["evidence"][0] in go_lines and token in d["evidence"][0], d["evidence"])
+    eq([(f["package"], f["kind"]) for f in summary["failures"]], [(CADD, "cgo")], "the model's failures")
+    eq(summary["summary"]["packages_failed"], 1, "packages_failed")
+    eq([p["evidence"] for p in summary["packages"] if p["import_path"] == CADD], ["cgo_failed"], "cadd's outcome evidence")
+
+
+def preamble_error(s):
+    s.replace("cadd/cadd.go", PREAMBLE, PREAMBLE + "\nstatic int f(void) { return undeclared_c_var; }")
+
+
+@test
+def cgo_preamble_error_is_cgo_error():
+    summary, d, go_lines = cgo_failure("preamble", "1.26", preamble_error)
+    check_c_side(summary, d, go_lines, "undeclared_c_var")
+
+
+@test
+def cgo_preamble_error_go127_and_go119():
+    # gcc's lines are the same; go's trace around them is not (1.19 runs gcc
+    # in the objdir, 1.27 under the module cache's toolchain).
+    for version in ("1.27", "1.19"):
+        summary, d, go_lines = cgo_failure("preamble", version, preamble_error)
+        check_c_side(summary, d, go_lines, "undeclared_c_var")
+
+
+@test
+def cgo_c_file_error_is_cgo_error():
+    def inject(s):
+        with open(os.path.join(s.mod, "cadd", "helper.c"), "w") as f:
+            f.write("int helper(void) { return missing_in_c_file; }\n")
+    summary, d, go_lines = cgo_failure("cfile", "1.26", inject)
+    check_c_side(summary, d, go_lines, "missing_in_c_file")
+    check(d["failed"][0]["first_lines"][0].startswith("helper.c:"), d["failed"][0]["first_lines"])
+
+
+@test
+def cgo_missing_header_is_cgo_error():
+    def inject(s):
+        s.replace("cadd/cadd.go", PREAMBLE, "#include <nosuch_gox_header.h>\n" + PREAMBLE)
+    summary, d, go_lines = cgo_failure("header", "1.26", inject)
+    check_c_side(summary, d, go_lines, "nosuch_gox_header.h")
+
+
+@test
+def cgo_missing_library_is_cgo_error_at_link():
+    # The library is named by cadd's #cgo LDFLAGS but missing at the main
+    # package's external link (go reports it there, in 1.19 too).
+    def inject(s):
+        s.replace("cadd/cadd.go", "/*\n", "/*\n#cgo LDFLAGS: -lfoo_gox_missing\n")
+    for version in ("1.26", "1.19"):
+        summary, d, go_lines = cgo_failure("lfoo", version, inject)
+        eq(d["class"], "cgo_error", f"{version}: class")
+        eq([(f["package"], f["kind"], f["class"]) for f in d["failed"]],
+           [("example.com/cgosample", "link", "cgo_error")], f"{version}: failed")
+        check(d["evidence"][0] in go_lines and "-lfoo_gox_missing" in d["evidence"][0], d["evidence"])
+        eq(summary["summary"]["packages_failed"], 0, f"{version}: the link failed, no package build did")
+
+
+# ---------------------------------------------------------------- vet
+
+VET = os.path.join(FIXTURES, "vet-error")
+REPORT = "example.com/vetbroken/report"
+
+
+@test
+def failing_vet_is_listed_once_as_vet():
+    # 1.26 `go vet` runs vet -json and prints its findings itself with no
+    # "# pkg" header; `go test` prints vet's under "# P" + "# [P]". Go caches
+    # a failing vet's findings: an unchanged `go vet` replays them with no vet
+    # step at all (then nothing in the trace names the package).
+    s = Scenario("vet", fixture=VET)
+    try:
+        # twin: gox's go runs vet as plain go's did, instead of replaying it.
+        for verb, twin, want_pkg in (("vet", True, REPORT), ("test", True, REPORT), ("vet", False, None)):
+            summary = s.run(verb, ["./..."], gox_opts=["--no-repro"], twin=twin)
+            d = diagnosis(summary)
+            eq(d["class"], "vet_failure", f"{verb}: class")
+            eq([(f["package"], f["kind"], f["class"]) for f in d["failed"]], [(want_pkg, "vet", "vet_failure")],
+               f"{verb}: failed")
+            eq(summary["summary"]["packages_failed"], 0, f"{verb}: every package compiled")
+    finally:
+        s.done()
+
+
+@test
+def vet_after_a_failed_compile_is_vet():
+    # A type error: the compile (for a dependent) and vet both fail, and go
+    # vet prints both blocks; the second is vet's.
+    s = Scenario("vet-typeerror", fixture=VET)
+    try:
+        os.makedirs(os.path.join(s.mod, "app"))
+        with open(os.path.join(s.mod, "app", "app.go"), "w") as f:
+            f.write('package app\n\nimport "example.com/vetbroken/report"\n\nfunc Run() { report.Print() }\n')
+        s.edit("report/report.go", "\nfunc Bad() int { return undefinedThing }\n")
+        s.age()
+        d = diagnosis(s.run("vet", ["./..."], gox_opts=["--no-repro"]))
+        eq(d["class"], "compile_error", "class")
+        eq([(f["package"], f["kind"], f["class"]) for f in d["failed"]],
+           [(REPORT, "compile", "compile_error"), (REPORT, "vet", "vet_failure")], "failed")
+    finally:
+        s.done()
+
+
+# ---------------------------------------------------------------- go's environment and toolchain
+
+def go127_binary():
+    """The go1.27.3 toolchain's own go (from the usual module cache; the
+    templates of test_fidelity fetch it the same way)."""
+    env = go_env(SCRATCH, GO127)
+    p = subprocess.run(["go", "env", "GOROOT"], env=env, capture_output=True, cwd=SCRATCH)
+    check(p.returncode == 0, f"GOTOOLCHAIN=go1.27.3 go env GOROOT: {p.stderr.decode(errors='replace')}")
+    return os.path.join(p.stdout.decode().strip(), "bin", "go")
+
+
+def env_failure(name, env, unset=(), go="go", gomod=None):
+    """A build of the sample with go's environment broken; returns the
+    diagnosis and go's stderr lines."""
+    s = Scenario(name)
+    try:
+        s.env.update(env)
+        for k in unset:
+            s.env.pop(k, None)
+        if gomod:
+            s.replace("go.mod", "go 1.19", gomod)
+        d = diagnosis(s.run("build", ["./..."], go=go))
+        eq(d["repro"], None, "not a cache class: no re-run")
+        return d, s.go_stderr.splitlines()
+    finally:
+        s.done()
+
+
+NO_HOME = ("HOME", "GOPATH", "GOMODCACHE", "XDG_CACHE_HOME", "XDG_CONFIG_HOME")
+
+
+@test
+def no_home_with_gotoolchain_is_go_environment():
+    # The issue's container: no HOME, GOTOOLCHAIN names a version, so go
+    # needs the module cache to find it. The same on 1.27 (asked for 1.27.2).
+    for go, want in (("go", "go1.27.3"), (go127_binary(), "go1.27.2")):
+        d, go_lines = env_failure("nohome", {"GOTOOLCHAIN": want}, unset=NO_HOME, go=go)
+        eq(d["class"], "go_environment", f"{go}: class")
+        eq(go_lines, ["go: go: module cache not found: neither GOMODCACHE nor GOPATH is set"], f"{go}: go's message")
+        eq(d["evidence"][0], go_lines[0], "evidence")
+        check(d["evidence"][1].startswith("at fault: GOMODCACHE and GOPATH are unset, and so is HOME")
+              and f"GOTOOLCHAIN={want}" in d["evidence"][1], d["evidence"])
+
+
+@test
+def newer_go_under_gotoolchain_local_is_toolchain_unavailable():
+    for go, running in (("go", "1.26"), (go127_binary(), "1.27")):
+        d, go_lines = env_failure("newer", {"GOTOOLCHAIN": "local"}, go=go, gomod="go 1.99.1")
+        eq(d["class"], "toolchain_unavailable", f"{running}: class")
+        eq(len(go_lines), 1, go_lines)
+        check(go_lines[0].startswith(f"go: go.mod requires go >= 1.99.1 (running go {running}.")
+              and go_lines[0].endswith("; GOTOOLCHAIN=local)"), go_lines)
+        eq(d["evidence"][0], go_lines[0], "evidence")
+        check(d["evidence"][1].startswith("at fault: go.mod requires go1.99.1, but GOTOOLCHAIN=local"), d["evidence"])
+
+
+@test
+def toolchain_download_forbidden_is_toolchain_unavailable():
+    # GOPROXY=off and a module cache without the toolchain: go cannot switch.
+    d, go_lines = env_failure("offline", {"GOTOOLCHAIN": "go1.27.3", "GOPROXY": "off"})
+    eq(d["class"], "toolchain_unavailable", "class")
+    eq(go_lines[-1], "go: download go1.27.3 for linux/amd64: toolchain not available", "go's message")
+    check(d["evidence"][0] == go_lines[-1] and "GOPROXY=off" in d["evidence"][1], d["evidence"])
 
 
 if __name__ == "__main__":

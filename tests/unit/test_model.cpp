@@ -1545,3 +1545,114 @@ TEST_CASE("parse_actiongraph: an objdir number too long is no objdir (fuzz_actio
     REQUIRE(ag->actions.size() == 1);
     CHECK(ag->actions[0].objdir_number == -1);
 }
+
+// The cgo and vet failures below are lines of real traces (Go 1.26.8, 1.19.8
+// and gcc 12; tests/cli/test_diagnosis.py provokes the same with the real go),
+// the vet.cfg bodies cut to the keys the model reads.
+TEST_CASE("model: a C error in a cgo preamble fails its package (1.26 and 1.19)", "[model][failure]") {
+    for (const std::string& cgo_line :
+         {std::string("TERM='dumb' CGO_LDFLAGS='' ") + kTool +
+              "cgo -objdir $WORK/b002/ -importpath example.com/cgobad/cadd \"-ldflags=\\\"-O2\\\" \\\"-g\\\"\" -- -I "
+              "$WORK/b002/ -O2 -g ./cadd.go",
+          std::string("TERM='dumb' CGO_LDFLAGS='\"-g\" \"-O2\"' ") + kTool19 +
+              "cgo -objdir $WORK/b002/ -importpath example.com/cgobad/cadd -- -I $WORK/b002/ -g -O2 ./cadd.go"}) {
+        const std::string text = join({
+            "WORK=/tmp/go-build2323150257",
+            "mkdir -p $WORK/b002/",
+            "cd /tmp/diagx/pre/cadd",
+            cgo_line,
+            "# example.com/cgobad/cadd",
+            "cadd/cadd.go: In function 'f':",
+            "cadd/cadd.go:4:28: error: 'undeclared_c_var' undeclared (first use in this function)",
+            "    4 | static int f(void){ return undeclared_c_var; }",
+            "      |                            ^~~~~~~~~~~~~~~~",
+            "cadd/cadd.go:4:28: note: each undeclared identifier is reported only once for each function it appears in",
+        });
+        Build b = gox::model::parse_trace_text(text);
+        REQUIRE(b.failures.size() == 1);
+        CHECK(b.failures[0].kind == "cgo");
+        CHECK(b.failures[0].import_path == "example.com/cgobad/cadd");
+        CHECK(b.failures[0].line_count == 5);
+        CHECK(b.failures[0].first_lines[1] ==
+              "cadd/cadd.go:4:28: error: 'undeclared_c_var' undeclared (first use in this function)");
+        const Package& p = only(b, "example.com/cgobad/cadd");
+        CHECK(p.outcome == Outcome::Failed);
+        CHECK(p.evidence == "cgo_failed");
+        CHECK(b.count(Outcome::Failed) == 1);
+    }
+}
+
+TEST_CASE("model: a C error in a package's .c file fails the package", "[model][failure]") {
+    const std::string gcc = "TERM='dumb' gcc -I . -fPIC -m64 -pthread -Wl,--no-gc-sections -fmessage-length=0 "
+                            "-ffile-prefix-map=$WORK/b002=/tmp/go-build -gno-record-gcc-switches -I $WORK/b002/ -O2 -g "
+                            "-frandom-seed=SGPdOBSMvyUS0CWm3cWG -o $WORK/b002/_x003.o -c helper.c";
+    const std::string text = join({
+        "WORK=/tmp/go-build4139685841",
+        "mkdir -p $WORK/b002/",
+        "cd /tmp/diagx/cfile/cadd",
+        "TERM='dumb' CGO_LDFLAGS='' " + kTool +
+            "cgo -objdir $WORK/b002/ -importpath example.com/cgosample/cadd \"-ldflags=\\\"-O2\\\" \\\"-g\\\"\" -- -I "
+            "$WORK/b002/ -O2 -g ./cadd.go",
+        "cd /tmp/diagx/cfile/cadd",
+        gcc,
+        "# example.com/cgosample/cadd",
+        "helper.c: In function 'helper':",
+        "helper.c:1:27: error: 'missing_in_c_file' undeclared (first use in this function)",
+    });
+    Build b = gox::model::parse_trace_text(text);
+    REQUIRE(b.failures.size() == 1);
+    CHECK(b.failures[0].kind == "cgo");
+    CHECK(b.failures[0].import_path == "example.com/cgosample/cadd");
+    CHECK(only(b, "example.com/cgosample/cadd").outcome == Outcome::Failed);
+    CHECK(only(b, "example.com/cgosample/cadd").actions[static_cast<std::size_t>(Action::CC)] == 1);
+}
+
+namespace {
+std::string vet_cfg(int objdir, const std::string& dir, const std::string& pkg, bool vetx_only) {
+    char b[16];
+    std::snprintf(b, sizeof b, "b%03d", objdir);
+    return join({std::string("cat >/tmp/go-build1563522657/") + b + "/vet.cfg << 'EOF' # internal", "{",
+                 "\t\"ID\": \"" + pkg + "\",", "\t\"Compiler\": \"gc\",", "\t\"Dir\": \"" + dir + "\",",
+                 "\t\"ImportPath\": \"" + pkg + "\",", std::string("\t\"VetxOnly\": ") + (vetx_only ? "true" : "false") + ",",
+                 "\t\"SucceedOnTypecheckFailure\": false", "}", "EOF"});
+}
+} // namespace
+
+TEST_CASE("model: 1.26 go vet's headerless findings are vet failures of their package", "[model][failure]") {
+    // go vet runs vet -json and prints the findings itself, without "# P".
+    // report is vetted twice (for its own report and, VetxOnly, for app).
+    std::string text = join({"WORK=/tmp/go-build1563522657", "mkdir -p $WORK/b064/"});
+    text += vet_cfg(64, "/tmp/diagx/vet2/report", "example.com/vetbroken/report", false);
+    text += join({"cd /tmp/diagx/vet2/report", "TERM='dumb' " + kTool + "vet -json $WORK/b064/vet.cfg"});
+    text += vet_cfg(2, "/tmp/diagx/vet2/report", "example.com/vetbroken/report", true);
+    text += join({"TERM='dumb' " + kTool + "vet -json $WORK/b002/vet.cfg",
+                  "report/report.go:8:14: fmt.Printf format %d has arg \"three\" of wrong type string",
+                  "app/app.go:9:42: fmt.Printf format %s has arg 3 of wrong type int"});
+    Build b = gox::model::parse_trace_text(text);
+    // app's vet came from the cache (no vet.cfg): its finding has no package.
+    REQUIRE(b.failures.size() == 2);
+    CHECK(b.failures[0].kind == "vet");
+    CHECK(b.failures[0].import_path == "example.com/vetbroken/report");
+    CHECK(b.failures[0].first_lines ==
+          std::vector<std::string>{"report/report.go:8:14: fmt.Printf format %d has arg \"three\" of wrong type string"});
+    CHECK(b.failures[1].kind == "vet");
+    CHECK(b.failures[1].import_path.empty());
+    CHECK(b.count(Outcome::Failed) == 0);
+}
+
+TEST_CASE("model: go vet after a failed compile: the compile's block and vet's, once each", "[model][failure]") {
+    std::string text = join({"WORK=/tmp/go-build1563522657", "mkdir -p $WORK/b002/", "cd /tmp/diagx/vet3",
+                             compile(2, "example.com/vetbroken/report", "./report/report.go", kTool, "go1.26.8"),
+                             "# example.com/vetbroken/report", "report/report.go:14:25: undefined: undefinedThing",
+                             "mkdir -p $WORK/b064/"});
+    text += vet_cfg(64, "/tmp/diagx/vet3/report", "example.com/vetbroken/report", false);
+    text += join({"cd /tmp/diagx/vet3/report", "TERM='dumb' " + kTool + "vet -json $WORK/b064/vet.cfg",
+                  "# example.com/vetbroken/report", "# [example.com/vetbroken/report]",
+                  "vet: report/report.go:14:25: undefined: undefinedThing"});
+    Build b = gox::model::parse_trace_text(text);
+    REQUIRE(b.failures.size() == 2);
+    CHECK(b.failures[0].kind == "compile");
+    CHECK(b.failures[1].kind == "vet");
+    CHECK(b.failures[1].import_path == "example.com/vetbroken/report");
+    CHECK(b.count(Outcome::Failed) == 1);
+}

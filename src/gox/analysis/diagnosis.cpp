@@ -78,6 +78,55 @@ std::string human_bytes(std::uint64_t n) {
     return fmt::format("{} bytes", n);
 }
 
+// go's own complaints about its environment (Go 1.19-1.27 wording). Some
+// come with go's prefix twice ("go: go: module cache not found: ..." when a
+// GOTOOLCHAIN switch needs the module cache).
+bool go_environment_line(std::string_view l) {
+    return contains(l, "module cache not found: neither GOMODCACHE nor GOPATH is set") ||
+           contains(l, "GOPATH entry is relative; must be absolute path") ||
+           contains(l, "GOMODCACHE entry is relative; must be absolute path") ||
+           contains(l, "cannot find GOROOT directory") || contains(l, "parsing $GOFLAGS: ") ||
+           contains(l, "unsupported GOOS/GOARCH pair") || contains(l, "unknown GOEXPERIMENT") ||
+           contains(l, "invalid GOTOOLCHAIN");
+}
+
+// A toolchain go must not or cannot switch to: "go: go.mod requires go >=
+// 1.28 (running go 1.26.8; GOTOOLCHAIN=local)", "go: download go1.27.3 for
+// linux/amd64: toolchain not available" (GOPROXY=off or direct),
+// "go: download go1.99.0: golang.org/toolchain@...: reading https://...: 403"
+// (a proxy that does not have it, or no network), `go: cannot find
+// "go1.27.3" in PATH` (GOTOOLCHAIN=path).
+bool toolchain_unavailable_line(std::string_view l) {
+    if (contains(l, "requires go >= ") && contains(l, "(running go ") && contains(l, "GOTOOLCHAIN=")) return true;
+    if (contains(l, "toolchain not available")) return true;
+    if (starts_with(l, "go: download go")) return true;
+    return starts_with(l, "go: cannot find \"go") && ends_with(l, "\" in PATH");
+}
+
+bool is_digits(std::string_view s) {
+    return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// An error of the C side of cgo: a C compiler's "FILE:L[:C]: [fatal ]error:
+// ..." (gcc and clang; Go's compiler never writes "error:" there), the
+// external linker's missing library or symbol, and cgo's own "could not
+// determine kind of name for C.x".
+bool c_error_line(std::string_view l) {
+    if (contains(l, "could not determine kind of name for C.")) return true;
+    if (contains(l, ": cannot find -l") || contains(l, "library not found for -l") ||
+        contains(l, "undefined reference to `") || contains(l, "Undefined symbols for architecture") ||
+        contains(l, "collect2: error: ld returned") || contains(l, "linker command failed with exit code"))
+        return true;
+    if (l.empty() || l.front() == ' ' || l.front() == '\t') return false;
+    auto k = l.find(": error: ");
+    if (auto f = l.find(": fatal error: "); f != std::string_view::npos && (k == std::string_view::npos || f < k)) k = f;
+    if (k == std::string_view::npos) return false;
+    // FILE:L or FILE:L:C before it
+    std::string_view pos = l.substr(0, k);
+    auto c = pos.rfind(':');
+    return c != std::string_view::npos && c > 0 && is_digits(pos.substr(c + 1));
+}
+
 // One line's class, if it says anything on its own.
 std::optional<FailureClass> classify_line(std::string_view l, const DiagContext& ctx, const ErrorCollector* ec) {
     if (contains(l, "no space left on device") || contains(l, "disk quota exceeded") ||
@@ -107,8 +156,9 @@ std::optional<FailureClass> classify_line(std::string_view l, const DiagContext&
         return FailureClass::CacheCorrupt;
     }
     if (contains(l, "cache verify failed") || contains(l, "GODEBUG=gocacheverify")) return FailureClass::CacheCorrupt;
-    if (contains(l, "does not match go tool version") || contains(l, "requires go >=") ||
-        contains(l, "compiled with a newer version") || contains(l, "toolchain not available"))
+    if (go_environment_line(l)) return FailureClass::GoEnvironment;
+    if (toolchain_unavailable_line(l)) return FailureClass::ToolchainUnavailable;
+    if (contains(l, "does not match go tool version") || contains(l, "compiled with a newer version"))
         return FailureClass::ToolchainMismatch;
     if (auto d = not_in_std_dir(l); !d.empty()) {
         std::error_code err;
@@ -122,6 +172,8 @@ std::optional<FailureClass> classify_line(std::string_view l, const DiagContext&
         return FailureClass::MissingPackageOrModule;
     }
     if (contains(l, "C compiler") && contains(l, "not found")) return FailureClass::CgoToolchain;
+    // (before the toolchain's own "clang: error: linker command failed")
+    if (c_error_line(l)) return FailureClass::CgoError;
     if ((contains(l, "exec: \"") && contains(l, "executable file not found")) || starts_with(l, "gcc: error") ||
         starts_with(l, "cc1: ") || starts_with(l, "clang: error") || contains(l, "cgo: exit status"))
         return FailureClass::CgoToolchain;
@@ -144,6 +196,7 @@ FailureClass by_kind(const std::string& kind) {
     if (kind == "compile") return FailureClass::CompileError;
     if (kind == "link") return FailureClass::LinkError;
     if (kind == "vet") return FailureClass::VetFailure;
+    if (kind == "cgo") return FailureClass::CgoError;
     if (kind == "test") return FailureClass::TestFailure;
     return FailureClass::Unknown;
 }
@@ -218,6 +271,65 @@ std::pair<FailureClass, std::string> classify(const std::string& kind, const std
     return {by_kind(kind), ""};
 }
 
+std::string fault_note(FailureClass c, std::string_view l, const DiagContext& ctx) {
+    auto var = [&](const char* k) -> std::optional<std::string> {
+        if (auto it = ctx.env.find(k); it != ctx.env.end()) return it->second;
+        return std::nullopt;
+    };
+    auto unset = [&](const char* k) { return ctx.env_known && var(k).value_or("").empty(); };
+    // The version after a marker ("go1.27.3", "go >= 1.28"), up to a space, ':' or ')'.
+    auto word_after = [&](std::string_view marker) -> std::string {
+        auto k = l.find(marker);
+        if (k == std::string_view::npos) return "";
+        std::string_view w = l.substr(k + marker.size());
+        return std::string(w.substr(0, w.find_first_of(" :;)\"")));
+    };
+    std::string toolchain = var("GOTOOLCHAIN").value_or("");
+    if (c == FailureClass::GoEnvironment) {
+        if (contains(l, "neither GOMODCACHE nor GOPATH is set")) {
+            std::string s = "at fault: GOMODCACHE and GOPATH are unset";
+            if (unset("HOME")) s += ", and so is HOME (GOPATH defaults to $HOME/go)";
+            if (!toolchain.empty() && toolchain != "local" && toolchain != "auto" && toolchain != "path")
+                s += fmt::format("; GOTOOLCHAIN={} makes go look for that toolchain in the module cache", toolchain);
+            else if (contains(l, "go: go: "))
+                s += "; a toolchain switch (GOTOOLCHAIN or the go line of go.mod) needs the module cache";
+            return s;
+        }
+        if (contains(l, "GOPATH entry is relative")) return "at fault: GOPATH (a relative path)";
+        if (contains(l, "GOMODCACHE entry is relative")) return "at fault: GOMODCACHE (a relative path)";
+        if (contains(l, "cannot find GOROOT directory")) return "at fault: GOROOT (no such directory)";
+        if (contains(l, "parsing $GOFLAGS")) return "at fault: GOFLAGS";
+        if (contains(l, "unsupported GOOS/GOARCH pair")) return "at fault: GOOS/GOARCH";
+        if (contains(l, "unknown GOEXPERIMENT")) return "at fault: GOEXPERIMENT";
+        if (contains(l, "invalid GOTOOLCHAIN")) return "at fault: GOTOOLCHAIN";
+        return "";
+    }
+    if (c != FailureClass::ToolchainUnavailable) return "";
+    if (contains(l, "requires go >= ")) {
+        std::string want = word_after("requires go >= "), have = word_after("(running go ");
+        std::string setting = word_after("GOTOOLCHAIN=");
+        // "go: go.mod requires", "go: go.work requires", "go: module M@V requires"
+        std::string_view who = l.substr(0, l.find(" requires go >= "));
+        if (auto g = who.rfind("go: "); g != std::string_view::npos) who.remove_prefix(g + 4);
+        return fmt::format("at fault: {} requires go{}, but GOTOOLCHAIN={} keeps go {} from switching to it", who, want,
+                           setting.empty() ? "local" : setting, have);
+    }
+    if (std::string v = word_after("download go"); !v.empty()) {
+        v = "go" + v;
+        std::string proxy = var("GOPROXY").value_or("");
+        if (contains(l, "toolchain not available"))
+            return fmt::format("at fault: {} could not be downloaded: {} does not serve it", v,
+                               proxy.empty() ? "the module proxy" : "GOPROXY=" + proxy);
+        return fmt::format("at fault: {} could not be downloaded ({})", v,
+                           proxy.empty() ? "the module proxy failed" : "GOPROXY=" + proxy);
+    }
+    if (contains(l, "in PATH")) {
+        std::string w = word_after("cannot find \"");
+        return fmt::format("at fault: {} is not on PATH (GOTOOLCHAIN={})", w, toolchain.empty() ? "path" : toolchain);
+    }
+    return "";
+}
+
 std::optional<model::Diagnosis> diagnose(const model::Build& b, const ErrorCollector* ecp, const DiagContext& ctx) {
     if (!ctx.interrupted && ctx.exit_code == 0) return std::nullopt;
     ErrorCollector offline;
@@ -240,10 +352,13 @@ std::optional<model::Diagnosis> diagnose(const model::Build& b, const ErrorColle
             consequences.push_back(f.import_path);
             continue;
         }
-        auto [c, ev] = classify(f.kind, f.first_lines, ctx, &ec);
+        // Findings that 1.26+ `go vet` replays from the cache come with no
+        // header and no vet step to tie them to.
+        std::string kind = f.kind == "build" && f.import_path.empty() && ctx.verb == "vet" ? "vet" : f.kind;
+        auto [c, ev] = classify(kind, f.first_lines, ctx, &ec);
         model::FailedPackage fp;
         fp.package = f.import_path;
-        fp.kind = f.kind;
+        fp.kind = kind;
         fp.cls = std::string(class_name(c));
         fp.first_lines = f.first_lines;
         if (!f.import_path.empty()) failed_pkgs.insert(f.import_path);
@@ -282,6 +397,13 @@ std::optional<model::Diagnosis> diagnose(const model::Build& b, const ErrorColle
     }
     if (ctx.interrupted) best = FailureClass::Interrupted;
     d.cls = std::string(class_name(best.value_or(FailureClass::Unknown)));
+    // The variable or toolchain at fault, from the line that decided the class.
+    if (best)
+        for (const auto& e : std::vector<std::string>(d.evidence))
+            if (classify_line(e, ctx, &ec) == best) {
+                add_evidence(fault_note(*best, e, ctx));
+                break;
+            }
     // Facts that back a filesystem class.
     auto place_evidence = [&](const std::optional<PlaceFacts>& p, const char* what) {
         if (!p) return;
@@ -421,6 +543,7 @@ std::vector<std::string> diagnosis_text(const model::Diagnosis& d) {
     auto c = class_from_name(d.cls).value_or(FailureClass::Unknown);
     out.push_back(fmt::format("diagnosis: {}: {}", d.cls, class_title(c)));
     std::size_t shown = 0;
+    std::set<std::string_view> lines_shown;
     for (const auto& f : d.failed) {
         if (shown == 3) {
             out.push_back(fmt::format("  … and {} more failure(s)", d.failed.size() - shown));
@@ -428,8 +551,10 @@ std::vector<std::string> diagnosis_text(const model::Diagnosis& d) {
         }
         ++shown;
         out.push_back(fmt::format("  failed: {} {} [{}]", f.kind, f.package.empty() ? "(no package)" : f.package, f.cls));
-        for (std::size_t i = 0; i < f.first_lines.size() && i < 2; ++i)
+        for (std::size_t i = 0; i < f.first_lines.size() && i < 2; ++i) {
             out.push_back("    " + util::clip(f.first_lines[i], 200));
+            lines_shown.insert(f.first_lines[i]);
+        }
     }
     if (!d.skipped.empty()) {
         std::string s;
@@ -437,11 +562,10 @@ std::vector<std::string> diagnosis_text(const model::Diagnosis& d) {
         if (d.skipped.size() > 5) s += fmt::format(", … {} more", d.skipped.size() - 5);
         out.push_back("  skipped because of it: " + s);
     }
+    // The evidence not shown above (the decisive line may come after the
+    // first two, as ld's "cannot find -lfoo" after the gcc command line).
     for (const auto& e : d.evidence)
-        if (std::none_of(d.failed.begin(), d.failed.end(), [&](const model::FailedPackage& f) {
-                return std::find(f.first_lines.begin(), f.first_lines.end(), e) != f.first_lines.end();
-            }))
-            out.push_back("  evidence: " + e);
+        if (!lines_shown.count(e)) out.push_back("  evidence: " + util::clip(e, 200));
     std::size_t bad = 0;
     for (const auto& v : d.verified)
         if (v.status != "ok") {

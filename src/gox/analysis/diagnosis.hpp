@@ -35,6 +35,10 @@ namespace gox::analysis {
       "Set GOCACHE to an absolute directory you own and can write (`go env GOCACHE`; `gox doctor` checks it).") \
     X(TempDirUnusable, "temp_dir_unusable", false, "go cannot create its work directory: GOTMPDIR or TMPDIR is missing or not writable", \
       "Point GOTMPDIR (or TMPDIR) at an existing directory you can write, or unset it.")             \
+    X(GoEnvironment, "go_environment", false, "go's environment is unusable: a variable it needs is unset or invalid (HOME, GOPATH, GOMODCACHE, GOROOT, GOFLAGS, GOOS/GOARCH, GOEXPERIMENT, GOTOOLCHAIN)", \
+      "Set the variable the evidence names: HOME, or GOPATH and GOMODCACHE, to absolute directories you can write (a toolchain switch needs the module cache); fix or unset an invalid GOROOT, GOFLAGS, GOOS/GOARCH, GOEXPERIMENT or GOTOOLCHAIN (`go env` shows them).") \
+    X(ToolchainUnavailable, "toolchain_unavailable", false, "the Go toolchain go.mod or GOTOOLCHAIN asks for cannot be had: switching is forbidden, or the download failed", \
+      "Install that Go version (and put it on PATH for GOTOOLCHAIN=path), or let go download it: GOTOOLCHAIN=auto (or goX.Y.Z) and a GOPROXY that serves golang.org/toolchain; else lower the go or toolchain line in go.mod.") \
     X(CacheCorrupt, "cache_corrupt", true, "a build cache entry is damaged: its content does not match what go expects", \
       "Evict the damaged entries (gox prints the command), or `go clean -cache`; check the disk and anything else writing to GOCACHE.") \
     X(CacheEntryMissing, "cache_entry_missing", true, "a build cache entry go relied on disappeared during the build", \
@@ -45,9 +49,11 @@ namespace gox::analysis {
       "Install a C compiler (or set CC to one), or build with CGO_ENABLED=0 if no package needs cgo.") \
     X(MissingPackageOrModule, "missing_package_or_module", false, "an imported package or required module cannot be found", \
       "Check the import path, run `go mod tidy` (or `go get` the module), and check GOPROXY, GOFLAGS=-mod and network access.") \
+    X(CgoError, "cgo_error", false, "the C side of a cgo package failed: a C compiler error in a preamble or a .c file, a missing header or library, or an undefined C name", \
+      "Fix the C errors at the file and line shown; for a missing header or library install its development package, or point CGO_CFLAGS (-I) and CGO_LDFLAGS (-L) at it.") \
     X(CompileError, "compile_error", false, "the source does not compile", "Fix the errors shown at the file and line go names.") \
     X(LinkError, "link_error", false, "the link step failed", "Read the linker's error: duplicate or missing symbols, external linker (cgo) problems, or the output path.") \
-    X(VetFailure, "vet_failure", false, "go vet (run by go test) reported problems", "Fix what vet reports, or pass -vet=off to go test to skip it.") \
+    X(VetFailure, "vet_failure", false, "go vet (or the vet step of go test) reported problems", "Fix what vet reports, or pass -vet=off to go test to skip it.") \
     X(TestFailure, "test_failure", false, "the tests ran and failed: not a build problem", "Read the failing tests' output, starting at its first error line.") \
     X(Unknown, "unknown", false, "gox could not tell why go failed", "Read go's error output; `gox parse` of the saved trace shows every line gox did not recognise.")
 
@@ -98,12 +104,23 @@ struct DiagContext {
     std::string gocache; // as go env reports it ("" if unknown)
     std::string goroot;
     std::optional<PlaceFacts> cache_place, temp_place;
+    // go's environment as gox started it (HOME, GOPATH, GOMODCACHE,
+    // GOTOOLCHAIN, GOPROXY; a variable absent here was unset); only
+    // meaningful when env_known (the wrapper), to name the variable at fault.
+    std::map<std::string, std::string> env;
+    bool env_known = false;
+    std::string verb; // build, test, vet... ("" for a saved trace)
 };
 
 // The class of one failure's lines (and the line that decided it, "" if the
 // kind alone decided).
 std::pair<FailureClass, std::string> classify(const std::string& kind, const std::vector<std::string>& lines,
                                               const DiagContext& ctx, const ErrorCollector* ec);
+
+// What the evidence line of a go_environment or toolchain_unavailable
+// failure says is at fault (the variable or toolchain, and why), "" if it
+// names nothing more than the line does.
+std::string fault_note(FailureClass c, std::string_view line, const DiagContext& ctx);
 
 // The diagnosis of a failed run; nullopt when it did not fail. Without an
 // ErrorCollector (a saved trace), go's unrecognised lines stand in for it.

@@ -736,6 +736,12 @@ void diagnose_failure(model::Build& b, const analysis::ErrorCollector& errors, c
     else if (const char* t2 = std::getenv("TMPDIR"); t2 && *t2) tmp = t2;
     else tmp = "/tmp";
     ctx.temp_place = analysis::place_facts(tmp);
+    ctx.env_known = true;
+    ctx.verb = verb;
+    for (const char* k : {"HOME", "GOPATH", "GOMODCACHE", "GOTOOLCHAIN", "GOPROXY"})
+        if (const char* v = std::getenv(k)) ctx.env[k] = v;
+    for (const char* k : {"GOTOOLCHAIN", "GOPROXY"}) // also from go env's file (go env -w)
+        if (!ctx.env.count(k) && !str(k).empty()) ctx.env[k] = str(k);
     b.diagnosis = analysis::diagnose(b, &errors, ctx);
     if (!b.diagnosis) return;
     auto cls = analysis::class_from_name(b.diagnosis->cls).value_or(analysis::FailureClass::Unknown);

@@ -112,6 +112,7 @@ constexpr std::size_t kMaxBlocks = 4096;
 // Evidence ids (documented in the JSON schema in man/gox.1).
 constexpr const char* kEvCompile = "compile";
 constexpr const char* kEvCompileFailed = "compile_failed";
+constexpr const char* kEvCgoFailed = "cgo_failed";
 constexpr const char* kEvLinkInputCache = "link_input_from_cache";
 constexpr const char* kEvPackagefileCache = "packagefile_from_cache";
 constexpr const char* kEvInstalled = "packagefile_from_goroot_pkg";
@@ -136,6 +137,9 @@ struct ObjRec {
     bool bound_cache = false, bound_installed = false, link_main_cached = false;
     bool replayed = false, restored = false, link_done = false, failed = false;
     bool ref_test = false, ref_other = false;
+    bool vetx_only = false; // its vet.cfg says VetxOnly (facts for dependents, no report)
+    bool vet_json = false;  // vet ran with -json (1.26+ go vet: go prints the findings, headerless)
+    std::string vet_dir;    // "Dir" of its vet.cfg
     std::uint64_t last_vet_line = 0, last_compile_line = 0;
     void add(Action a) { ++actions[static_cast<std::size_t>(a)]; }
     std::uint32_t n(Action a) const { return actions[static_cast<std::size_t>(a)]; }
@@ -146,6 +150,7 @@ std::pair<Outcome, const char*> objdir_outcome(const ObjRec& r) {
     if (r.compiled && r.compile_ok) return {Outcome::Rebuilt, kEvCompile};
     if (r.compiled && r.failed) return {Outcome::Failed, kEvCompileFailed};
     if (r.compiled) return {Outcome::Rebuilt, kEvCompile};
+    if (r.failed) return {Outcome::Failed, kEvCgoFailed}; // its cgo or C compile step failed: no compile ran
     if (r.link_main_cached) return {Outcome::CacheHit, kEvLinkInputCache};
     if (r.bound_cache) return {Outcome::CacheHit, kEvPackagefileCache};
     if (r.replayed) return {Outcome::CacheHit, kEvReplay};
@@ -306,6 +311,20 @@ struct BuildBuilder::Impl {
             break;
         case WriteTarget::VetCfg:
         case WriteTarget::PkgCfg: {
+            if (ev.target == WriteTarget::VetCfg && ev.objdir >= 0) {
+                // The package directory and whether vet only computes facts
+                // for dependents: a diagnostic that 1.26+ `go vet` prints
+                // without a "# pkg" header is tied to its package by them.
+                constexpr std::string_view kDir = "\t\"Dir\": \"";
+                if (starts_with(body, kDir)) {
+                    if (ObjRec* r = rec(ev.objdir)) {
+                        std::string_view d = body.substr(kDir.size());
+                        keep(r->vet_dir, d.substr(0, d.find('"')));
+                    }
+                } else if (starts_with(body, "\t\"VetxOnly\": true")) {
+                    if (ObjRec* r = rec(ev.objdir)) r->vetx_only = true;
+                }
+            }
             // "ImportPath": "P",  /  "PkgPath": "P", (once per file: a JSON
             // object has the key once, and no value can hold it unescaped)
             if (cfg_key_seen || ev.objdir < 0) break;
@@ -511,6 +530,7 @@ struct BuildBuilder::Impl {
             if (auto* r = rec_if(ev.objdir)) {
                 r->add(Action::Vet);
                 r->last_vet_line = line_no;
+                if (ev.cmd && ev.cmd->has_word("-json")) r->vet_json = true;
             }
             break;
         case Kind::TestRun:
@@ -607,10 +627,23 @@ struct BuildBuilder::Impl {
         std::string_view pkg = header.substr(0, header.find(' '));
         if (ends_with(pkg, ":")) pkg.remove_suffix(1);
         if (b.count == 0) return;
+        if (header.empty() && loose_vet_block(b)) return;
         Inv& i = cur; // blocks are classified when their invocation is folded
         const char* kind = nullptr;
         ObjRec* hit = nullptr;
+        // vet's own block: 1.22+ head it "# P" + "# [P]" (a compile's has no
+        // second header), and vet's type-check errors start with "vet: ".
+        // After a failed compile of the same package, go vet prints both.
+        bool vet_block = !b.desc.empty() || (!b.lines.empty() && starts_with(b.lines.front(), "vet: "));
+        if (vet_block)
+            for (auto& [od, r] : i.objs)
+                if (r.import_path == pkg && r.n(Action::Vet) && r.last_vet_line < b.line_no) {
+                    kind = "vet";
+                    hit = &r;
+                    break;
+                }
         for (auto& [od, r] : i.objs) {
+            if (vet_block && kind) break;
             if (r.import_path != pkg) continue;
             if (r.compiled && !r.compile_ok && r.last_compile_line < b.line_no) {
                 kind = "compile";
@@ -619,6 +652,11 @@ struct BuildBuilder::Impl {
             }
             if (r.n(Action::Link) && !r.link_done) {
                 kind = "link";
+                hit = &r;
+            } else if (!kind && !r.compiled && !r.n(Action::Vet) && (r.n(Action::Cgo) || r.n(Action::CC))) {
+                // Its cgo run or a C compile (a preamble, a .c file, a
+                // header, the _cgo_.o link) failed: go never compiled it.
+                kind = "cgo";
                 hit = &r;
             } else if (!kind && r.n(Action::Vet) && r.last_vet_line < b.line_no) {
                 kind = "vet";
@@ -649,7 +687,7 @@ struct BuildBuilder::Impl {
             if (!errorish) return;
             kind = "build";
         }
-        if (hit && std::string_view(kind) == "compile") hit->failed = true;
+        if (hit && (std::string_view(kind) == "compile" || std::string_view(kind) == "cgo")) hit->failed = true;
         Failure f;
         keep(f.import_path, pkg);
         f.kind = kind;
@@ -657,6 +695,60 @@ struct BuildBuilder::Impl {
         f.line_count = b.count;
         f.invocation = b.inv;
         add_failure(block_failures, std::move(f));
+    }
+
+    // "FILE:L:C: message" lines with no "# pkg" header: Go 1.26+ `go vet`
+    // runs vet with -json and prints its findings itself, headerless, at the
+    // end. Each line goes to the package whose vet.cfg names the file's
+    // directory (the one vet reported on, not a facts-only run for
+    // dependents); lines that follow without a position (continuations) go
+    // with the line before. True when every line found its package.
+    bool loose_vet_block(const Block& b) {
+        Inv& i = cur;
+        bool vet_json = false;
+        for (auto& [od, r] : i.objs)
+            if (r.vet_json && r.last_vet_line < b.line_no) vet_json = true;
+        if (!vet_json) return false;
+        // Package (by its record; nullptr: none found, e.g. a vet result
+        // replayed from the cache, which writes no vet.cfg) and its lines.
+        std::vector<std::pair<const ObjRec*, std::vector<std::string>>> groups;
+        for (const auto& l : b.lines) {
+            auto colon = l.find(".go:");
+            if (colon == std::string::npos || starts_with(l, "\t") || starts_with(l, " ")) {
+                if (groups.empty()) groups.push_back({nullptr, {}});
+                groups.back().second.push_back(l);
+                continue;
+            }
+            std::string_view file = std::string_view(l).substr(0, colon + 3);
+            auto slash = file.rfind('/');
+            std::string_view dir = slash == std::string_view::npos ? std::string_view() : file.substr(0, slash);
+            const ObjRec* best = nullptr;
+            for (auto& [od, r] : i.objs) {
+                if (!r.n(Action::Vet) || r.last_vet_line > b.line_no || r.vet_dir.empty()) continue;
+                std::string_view vd = r.vet_dir;
+                bool match = dir.empty() || vd == dir ||
+                             (!starts_with(dir, "/") && ends_with(vd, dir) && vd[vd.size() - dir.size() - 1] == '/');
+                if (match && (!best || (best->vetx_only && !r.vetx_only))) best = &r;
+            }
+            auto same = [&](const auto& g) {
+                return g.first == best || (g.first && best && g.first->import_path == best->import_path);
+            };
+            auto g = std::find_if(groups.begin(), groups.end(), same);
+            if (g == groups.end()) g = groups.insert(groups.end(), {best, {}});
+            g->second.push_back(l);
+        }
+        std::size_t kept = 0;
+        for (const auto& g : groups) kept += g.second.size();
+        for (auto& [r, lines] : groups) {
+            Failure f;
+            if (r) keep(f.import_path, r->import_path);
+            f.kind = "vet";
+            f.line_count = lines.size() + (&lines == &groups.back().second && b.count > kept ? b.count - kept : 0);
+            f.first_lines = std::move(lines);
+            f.invocation = b.inv;
+            add_failure(block_failures, std::move(f));
+        }
+        return true;
     }
 
     static void keep_output(OutputCut& out, std::string_view line) { out.add(util::clip(line, kMaxLineChars)); }

@@ -25,7 +25,7 @@ namespace gox::model {
     X(Rebuilt, "rebuilt", "a compile ran for it in this build")                                    \
     X(CacheHit, "cache_hit", "its compiled archive came from the build cache")                     \
     X(Installed, "installed", "an up-to-date archive under GOROOT/pkg was used (Go 1.19)")         \
-    X(Failed, "failed", "its compile ran and failed")                                              \
+    X(Failed, "failed", "its compile (or its cgo or C compile step) ran and failed")                                              \
     X(Unknown, "unknown", "the trace names it but shows neither a compile nor a cache use")
 
 enum class Outcome : std::uint8_t {
@@ -75,7 +75,7 @@ struct Package {
 
 struct Failure {
     std::string import_path; // "" when not tied to a package
-    std::string kind;        // compile | link | vet | test | build | go
+    std::string kind;        // compile | cgo | link | vet | test | build | go
     std::vector<std::string> first_lines;
     std::size_t line_count = 0;
     int invocation = 0;

@@ -12,7 +12,7 @@ namespace gox::model {
 
 struct FailedPackage {
     std::string package; // "" when go did not name one
-    std::string kind;    // compile | link | vet | test | build | go
+    std::string kind;    // compile | cgo | link | vet | test | build | go
     std::string cls;     // failure class id
     std::vector<std::string> first_lines;
 };
