@@ -522,7 +522,6 @@ def no_repro_and_verify_suspects_options():
 # ---------------------------------------------------------------- cgo
 
 CGO = os.path.join(FIXTURES, "cgo")
-GO127 = {"GOTOOLCHAIN": "go1.27.3"}
 CADD = "example.com/cgosample/cadd"
 PREAMBLE = "static int add(int a, int b) { return a + b; }"
 
@@ -531,7 +530,7 @@ def cgo_template(version):
     if version == "1.27":
         # The key and steps of test_fidelity's go127_cgo_compile_error: one template for both suites.
         return lambda: derived_template("go1.27.3-cgo", [["build", "./..."], ["test", "./..."], ["vet", "./..."]],
-                                        base=None, source=CGO, extra_env=GO127)
+                                        base=go127_template, source=CGO, extra_env=GO127)
     if version == "1.19":
         return lambda: template_cache("1.19")  # 1.19's std (runtime/cgo too) is installed under GOROOT/pkg
     # The key and steps of test_reasons' cgo_template.
