@@ -199,12 +199,6 @@ def race_template():
 def cgo_template():
     return derived_template("matrix-cgo", [["build", "./..."], ["test", "./..."]], source=fixture("cgo-src", CGOC))
 
-def go127_template():
-    # The same key and steps as test_fidelity's go127_build_success: one
-    # template for both suites.
-    return derived_template("go1.27.3-sample", [["build", "./..."], ["test", "./..."], ["vet", "./..."]], base=None,
-                            extra_env=GO127)
-
 def real_template():
     # go-sqlite3's C amalgamation compiled here, once for the package and
     # once for its test variant; chi, net/http and its tests.
@@ -289,6 +283,7 @@ def outcome(summary, path, for_test=None):
 
 # ---------------------------------------------------------------- scenarios
 
+@sanitize
 @test
 def workspace_two_modules():
     # go.work: app imports liba with no require line; patterns resolve
@@ -353,6 +348,7 @@ def cover_and_coverpkg():
     check(re.search(rb"ok  \texample.com/matrix/words\t[0-9.]+s\tcoverage: [0-9.]+% of statements\n", fid.step(g, 0)[1]),
           fid.step(g, 0)[1])
 
+@sanitize
 @test
 def cover_packages_without_tests():
     # Under --why the covdata run that go test -cover starts for packages
