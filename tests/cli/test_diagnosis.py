@@ -148,6 +148,13 @@ class Scenario:
             shutil.rmtree(self.cache)
             os.rename(pristine, self.cache)
         fault()
+        seed = self.env.get("GOX_TEST_REPRO_SEED", "")
+        if self.user and seed and not seed.startswith(self.root):
+            # nobody cannot read the template dir (it may be under root's
+            # home): the re-run's seed is a copy it can read.
+            self.env["GOX_TEST_REPRO_SEED"] = os.path.join(self.root, "seed")
+            shutil.copytree(seed, self.env["GOX_TEST_REPRO_SEED"], symlinks=True)
+            subprocess.run(["chmod", "-R", "a+rX", self.env["GOX_TEST_REPRO_SEED"]], check=True)
         summary = os.path.join(self.tmp, "summary.json")
         cmd = [GOX, "--summary-format=json", f"--summary={summary}"] + list(gox_opts)
         if go != "go":
