@@ -3,8 +3,14 @@
 namespace gox::model {
 
 namespace {
-constexpr std::string_view kMark = "HASH[";
+// cmd/go's hash debugging prints "HASH[name]: …", "HASH /file: …" and
+// "HASH subkey …": "HASH" and then '[' or ' '.
+constexpr std::string_view kMark = "HASH";
+bool marks_hash_line(std::string_view held) {
+    if (held.size() <= kMark.size()) return kMark.substr(0, held.size()) == held;
+    return held.substr(0, kMark.size()) == kMark && (held[kMark.size()] == '[' || held[kMark.size()] == ' ');
 }
+} // namespace
 
 void HashLineFilter::feed(std::string_view bytes) {
     std::size_t emit_from = 0; // bytes[emit_from, i) pass through
@@ -25,8 +31,8 @@ void HashLineFilter::feed(std::string_view bytes) {
                 m_at_start = false;
             }
             m_held += c;
-            if (m_held.size() <= kMark.size() && kMark.substr(0, m_held.size()) == m_held) {
-                if (m_held.size() == kMark.size()) {
+            if (marks_hash_line(m_held)) {
+                if (m_held.size() > kMark.size()) {
                     m_dropping = true;
                     m_held.clear();
                 }

@@ -2,9 +2,10 @@
 // go's stdout under --why. gox sets GODEBUG=gocachehash=1 for go, and every
 // go process below it inherits that: `go test -cover` on packages without
 // tests (Go 1.22+) runs a nested go whose HASH lines land in go's stdout.
-// Plain go prints none of them, so they are dropped here; everything else
-// passes on at once. Only a line that could still become "HASH[" is held,
-// so a prompt without a newline (go run) is never delayed.
+// Plain go prints none of them, so they are dropped here ("HASH[", "HASH "
+// at a line's start); everything else passes on at once. Only a line that
+// could still become one is held, so a prompt without a newline (go run) is
+// never delayed.
 
 #include <functional>
 #include <string>
