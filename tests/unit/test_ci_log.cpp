@@ -273,7 +273,8 @@ TEST_CASE("tokenizer: a pasted command line behind a prompt or marker", "[tokeni
     // (A prompt that is one word of letters, "user@host:~/app$ ", already
     // reads as a -toolexec program: a compile either way.)
     for (std::string junk : {"> ", "\xF0\x9F\x94\xA8 ", "user@host:~/app$ ", "\xE2\x96\xB6 step: "}) {
-        const auto& ev = tok.feed(junk + compile);
+        const std::string line = junk + compile; // the event's views point into the line fed
+        const auto& ev = tok.feed(line);
         INFO(junk);
         CHECK(ev.kind == Kind::Compile);
         CHECK(ev.objdir == 1);
