@@ -19,23 +19,11 @@ GOX = os.path.abspath(os.environ.get("GOX", os.path.join(ROOT, "build", "gox")))
 SCRATCH = os.environ.get("GOX_TEST_SCRATCH", os.path.join(tempfile.gettempdir(), "gox-tests"))
 GO119 = "/usr/lib/go-1.19/bin/go"
 # Warmed template GOCACHEs (template_cache, derived_template) live here; scripts/test
-# points both passes at one directory so the sanitizer pass reuses the first pass's.
+# keeps them across runs, keyed by the go toolchains and the test sources.
 TEMPLATES = os.environ.get("GOX_TEMPLATE_DIR") or SCRATCH
-# Set by scripts/test for the ASan+UBSan pass: a suite then runs only its
-# scenarios marked @sanitize (every scenario runs unmarked in the first pass).
-SANITIZED = bool(os.environ.get("GOX_SANITIZED"))
-_sanitize = set()
 
 def test(fn):
     _tests.append(fn)
-    return fn
-
-def sanitize(fn):
-    """Marks a scenario that runs in the sanitizer pass too: one that drives a
-    part of gox's own code (a stream filter, a reason, a diagnosis, a signal
-    path) that the unit, golden and fuzz suites do not reach. Scenarios whose
-    time is go's own cold builds stay out of it."""
-    _sanitize.add(fn.__name__)
     return fn
 
 def xfail(why):
@@ -48,13 +36,11 @@ def xfail(why):
         return fn
     return mark
 
-def run(all_sanitized=False):
-    """Runs the registered scenarios as TAP. Under GOX_SANITIZED only the
-    @sanitize ones, unless all_sanitized (suites that test gox alone)."""
+def run():
+    """Runs the registered scenarios (those named on the command line, or
+    all) as TAP."""
     only = set(sys.argv[1:])
     tests = [t for t in _tests if not only or t.__name__ in only]
-    if SANITIZED and not only and not all_sanitized:
-        tests = [t for t in tests if t.__name__ in _sanitize]
     print(f"1..{len(tests)}", flush=True)
     fails = 0
     for i, fn in enumerate(tests, 1):

@@ -313,7 +313,6 @@ def entry_deleted_during_build_is_cache_caused():
         s.done()
 
 
-@sanitize
 @test
 def entries_deleted_between_builds_rebuild_with_reason():
     s = Scenario("deleted-between")
@@ -329,7 +328,6 @@ def entries_deleted_between_builds_rebuild_with_reason():
         s.done()
 
 
-@sanitize
 @test
 def unreadable_cache_dir_is_cache_unusable():
     s = Scenario("unreadable")
@@ -422,7 +420,6 @@ def gocache_and_home_unset():
     check(any("GOCACHE is not defined" in e for e in d["evidence"]), d["evidence"])
 
 
-@sanitize
 @test
 def gocache_off():
     d = cache_setting_scenario("off", {"GOCACHE": "off"})
@@ -479,7 +476,6 @@ def missing_c_compiler_is_cgo_toolchain_and_reproducible():
         s.done()
 
 
-@sanitize
 @test
 def compile_error_is_reproducible():
     s = Scenario("compile-error", fixture=os.path.join(FIXTURES, "compile-error"))
@@ -498,7 +494,6 @@ def compile_error_is_reproducible():
         s.done()
 
 
-@sanitize
 @test
 def test_failure_is_not_a_build_problem():
     s = Scenario("test-fail", fixture=os.path.join(FIXTURES, "test-fail"))
@@ -510,7 +505,6 @@ def test_failure_is_not_a_build_problem():
         s.done()
 
 
-@sanitize
 @test
 def no_repro_and_verify_suspects_options():
     s = Scenario("options")

@@ -189,4 +189,4 @@ def destdir_install_runs_and_has_man_page_and_completions():
     subprocess.run(["rm", "-rf", dest])
 
 if __name__ == "__main__":
-    run(all_sanitized=True)  # tests gox alone: all of it under the sanitizers too
+    run()

@@ -34,7 +34,6 @@ def scratch_dir(name, mode=0o777):
 
 _made = []
 
-@sanitize
 @test
 def healthy_setup_has_no_problem():
     cache = scratch_dir("healthy")
@@ -43,7 +42,6 @@ def healthy_setup_has_no_problem():
     for cid in ("go", "goroot", "gocache", "tmpdir", "goflags"):
         eq(checks[cid]["status"], "ok", cid)
 
-@sanitize
 @test
 def gocache_off_is_a_problem():
     code, checks = doctor({"GOCACHE": "off"})
@@ -70,7 +68,6 @@ def unwritable_gocache_is_a_problem_for_another_user():
     eq(code, 1, "exit")
     check("not writable" in checks["gocache"]["detail"], checks["gocache"])
 
-@sanitize
 @test
 def unreadable_and_foreign_entries_are_reported():
     cache = scratch_dir("entries")

@@ -248,4 +248,4 @@ def two_runs_at_once_are_both_recorded_whole():
         shutil.rmtree(d, ignore_errors=True)
 
 if __name__ == "__main__":
-    run(all_sanitized=True)  # tests gox alone: all of it under the sanitizers too
+    run()

@@ -328,7 +328,6 @@ def cache_for(key, steps, **kw):
 
 # ---------------------------------------------------------------- build
 
-@sanitize
 @test
 def build_success_after_edit():
     def body(s):
@@ -346,7 +345,6 @@ def build_noop_rebuild():
         s.run("build", "./...")
     fidelity("build-noop", body, artifacts=["bin/sample"])
 
-@sanitize
 @test
 def build_compile_error():
     def body(s):
@@ -570,7 +568,6 @@ def build_json():
     eq(rc, 1, "exit status")
     check(b'"Action":"build-output"' in out and b'"Action":"build-fail"' in out, out)
 
-@sanitize
 @test
 def gcflags_output_and_cached_replay():
     def body(s):
@@ -599,7 +596,6 @@ def cgo_package():
         s.run("run", ".")
     fidelity("cgo", body, fixture=fixture("cgo"), artifacts=["bin/cgosample"], normalize=test_times)
 
-@sanitize
 @test
 def cgo_compiler_warning_and_replay():
     def body(s):
@@ -674,7 +670,6 @@ def test_pass():
     eq(rc, 0, "exit status")
     check(b"ok  \texample.com/sample/internal/greet\t" in out, out)
 
-@sanitize
 @test
 def test_fail():
     def body(s):
@@ -727,7 +722,6 @@ def test_verbose():
     g = fidelity("test-v", body, normalize=test_times)
     check(b"=== RUN   TestHello" in step(g, 0)[1], step(g, 0)[1])
 
-@sanitize
 @test
 def test_json():
     def body(s):
@@ -780,7 +774,6 @@ def run_output_and_exit_code():
     eq(out, b"to stdout [a -x b]\n", "stdout")
     check(err.endswith(b"no newline at the endexit status 3\n") and b"WORK=/tmp/go-build123\n" in err, err)
 
-@sanitize
 @test
 def run_reads_stdin():
     data = b"line one\nline two\n\x00\xff binary\r\n" * 5000
@@ -846,7 +839,6 @@ def module_download():
 
 # ---------------------------------------------------------------- the user's own -x
 
-@sanitize
 @test
 def user_x_shows_the_same_trace():
     # The trace is go's own output then. The work dir name is random in every
@@ -866,7 +858,6 @@ def user_x_shows_the_same_trace():
     check(b"\nWORK=/tmp/go-build" in b"\n" + step(g, 0)[2], "go printed the trace")
     check(b"compile -o" in step(g, 0)[2], "the trace has the compiles")
 
-@sanitize
 @test
 def work_flag_prints_the_work_dir():
     # -work makes go print WORK=<dir> (without the rest of the trace); the dir
@@ -905,7 +896,6 @@ echo "toolexec: $*" >&2
 exec "$@"
 """
 
-@sanitize
 @test
 def toolexec_program_output():
     # The tools' stderr (here a log line that names the tool and its flags,

@@ -66,7 +66,6 @@ def go_version(env):
                           check=True).stdout.strip()
 
 
-@sanitize
 @test
 def fingerprint_reused_while_inputs_unchanged():
     m = Mod("reuse")

@@ -291,7 +291,6 @@ def outcome(summary, path, for_test=None):
 
 # ---------------------------------------------------------------- scenarios
 
-@sanitize
 @test
 def workspace_two_modules():
     # go.work: app imports liba with no require line; patterns resolve
@@ -356,7 +355,6 @@ def cover_and_coverpkg():
     check(re.search(rb"ok  \texample.com/matrix/words\t[0-9.]+s\tcoverage: [0-9.]+% of statements\n", fid.step(g, 0)[1]),
           fid.step(g, 0)[1])
 
-@sanitize
 @test
 def cover_packages_without_tests():
     # Under --why the covdata run that go test -cover starts for packages

@@ -151,4 +151,4 @@ def messy_blog_post_trace_does_not_crash():
     eq(model["summary"]["lines"], len(messy), "every line counted")
 
 if __name__ == "__main__":
-    run(all_sanitized=True)  # tests gox alone: all of it under the sanitizers too
+    run()

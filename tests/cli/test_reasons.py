@@ -252,7 +252,6 @@ def cache_files(gocache, action_id):
 
 # ---------------------------------------------------------------- 1-3: sources
 
-@sanitize
 @test
 def no_history_on_the_first_run():
     s = Scenario("first")
@@ -264,7 +263,6 @@ def no_history_on_the_first_run():
     eq(len(runs), 1, "runs recorded")
     s.done()
 
-@sanitize
 @test
 def edited_file_and_its_dependents():
     s = Scenario("edit")
@@ -341,7 +339,6 @@ def removed_file():
     expect(sm, WORDS, "source_file_removed", "extra.go")
     s.done()
 
-@sanitize
 @test
 def embedded_file_changed():
     s = Scenario("embed")
@@ -354,7 +351,6 @@ def embedded_file_changed():
 
 # ---------------------------------------------------------------- 4-6: flags, tags, env
 
-@sanitize
 @test
 def gcflags_changed():
     # -gcflags=-N applies to the packages named (./...: the module's), so the
@@ -547,7 +543,6 @@ def module_version_rolled_back():
 
 # ---------------------------------------------------------------- 9: the module moves
 
-@sanitize
 @test
 def module_moved():
     s = Scenario("moved")
@@ -593,7 +588,6 @@ def cache_cleaned():
         expect(sm, path, "cache_entry_missing")
     s.done()
 
-@sanitize
 @test
 def one_cache_entry_deleted():
     s = Scenario("entry")
@@ -656,7 +650,6 @@ def plain_and_gox(s, args, prefix=(), env=None):
 
 BROKEN = "package words\n\nfunc Broken() int { return \"no\" }\n"
 
-@sanitize
 @test
 def corrupt_history_warns_only():
     s = Scenario("corrupt")

@@ -209,7 +209,6 @@ def sample():
 # -a with an empty cache: the standard library compiles for several seconds.
 BUILD_A = ["build", "-a", "-o", os.devnull, "./cmd/sample"]
 
-@sanitize
 @test
 def build_sigint_to_gox():
     g, _ = compare("b-int-p", BUILD_A, sample(), signal.SIGINT, "process", compiling, cold=True)
@@ -226,7 +225,6 @@ def build_sighup_to_gox():
     g, _ = compare("b-hup-p", BUILD_A, sample(), signal.SIGHUP, "process", compiling, cold=True)
     eq(g.rc, -signal.SIGHUP, "go is killed by SIGHUP")
 
-@sanitize
 @test
 def build_ctrl_c_to_the_group():
     g, _ = compare("b-int-g", BUILD_A, sample(), signal.SIGINT, "group", compiling, cold=True)
@@ -238,7 +236,6 @@ def build_sigterm_to_the_group():
 
 TEST_SLOW = ["test", "-count=1", "./slow"]
 
-@sanitize
 @test
 def test_sigterm_to_gox_stops_the_test_binary():
     # Plain go dies and leaves the test binary running (see the comment);
@@ -261,7 +258,6 @@ def test_sigint_to_gox_alone_waits_like_go():
                    extra_env={"SLOW_MS": "2500"}, racy_stdout=True)
     check(g.secs >= 2.5 and x.secs >= 2.5, f"both waited for the test: go {g!r}, gox {x!r}")
 
-@sanitize
 @test
 def ignored_sighup_stays_ignored():
     # nohup: SIGHUP ignored from the start. go inherits that and carries on;

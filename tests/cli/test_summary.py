@@ -138,7 +138,6 @@ def built_once(name):
     c.gox("build", "-o", os.path.join(c.mod, "bin", "sample"), "./cmd/sample")
     return c
 
-@sanitize
 @test
 def one_file_edit_rebuilds_the_dependents():
     c = built_once("edit")
@@ -160,7 +159,6 @@ def comment_edit_rebuilds_one_package():
     eq(rebuilt, {"example.com/sample/internal/words"}, "rebuilt")
     eq(s["summary"]["link"], 0, "no link: the binary is up to date")
 
-@sanitize
 @test
 def go_test_counts_test_variants():
     c = Case("test")
@@ -187,7 +185,6 @@ def go_install_and_run():
     agree(s, g)
     eq(p.stdout, b"Hello, You!\n", "program output")
 
-@sanitize
 @test
 def compile_error_is_failed_not_rebuilt():
     c = Case("broken", source=os.path.join(FIXTURES, "compile-error"))

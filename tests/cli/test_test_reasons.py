@@ -220,7 +220,6 @@ def three_runs(version):
     t = s.test("./store", env={"APP_MODE": "b"})[pkg]
     eq((t["cached"], t["reason"], t["reason_detail"]), (False, "test_env_changed", "APP_MODE"), "third run")
 
-@sanitize
 @test
 def issue_three_runs_on_a_go121_module_with_go126():
     three_runs("1.26")
@@ -241,7 +240,6 @@ def gox_test_without_why_leaves_go_test_caching_alone():
     p = subprocess.run(["go", "test", "./store"], cwd=s.root, env=env, capture_output=True)
     check(b"(cached)" in p.stdout, f"plain go test after gox: {p.stdout!r}")
 
-@sanitize
 @test
 def diff_of_two_saved_summaries_names_the_environment_difference():
     s = Scenario("diff", "1.26", {".": ("1.21", "example.com/plain")})
