@@ -2,6 +2,7 @@
 // LineReader (over real pipes, so reads come in pieces as they do from go).
 #include <catch2/catch.hpp>
 
+#include <gox/trace/go_flags.hpp>
 #include <gox/util/error.hpp>
 #include <gox/util/line_reader.hpp>
 #include <gox/util/strings.hpp>
@@ -337,4 +338,30 @@ TEST_CASE("is_lower_hex: the 8-bytes-at-a-time check agrees with a byte check fo
         }
     }
     CHECK(first_difference == "");
+}
+
+TEST_CASE("go flag table: values, test flags, the test cache", "[util][go_flags]") {
+    using gox::trace::find_go_flag;
+    using gox::trace::go_flag_takes_value;
+    // A separate value only where go's flag takes one, and never after '='.
+    CHECK(go_flag_takes_value("-tags"));
+    CHECK(go_flag_takes_value("--tags"));
+    CHECK_FALSE(go_flag_takes_value("-tags=x"));
+    CHECK(go_flag_takes_value("-C"));
+    CHECK(go_flag_takes_value("-debug-actiongraph"));
+    CHECK_FALSE(go_flag_takes_value("-fullpath")); // a boolean test flag (Go 1.21)
+    CHECK_FALSE(go_flag_takes_value("-race"));
+    CHECK_FALSE(go_flag_takes_value("./pkg"));
+    CHECK_FALSE(go_flag_takes_value("-unknownflag"));
+    // -test.NAME is the same flag as -NAME.
+    REQUIRE(find_go_flag("-test.run=^TestX$") != nullptr);
+    CHECK(find_go_flag("-test.run=^TestX$")->name == "run");
+    CHECK(find_go_flag("-run")->in_test_id);
+    // Cacheable but not in the test ID; not cacheable; no test flag.
+    CHECK(find_go_flag("-coverprofile")->cacheable);
+    CHECK_FALSE(find_go_flag("-coverprofile")->in_test_id);
+    CHECK_FALSE(find_go_flag("-count")->cacheable);
+    CHECK_FALSE(find_go_flag("-benchmem")->cacheable);
+    CHECK_FALSE(find_go_flag("-tags")->test_flag);
+    CHECK(find_go_flag("-vet")->test_flag);
 }

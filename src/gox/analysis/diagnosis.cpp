@@ -13,7 +13,6 @@
 #include <fstream>
 #include <iterator>
 #include <set>
-#include <sys/statvfs.h>
 #include <unistd.h>
 
 namespace gox::analysis {
@@ -47,7 +46,8 @@ bool looks_like_cache_file(std::string_view p) {
     return name.size() == 66 && ends_with(name, "-d") && util::is_lower_hex(name.substr(0, 64));
 }
 
-// The package of "…could not import P (reason)" and the reason.
+} // namespace
+
 std::optional<std::pair<std::string, std::string>> could_not_import(std::string_view line) {
     auto k = line.find("could not import ");
     if (k == std::string_view::npos) return std::nullopt;
@@ -57,6 +57,8 @@ std::optional<std::pair<std::string, std::string>> could_not_import(std::string_
     std::string why = sp == std::string_view::npos ? "" : std::string(rest.substr(sp + 2));
     return std::make_pair(pkg, why);
 }
+
+namespace {
 
 // The directory of "package P is not in std (DIR)".
 std::string not_in_std_dir(std::string_view line) {
@@ -591,25 +593,6 @@ std::vector<std::string> diagnosis_text(const model::Diagnosis& d) {
     }
     out.push_back(fmt::format("  remedy: {}", class_remedy(c)));
     return out;
-}
-
-PlaceFacts place_facts(const std::string& path) {
-    PlaceFacts f;
-    f.path = path;
-    if (path.empty()) return f;
-    std::error_code ec;
-    f.exists = std::filesystem::is_directory(path, ec);
-    // Free space of the filesystem it is (or would be) on.
-    std::filesystem::path p = path;
-    while (!p.empty() && !std::filesystem::exists(p, ec)) {
-        if (p == p.parent_path()) break;
-        p = p.parent_path();
-    }
-    struct statvfs sv {};
-    if (!p.empty() && ::statvfs(p.c_str(), &sv) == 0)
-        f.free_bytes = static_cast<std::uint64_t>(sv.f_bavail) * sv.f_frsize;
-    f.writable = f.exists && ::access(path.c_str(), W_OK | X_OK) == 0;
-    return f;
 }
 
 std::string shell_quote(std::string_view s) {

@@ -12,6 +12,7 @@
 #include <gox/model/build.hpp>
 #include <gox/model/diagnosis.hpp>
 #include <gox/trace/event.hpp>
+#include <gox/util/fs_probe.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -92,12 +93,7 @@ private:
 
 // Facts about the places go writes to, gathered by the wrapper when a run
 // failed (absent for offline traces).
-struct PlaceFacts {
-    std::string path;
-    bool exists = false;
-    bool writable = false;
-    std::optional<std::uint64_t> free_bytes;
-};
+using util::PlaceFacts;
 struct DiagContext {
     bool interrupted = false;
     int exit_code = 1;
@@ -139,7 +135,11 @@ nlohmann::ordered_json diagnosis_json(const model::Diagnosis& d);
 std::vector<std::string> diagnosis_text(const model::Diagnosis& d);
 
 // Facts for one place (statvfs, access as the current user).
-PlaceFacts place_facts(const std::string& path);
+using util::place_facts;
+
+// The package of a compiler line "…could not import P (reason)" and the
+// reason; nullopt for any other line.
+std::optional<std::pair<std::string, std::string>> could_not_import(std::string_view line);
 
 // Shell-quoted word (for the evict command).
 std::string shell_quote(std::string_view s);

@@ -1,6 +1,7 @@
 #include <gox/analysis/reasons.hpp>
 #include <gox/analysis/testwhy.hpp>
 #include <gox/analysis/why.hpp>
+#include <gox/trace/go_flags.hpp>
 #include <gox/util/strings.hpp>
 
 #include <nlohmann/json.hpp>
@@ -163,19 +164,6 @@ struct TestFlag {
 // packages: set when args name a package.
 std::vector<TestFlag> scan_test_flags(const std::vector<std::string>& args, std::string_view goflags,
                                       bool* packages) {
-    // go test's own test flags (as -name or -test.name); build flags and
-    // packages are not test flags.
-    static constexpr std::string_view kTestFlags[] = {
-        "bench", "benchmem", "benchtime", "blockprofile", "blockprofilerate", "count", "coverprofile", "cpu",
-        "cpuprofile", "failfast", "fullpath", "fuzz", "fuzzminimizetime", "fuzztime", "json", "list", "memprofile",
-        "memprofilerate", "mutexprofile", "mutexprofilefraction", "outputdir", "parallel", "run", "short", "shuffle",
-        "skip", "timeout", "trace", "v", "vet", "artifacts"};
-    static constexpr std::string_view kValued[] = {"benchtime", "blockprofile", "blockprofilerate", "count",
-        "coverprofile", "cpu", "cpuprofile", "fuzz", "fuzzminimizetime", "fuzztime", "list", "memprofile",
-        "memprofilerate", "mutexprofile", "mutexprofilefraction", "outputdir", "parallel", "run", "shuffle",
-        "skip", "timeout", "trace", "vet", "bench", "o", "p", "C", "tags", "gcflags", "ldflags", "asmflags",
-        "exec", "covermode", "coverpkg", "mod", "modfile", "overlay", "pgo", "pkgdir", "toolexec", "buildmode",
-        "compiler", "gccgoflags", "installsuffix"};
     std::vector<TestFlag> out;
     auto scan = [&](const std::vector<std::string>& words, bool from_goflags) {
         for (std::size_t i = 0; i < words.size(); ++i) {
@@ -189,8 +177,11 @@ std::vector<TestFlag> scan_test_flags(const std::vector<std::string>& args, std:
             if (starts_with(f, "test.")) f.remove_prefix(5);
             auto eq = f.find('=');
             std::string_view name = f.substr(0, eq);
-            bool is_test_flag = std::find(std::begin(kTestFlags), std::end(kTestFlags), name) != std::end(kTestFlags);
-            bool valued = std::find(std::begin(kValued), std::end(kValued), name) != std::end(kValued);
+            // go test's own test flags (as -name or -test.name); build flags
+            // and packages are not test flags.
+            const trace::GoFlag* gf = trace::find_go_flag(name);
+            bool is_test_flag = gf && gf->test_flag;
+            bool valued = gf && gf->takes_value;
             bool separate = valued && eq == std::string_view::npos && i + 1 < words.size() && !from_goflags;
             if (is_test_flag) {
                 TestFlag t;
@@ -215,16 +206,13 @@ std::vector<TestFlag> scan_test_flags(const std::vector<std::string>& args, std:
 }
 
 bool is_cacheable(std::string_view name) {
-    // go's list (tryCacheWithID), plus the flags go test handles itself.
-    static constexpr std::string_view kCacheable[] = {"benchtime", "cpu", "list", "parallel", "run", "short", "skip",
-        "timeout", "failfast", "fullpath", "v", "vet", "json", "coverprofile", "outputdir"};
-    return std::find(std::begin(kCacheable), std::end(kCacheable), name) != std::end(kCacheable);
+    const trace::GoFlag* f = trace::find_go_flag(name);
+    return f && f->cacheable;
 }
 
-// Whether a flag is part of the test ID (-coverprofile, -outputdir, -vet and
-// -json are not passed as such to the test binary's cache key).
 bool in_test_id(std::string_view name) {
-    return is_cacheable(name) && name != "coverprofile" && name != "outputdir" && name != "vet" && name != "json";
+    const trace::GoFlag* f = trace::find_go_flag(name);
+    return f && f->in_test_id;
 }
 
 } // namespace

@@ -50,9 +50,6 @@ int cmd_history(const std::vector<std::string>& args);
 int cmd_doctor(const std::vector<std::string>& args);
 int cmd_report(const std::vector<std::string>& args);
 
-// Whether a go build/test flag takes its value as the next argument.
-bool go_flag_takes_value(std::string_view flag);
-
 // The closest candidate to `word` by edit distance, or "" when none is close.
 std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates);
 

@@ -5,6 +5,7 @@
 #include <gox/cli/cli.hpp>
 #include <gox/process/go_process.hpp>
 #include <gox/util/error.hpp>
+#include <gox/util/fs_probe.hpp>
 #include <gox/util/strings.hpp>
 
 #include <fmt/format.h>
@@ -18,7 +19,6 @@
 #include <filesystem>
 #include <fstream>
 #include <sys/stat.h>
-#include <sys/statvfs.h>
 #include <unistd.h>
 
 namespace fs = std::filesystem;
@@ -53,12 +53,6 @@ std::string human(double bytes) {
     return fmt::format("{:.{}f} {}", bytes, u ? 1 : 0, units[u]);
 }
 
-double free_bytes(const std::string& path) {
-    struct statvfs st {};
-    if (::statvfs(path.c_str(), &st) != 0) return -1;
-    return static_cast<double>(st.f_bavail) * static_cast<double>(st.f_frsize);
-}
-
 // Writable for real (root passes access(2) checks that a write would fail on
 // a read-only mount): create and remove a file.
 std::string write_probe(const std::string& dir) {
@@ -73,8 +67,9 @@ std::string write_probe(const std::string& dir) {
 constexpr double kLowSpace = 1024.0 * 1024 * 1024; // 1 GiB
 
 void check_dir_space(std::vector<Check>& out, const std::string& id, const std::string& dir) {
-    double fb = free_bytes(dir);
-    if (fb < 0) return;
+    auto free = util::place_facts(dir).free_bytes;
+    if (!free) return;
+    double fb = static_cast<double>(*free);
     if (fb < kLowSpace)
         out.push_back({id + "_space", "warn", fmt::format("{} free on the filesystem of {}", human(fb), dir),
                        "free space there; builds fail with 'no space left on device'"});
@@ -181,27 +176,14 @@ void check_gocache(std::vector<Check>& out, const nlohmann::json& env) {
         out.push_back({"gocache", "ok", gc + " (" + why + ")", ""});
     }
     // Entries, size, owners (bounded walk).
-    std::uintmax_t files = 0, bytes = 0, foreign = 0, unreadable = 0;
-    const std::uintmax_t kLimit = 500000;
-    uid_t me = ::geteuid();
-    for (auto it = fs::recursive_directory_iterator(gc, fs::directory_options::skip_permission_denied, ec);
-         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-        struct stat st {};
-        if (::lstat(it->path().c_str(), &st) != 0) continue;
-        if (!S_ISREG(st.st_mode)) continue;
-        ++files;
-        bytes += static_cast<std::uintmax_t>(st.st_size);
-        if (st.st_uid != me) ++foreign;
-        if (::access(it->path().c_str(), R_OK) != 0) ++unreadable;
-        if (files >= kLimit) break;
-    }
-    std::string size = fmt::format("{}{} files, {}", files >= kLimit ? "≥ " : "", files, human(static_cast<double>(bytes)));
+    util::TreeStats t = util::tree_stats(gc);
+    std::string size = fmt::format("{}{} files, {}", t.truncated ? "≥ " : "", t.files, human(static_cast<double>(t.bytes)));
     out.push_back({"gocache_size", "ok", size, ""});
-    if (unreadable)
-        out.push_back({"gocache_permissions", "fail", fmt::format("{} cache files cannot be read", unreadable),
+    if (t.unreadable)
+        out.push_back({"gocache_permissions", "fail", fmt::format("{} cache files cannot be read", t.unreadable),
                        "chown -R the cache to the building user, or go clean -cache"});
-    else if (foreign)
-        out.push_back({"gocache_owner", "warn", fmt::format("{} cache files belong to another user", foreign),
+    else if (t.foreign)
+        out.push_back({"gocache_owner", "warn", fmt::format("{} cache files belong to another user", t.foreign),
                        "a cache shared between users breaks when one cannot write the other's entries: chown -R it"});
     check_dir_space(out, "gocache", gc);
     struct stat st {};

@@ -4,6 +4,7 @@
 #include <gox/model/actiongraph.hpp>
 #include <gox/model/stream.hpp>
 #include <gox/process/go_process.hpp>
+#include <gox/trace/go_flags.hpp>
 #include <gox/util/strings.hpp>
 
 #include <fmt/format.h>
@@ -11,7 +12,6 @@
 #include <cstdlib>
 #include <filesystem>
 #include <map>
-#include <optional>
 #include <set>
 #include <unistd.h>
 
@@ -20,25 +20,6 @@ namespace gox::cli {
 using util::starts_with;
 
 namespace {
-
-// Sets an environment variable for the lifetime of the object.
-class EnvOverride {
-public:
-    EnvOverride(const char* name, const std::string& value) : m_name(name) {
-        if (const char* v = std::getenv(name)) m_old = v;
-        ::setenv(name, value.c_str(), 1);
-    }
-    ~EnvOverride() {
-        if (m_old) ::setenv(m_name, m_old->c_str(), 1);
-        else ::unsetenv(m_name);
-    }
-    EnvOverride(const EnvOverride&) = delete;
-    EnvOverride& operator=(const EnvOverride&) = delete;
-
-private:
-    const char* m_name;
-    std::optional<std::string> m_old;
-};
 
 bool is_flag(std::string_view a) { return a.size() > 1 && a[0] == '-'; }
 std::string_view bare(std::string_view f) { return starts_with(f, "--") ? f.substr(1) : f; }
@@ -82,7 +63,7 @@ std::vector<std::string> repro_args(const std::string& verb, const std::vector<s
         }
         if (verb == "run" && in_packages) break;
         std::string_view f = bare(a);
-        bool has_value = go_flag_takes_value(f) && f.find('=') == std::string_view::npos;
+        bool has_value = trace::go_flag_takes_value(f);
         // What would write where the user looks, or run more than the build.
         bool drop = (buildish && (f == "-o" || starts_with(f, "-o="))) ||
                     (verb == "test" && !keep_tests &&
@@ -154,9 +135,10 @@ model::Repro repro_clean(const ReproRequest& req) {
     stream.on_event = [&](const trace::Event& ev) { ec.on_event(ev); };
     process::GoRun run;
     try {
-        EnvOverride cache("GOCACHE", dir + "/cache"), tmp("GOTMPDIR", dir + "/tmp");
+        // The child's environment only: gox's own stays the user's.
         run = process::run_go(argv, [&](std::string_view b) { stream.feed_stdout(b); },
-                              [&](std::string_view b) { stream.feed(b); });
+                              [&](std::string_view b) { stream.feed(b); },
+                              {{"GOCACHE", dir + "/cache"}, {"GOTMPDIR", dir + "/tmp"}});
     } catch (const std::exception& e) {
         std::filesystem::remove_all(dir, fe);
         r.verdict = "inconclusive";
@@ -213,10 +195,7 @@ model::Repro repro_clean(const ReproRequest& req) {
         if (v.status != "ok") sus.insert(v.package);
     for (const auto& f : d.failed)
         for (const auto& l : f.first_lines)
-            if (auto k = l.find("could not import "); k != std::string::npos) {
-                std::string p = l.substr(k + 17);
-                sus.insert(p.substr(0, p.find(" (")));
-            }
+            if (auto ci = analysis::could_not_import(l)) sus.insert(ci->first);
     std::map<std::pair<std::string, std::string>, std::string> clean_ids;
     for (const auto& p : clean.packages)
         if (!p.content_id.empty()) clean_ids[{p.import_path, p.for_test}] = p.content_id;

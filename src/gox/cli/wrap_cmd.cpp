@@ -6,6 +6,7 @@
 #include <gox/analysis/testwhy.hpp>
 #include <gox/analysis/why.hpp>
 #include <gox/cli/cli.hpp>
+#include <gox/trace/go_flags.hpp>
 #include <gox/cli/options.hpp>
 #include <gox/cli/repro.hpp>
 #include <gox/analysis/diagnosis.hpp>
@@ -17,6 +18,7 @@
 #include <gox/process/go_process.hpp>
 #include <gox/report/report.hpp>
 #include <gox/util/error.hpp>
+#include <gox/util/fs_probe.hpp>
 #include <gox/util/strings.hpp>
 
 #include <fmt/format.h>
@@ -45,32 +47,7 @@ using util::starts_with;
 
 namespace {
 
-bool takes_value(std::string_view f);
-
-} // namespace
-
-bool go_flag_takes_value(std::string_view flag) { return takes_value(flag); }
-
-namespace {
-
 constexpr int kHistoryRuns = 200; // runs kept in the history store
-
-// go flags that take a separate value (so the value is not a package).
-bool takes_value(std::string_view f) {
-    static constexpr std::string_view kValued[] = {
-        "-C", "-o", "-p", "-asmflags", "-buildmode", "-compiler", "-gccgoflags", "-gcflags", "-installsuffix",
-        "-ldflags", "-mod", "-modfile", "-overlay", "-pgo", "-pkgdir", "-tags", "-toolexec", "-exec",
-        "-covermode", "-coverpkg", "-run", "-bench", "-count", "-cpu", "-timeout", "-parallel", "-benchtime",
-        "-coverprofile", "-cpuprofile", "-memprofile", "-blockprofile", "-mutexprofile", "-outputdir", "-trace",
-        "-shuffle", "-fuzz", "-fuzztime", "-fuzzminimizetime", "-skip", "-vet", "-list", "-memprofilerate",
-        "-blockprofilerate", "-mutexprofilefraction", "-benchtime", "-fullpath",
-        // go's -debug-* flags take a file too (-debug-actiongraph FILE -x ...).
-        "-debug-actiongraph", "-debug-trace", "-debug-runtime-trace"};
-    if (starts_with(f, "--")) f.remove_prefix(1);
-    for (auto v : kValued)
-        if (f == v) return true;
-    return false;
-}
 
 struct GoArgs {
     bool user_x = false, dry_run = false, json = false;
@@ -109,7 +86,7 @@ GoArgs scan_go_args(const std::string& verb, const std::vector<std::string>& arg
         else if (f == "-toolexec" && i + 1 < args.size()) g.toolexec = first_word(args[i + 1]);
         else if (starts_with(f, "-debug-actiongraph=")) g.user_actiongraph = std::string(f.substr(19));
         else if (f == "-debug-actiongraph" && i + 1 < args.size()) g.user_actiongraph = args[i + 1];
-        if (takes_value(f) && f.find('=') == std::string_view::npos) ++i;
+        if (trace::go_flag_takes_value(f)) ++i;
     }
     if (const char* gf = std::getenv("GOFLAGS")) {
         std::string_view s = gf;
@@ -555,19 +532,9 @@ void print_summary(const report::Doc& doc, const model::Build& b, const process:
 
 // Size of a directory tree (bounded walk), for the report's environment.
 std::string tree_size(const std::string& dir) {
-    namespace fs = std::filesystem;
-    std::error_code ec;
-    std::uintmax_t files = 0, bytes = 0;
-    constexpr std::uintmax_t kLimit = 500000;
-    for (auto it = fs::recursive_directory_iterator(dir, fs::directory_options::skip_permission_denied, ec);
-         !ec && it != fs::recursive_directory_iterator() && files < kLimit; it.increment(ec)) {
-        struct stat st {};
-        if (::lstat(it->path().c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
-        ++files;
-        bytes += static_cast<std::uintmax_t>(st.st_size);
-    }
-    if (ec && !files) return "";
-    return fmt::format("{}{:.1f} MiB in {} files", files >= kLimit ? "≥ " : "", static_cast<double>(bytes) / (1 << 20), files);
+    util::TreeStats t = util::tree_stats(dir);
+    if (t.failed) return "";
+    return fmt::format("{}{:.1f} MiB in {} files", t.truncated ? "≥ " : "", static_cast<double>(t.bytes) / (1 << 20), t.files);
 }
 
 // The --report files and the GitHub step summary. Failures to write warn
@@ -730,12 +697,12 @@ void diagnose_failure(model::Build& b, const analysis::ErrorCollector& errors, c
     auto str = [&](const char* k) { return env.contains(k) && env[k].is_string() ? env[k].get<std::string>() : ""; };
     ctx.gocache = str("GOCACHE");
     ctx.goroot = str("GOROOT");
-    if (util::starts_with(ctx.gocache, "/")) ctx.cache_place = analysis::place_facts(ctx.gocache);
+    if (util::starts_with(ctx.gocache, "/")) ctx.cache_place = util::place_facts(ctx.gocache);
     std::string tmp;
     if (const char* t = std::getenv("GOTMPDIR"); t && *t) tmp = t;
     else if (const char* t2 = std::getenv("TMPDIR"); t2 && *t2) tmp = t2;
     else tmp = "/tmp";
-    ctx.temp_place = analysis::place_facts(tmp);
+    ctx.temp_place = util::place_facts(tmp);
     ctx.env_known = true;
     ctx.verb = verb;
     for (const char* k : {"HOME", "GOPATH", "GOMODCACHE", "GOTOOLCHAIN", "GOPROXY"})
