@@ -371,17 +371,16 @@ def cover_packages_without_tests():
           fid.step(g, 0)[1])
 
 @test
-@xfail("the previous run's record of a package is matched by import path and test variant only: "
-       "a covered and an uncovered build of the same package are one record")
 def cover_variant_reason():
     # go test -cover ./... builds greet twice: covered for its own test,
     # uncovered as a dependency of cmd/hello (run for its 0.0% line);
     # -coverpkg=./... builds it covered only. After -coverpkg, an edit, and
     # -cover again, the uncovered greet is rebuilt because of the edit alone
-    # (without it, the first run's uncovered build would be a cache hit), but
-    # gox compares it with the -coverpkg run's covered build and says
-    # gcflags_changed "cover: set → ". (gox only, no fidelity check: the
-    # cover scenario above has that.)
+    # (without it, the first run's uncovered build would be a cache hit).
+    # The newest record of greet is the -coverpkg run's covered build; gox
+    # must compare with the last run of the same kind (analysis::run_kind),
+    # or it says gcflags_changed "cover: set → ". (gox only, no fidelity
+    # check: the cover scenario above has that.)
     s = rsn.Scenario("matrix-cover-variant", source=fixture("cover-variant", MAIN), caches=[main_template()])
     s.gox("test", "-cover", "./...")
     s.gox("test", "-coverpkg=./...", "./words", "./greet")
@@ -421,9 +420,8 @@ def cgo_with_a_c_file():
         step(s, "build", "-o", s.path("bin", "cgoc"), ".")
         step(s, "test", "./...")
         step(s, "vet", "./...")
-        # A build again (all cached) before the edit: gox compares with the
-        # previous run's record of the package, and go vet's differs from go
-        # build's (forcelibrary), see cgo_reason_after_vet.
+        # A build again (all cached) before the edit (cgo_reason_after_vet
+        # has the edit right after vet).
         step(s, "build", "-o", s.path("bin", "cgoc"), ".")
         edit_go(s, "cmath/add.c", "\nint gox_sub(int a, int b) { return a - b; }\n")
         sm = step(s, "build", "-o", s.path("bin", "cgoc"), ".")
@@ -431,13 +429,12 @@ def cgo_with_a_c_file():
     matrix("matrix-cgo", body, fixture_dir=fixture("cgo", CGOC), cache=cgo_template, artifacts=["bin/cgoc"])
 
 @test
-@xfail("the previous run's record of a package is matched by import path and test variant only: "
-       "go vet's build of a package (forcelibrary in its action ID) and go build's are one record")
 def cgo_reason_after_vet():
     # build, vet, edit the C file, build: the package is rebuilt for the
-    # edit alone (the first build's entry would be a cache hit otherwise),
-    # but gox compares with the vet run's record and says gcflags_changed
-    # "forcelibrary:  → ". (gox only: cgo_with_a_c_file checks fidelity.)
+    # edit alone (the first build's entry would be a cache hit otherwise).
+    # Compared with the vet run's record (forcelibrary in its action ID) gox
+    # would say gcflags_changed "forcelibrary:  → "; it compares with the
+    # last build. (gox only: cgo_with_a_c_file checks fidelity.)
     s = rsn.Scenario("matrix-cgo-after-vet", source=fixture("cgo-after-vet", CGOC), caches=[cgo_template()])
     s.gox("build", "./...")
     s.gox("vet", "./...")

@@ -1,5 +1,6 @@
 #include <gox/analysis/reasons.hpp>
 #include <gox/history/store.hpp>
+#include <gox/trace/go_flags.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -25,6 +26,56 @@ const ReasonInfo* find_reason(std::string_view id) {
     return nullptr;
 }
 
+std::string run_kind(std::string_view verb, const std::vector<std::string>& args) {
+    std::string kind = verb == "vet" ? "vet" : "build";
+    std::string cover, coverpkg, covermode, sanitizer;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        std::string_view a = args[i];
+        if (a == "--" || a == "-args" || a == "--args" || a.empty() || a[0] != '-') break;
+        std::string_view name = a.substr(a[1] == '-' ? 2 : 1);
+        std::string value;
+        bool has_value = false;
+        if (auto eq = name.find('='); eq != std::string_view::npos) {
+            value = std::string(name.substr(eq + 1));
+            name = name.substr(0, eq);
+            has_value = true;
+        } else if (trace::go_flag_takes_value(a) && i + 1 < args.size()) {
+            value = args[++i];
+            has_value = true;
+        }
+        bool on = !has_value || value == "true" || value == "1";
+        if (name == "cover") cover = on ? " cover" : "";
+        else if (name == "coverprofile" || name == "test.coverprofile") cover = " cover";
+        else if (name == "coverpkg") coverpkg = " coverpkg=" + value;
+        else if (name == "covermode") covermode = " covermode=" + value;
+        else if (name == "race" || name == "msan" || name == "asan") {
+            auto tag = " " + std::string(name);
+            if (on && sanitizer.find(tag) == std::string::npos) sanitizer += tag;
+        }
+    }
+    if (!coverpkg.empty() || !covermode.empty()) cover = " cover";
+    return kind + sanitizer + cover + coverpkg + covermode;
+}
+
+std::optional<history::PackageRecord> previous_record(const history::Store& store, const std::string& module_root,
+                                                      const std::string& import_path, const std::string& variant,
+                                                      std::int64_t before_run, const std::string& kind) {
+    if (kind.empty()) return store.previous(module_root, import_path, variant, before_run);
+    // The newest 32 records: a kind that ran longer ago than that is not
+    // "the previous run like this one" any more.
+    auto recs = store.earlier(module_root, import_path, variant, before_run, 32);
+    if (recs.empty()) return std::nullopt;
+    for (auto& r : recs) {
+        auto args = nlohmann::json::parse(r.args, nullptr, false);
+        std::vector<std::string> list;
+        if (args.is_array())
+            for (const auto& a : args)
+                if (a.is_string()) list.push_back(a.get<std::string>());
+        if (run_kind(r.verb, list) == kind) return std::move(r.pkg);
+    }
+    return std::move(recs.front().pkg);
+}
+
 namespace {
 std::string variant_of(const model::Package& p) { return p.for_test == p.import_path ? "" : p.for_test; }
 } // namespace
@@ -41,7 +92,7 @@ void assign_reasons(model::Build& b, const ReasonContext& ctx) {
         auto it = prev_cache.find(key);
         if (it != prev_cache.end()) return it->second;
         std::optional<history::PackageRecord> r;
-        if (ctx.store) r = ctx.store->previous(ctx.module_root, path, variant, ctx.this_run);
+        if (ctx.store) r = previous_record(*ctx.store, ctx.module_root, path, variant, ctx.this_run, ctx.kind);
         return prev_cache.emplace(key, std::move(r)).first->second;
     };
 

@@ -5,15 +5,14 @@
 // the evidence is: this run's action and content IDs against the previous run
 // of the same package in the history store, refined by hash inputs (--why).
 
+#include <gox/history/store.hpp>
 #include <gox/model/build.hpp>
+
+#include <optional>
 
 #include <string>
 #include <string_view>
 #include <vector>
-
-namespace gox::history {
-class Store;
-}
 
 namespace gox::analysis {
 
@@ -64,9 +63,27 @@ const std::vector<ReasonInfo>& reason_table();
 std::string_view reason_name(Reason r);
 const ReasonInfo* find_reason(std::string_view id);
 
+// What kind of run a go command line is, as far as the packages it builds
+// are concerned: "vet" (go vet builds packages with forcelibrary in their
+// action IDs) or "build" (build, install, run and test build them alike),
+// plus the flags that build a package differently throughout the run
+// (-cover, -coverpkg, -covermode, -race, -msan, -asan, and -cover set by
+// -coverprofile). A package is compared with its record from the newest
+// earlier run of the same kind, else of any kind: after `go test -cover`,
+// `go test -coverpkg=./...` and an edit, the next `go test -cover` rebuilt
+// the package for the edit, not for coverage.
+std::string run_kind(std::string_view verb, const std::vector<std::string>& args);
+
+// The package's record from the newest earlier run of that kind, else from
+// the newest earlier run.
+std::optional<history::PackageRecord> previous_record(const history::Store& store, const std::string& module_root,
+                                                      const std::string& import_path, const std::string& variant,
+                                                      std::int64_t before_run, const std::string& kind);
+
 struct ReasonContext {
     const history::Store* store = nullptr; // null: no history available
     std::string module_root;
+    std::string kind;                      // run_kind() of this run ("": newest of any kind)
     std::int64_t this_run = INT64_MAX;      // records before this run are "previous"
     bool forced = false;                   // -a
     bool verify_mode = false;              // GODEBUG=gocacheverify=1

@@ -331,6 +331,7 @@ nlohmann::json record_history(model::Build& b, nlohmann::json env, const std::st
 
     analysis::ReasonContext ctx;
     ctx.module_root = module_root;
+    ctx.kind = analysis::run_kind(verb, args);
     ctx.forced = has_flag(args, "-a");
     ctx.verify_mode = godebug.find("gocacheverify=1") != std::string::npos;
     std::unique_ptr<history::Store> store;
@@ -354,7 +355,7 @@ nlohmann::json record_history(model::Build& b, nlohmann::json env, const std::st
             for (const auto& p : b.packages) {
                 if (p.outcome != model::Outcome::Rebuilt && p.outcome != model::Outcome::Failed) continue;
                 std::string variant = p.for_test == p.import_path ? "" : p.for_test;
-                if (auto prev = store->previous(ctx.module_root, p.import_path, variant, INT64_MAX))
+                if (auto prev = analysis::previous_record(*store, ctx.module_root, p.import_path, variant, INT64_MAX, ctx.kind))
                     prev_inputs[p.import_path + '\0' + variant] = prev->inputs;
             }
             analysis::refine_reasons(b, inputs, prev_inputs);

@@ -99,6 +99,9 @@ PackageRecord read_pkg(const Stmt& s) {
 }
 
 constexpr const char* kPkgCols = "import_path, variant, action_id, content_id, outcome, reason, detail, seconds, inputs";
+// kPkgCols for a query that joins runs (which has a seconds column too).
+constexpr const char* kPkgColsP =
+    "import_path, p.variant, p.action_id, p.content_id, p.outcome, p.reason, p.detail, p.seconds, p.inputs";
 constexpr const char* kRunCols = "id, started, cwd, module_root, verb, args, go_version, env, exit_code, seconds";
 
 } // namespace
@@ -197,6 +200,19 @@ std::optional<PackageRecord> Store::previous(const std::string& module_root, con
     s.bind(1, import_path).bind(2, variant).bind(3, before_run).bind(4, module_root);
     if (!s.step()) return std::nullopt;
     return read_pkg(s);
+}
+
+std::vector<Store::Earlier> Store::earlier(const std::string& module_root, const std::string& import_path,
+                                           const std::string& variant, std::int64_t before_run, int limit) const {
+    std::string sql = std::string("SELECT p.") + kPkgColsP +
+                      ", r.verb, r.args FROM packages p JOIN runs r ON r.id=p.run_id WHERE p.import_path=? AND "
+                      "p.variant=? AND p.run_id<? AND r.module_root=? ORDER BY p.run_id DESC LIMIT ?";
+    Stmt s(m_db, sql.c_str());
+    s.bind(1, import_path).bind(2, variant).bind(3, before_run).bind(4, module_root);
+    s.bind(5, static_cast<std::int64_t>(limit));
+    std::vector<Earlier> out;
+    while (s.step()) out.push_back({read_pkg(s), s.text(9), s.text(10)});
+    return out;
 }
 
 bool Store::action_seen(const std::string& module_root, const std::string& action_id, std::int64_t before_run) const {

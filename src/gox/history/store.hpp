@@ -63,6 +63,15 @@ public:
     // The most recent record of the package in an earlier run of the module.
     std::optional<PackageRecord> previous(const std::string& module_root, const std::string& import_path,
                                           const std::string& variant, std::int64_t before_run) const;
+    // The package's records in earlier runs of the module, newest first, at
+    // most limit of them, each with the verb and arguments of its run (so a
+    // caller can prefer a run like this one: analysis::run_kind).
+    struct Earlier {
+        PackageRecord pkg;
+        std::string verb, args;
+    };
+    std::vector<Earlier> earlier(const std::string& module_root, const std::string& import_path,
+                                 const std::string& variant, std::int64_t before_run, int limit) const;
     // Whether an earlier run produced (rebuilt or found cached) this action ID:
     // then the cache held its output once.
     bool action_seen(const std::string& module_root, const std::string& action_id, std::int64_t before_run) const;
