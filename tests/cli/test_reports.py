@@ -9,6 +9,7 @@ loads the page, dumps the DOM, takes a screenshot). Redaction: credentials,
 tokens and the home directory planted in a real run appear in no format.
 Hostile text (<script>, quotes, ANSI escapes) in a file name, a compiler
 error and a package path is escaped and runs no script."""
+import html
 import json
 import os
 import re
@@ -420,6 +421,85 @@ def diff_fail_over_is_a_gate_on_work_time():
     eq(j.returncode, 1, "json too")
     eq(json.loads(j.stdout)["fail_over"]["exceeded"], True, "json")
     eq(gox("diff", "--fail-over=lots", a, b).returncode, 125, "bad value")
+
+FIRST_SCREEN = """<!DOCTYPE html><html><head><title>pending</title></head><body style="margin:0">
+<iframe id="f" style="width:1280px;height:800px;border:0"></iframe>
+<script>
+const f = document.getElementById('f');
+f.onload = () => { try {
+  const d = f.contentDocument, w = d.createTreeWalker(d.body, NodeFilter.SHOW_TEXT);
+  let at = null;
+  while (w.nextNode()) if (w.currentNode.nodeValue.includes('NEEDLE')) { at = w.currentNode.parentElement; break; }
+  const r = at ? at.getBoundingClientRect() : null;
+  document.title = JSON.stringify(r ? {top: r.top, bottom: r.bottom, height: d.documentElement.scrollHeight} : null);
+} catch (e) { document.title = 'error: ' + e; } };
+f.src = 'REPORT';
+</script></body></html>"""
+
+def first_screen_position(html_path, needle):
+    """Where the first text node holding needle sits when the report is shown
+    in a 1280x800 window, from Chromium's own layout: {top, bottom, height}."""
+    harness = html_path + ".harness.html"
+    with open(harness, "w") as f:
+        f.write(FIRST_SCREEN.replace("REPORT", "file://" + html_path).replace("NEEDLE", needle))
+    p = chromium("file://" + harness, "--allow-file-access-from-files", "--dump-dom")
+    eq(p.returncode, 0, "chromium: " + p.stderr.decode(errors="replace")[-500:])
+    m = re.search(r"<title>(.*?)</title>", p.stdout.decode())
+    check(m and not m.group(1).startswith(("pending", "error")), m and m.group(1))
+    return json.loads(html.unescape(m.group(1)))
+
+@test
+def a_thousand_package_failing_build_shows_the_failure_first():
+    # 1,000 packages in chains of ten (p0500 imports nothing, p0501 imports
+    # p0500, ...), on a current go directive, built once by plain go; then
+    # p0500 stops compiling. go reuses 990, fails one and never gets to the
+    # nine above it. The reports must lead with the failure: the HTML shows
+    # its error on the first screen, the Markdown before any table of steps,
+    # and every summary's counts add up to the 1,000.
+    mod = tempfile.mkdtemp(prefix="mod-rep-1000-", dir=tap.SCRATCH)
+    cache = fresh_cache("rep-1000", warm=False)
+    with open(os.path.join(mod, "go.mod"), "w") as f:
+        f.write("module example.com/big\n\ngo 1.24\n")
+    for i in range(1000):
+        d = os.path.join(mod, "p", f"p{i:04d}")
+        os.makedirs(d)
+        dep = f"p{i - 1:04d}"
+        src = (f'package p{i:04d}\n\nimport "example.com/big/p/{dep}"\n\nfunc F() int {{ return {dep}.F() + {i} }}\n'
+               if i % 10 else f"package p{i:04d}\n\nfunc F() int {{ return {i} }}\n")
+        with open(os.path.join(d, "p.go"), "w") as f:
+            f.write(src)
+    p = subprocess.run(["go", "build", "./..."], cwd=mod, env=go_env(cache), capture_output=True)
+    eq(p.returncode, 0, p.stderr.decode(errors="replace")[-500:])
+    with open(os.path.join(mod, "p", "p0500", "p.go"), "a") as f:
+        f.write("\nfunc G() int { return undefined_thing_x }\n")
+    out = tempfile.mkdtemp(prefix="reports-", dir=tap.SCRATCH)
+    p = gox_run(mod, cache, report_args(out) + ["build", "./..."])
+    eq(p.returncode, 1, "go build fails")
+    check(b"undefined: undefined_thing_x" in p.stderr, p.stderr[-800:])
+    r = read_all(out)
+    doc = json.loads(r["json"])
+    s = doc["summary"]
+    eq((s["packages"], s["packages_cached"], s["packages_failed"], s["packages_unknown"]), (1000, 990, 1, 9),
+       "counts")
+    eq(sorted(doc["diagnosis"]["skipped"]), [f"example.com/big/p/p{i:04d}" for i in range(501, 510)],
+       "skipped because of the failure")
+    # The text summary's first line adds up.
+    head = next(l for l in p.stderr.decode().splitlines() if "package(s):" in l)
+    m = re.search(r"(\d+) package\(s\): (\d+) rebuilt, (\d+) from cache, (\d+) failed, (\d+) not built", head)
+    check(m, head)
+    n = [int(x) for x in m.groups()]
+    eq(n[1] + n[2] + n[3] + n[4], n[0], head)
+    # HTML: the failure's error line within the first 800 px.
+    pos = first_screen_position(os.path.join(out, FORMATS["html"]), "undefined_thing_x")
+    check(pos is not None, "the HTML shows the error")
+    check(0 <= pos["top"] and pos["bottom"] <= 800, f"the error is on the first screen: {pos}")
+    check("not built" in r["html"] and "not built" in r["markdown"], "the nine are named for what they are")
+    # Markdown: the error comes right after the counts and the diagnosis,
+    # before the package table and the environment.
+    md = r["markdown"]
+    at = md.find("undefined_thing_x")
+    check(0 <= at < md.find("### Rebuilt") and at < md.find("### Environment"), md[:1500])
+    check(md[:at].count("\n") < 40, "within the first 40 lines: " + md[:at])
 
 if __name__ == "__main__":
     run()

@@ -14,6 +14,13 @@
 
 namespace gox::report {
 
+// What the summaries call packages with the unknown outcome: in a failed
+// build they are the ones go never got to (a package they import failed, or
+// go stopped), so every format says "not built" there and the counts add up
+// to the total; elsewhere "unknown".
+constexpr const char* unknown_label(bool build_failed) { return build_failed ? "not built" : "unknown"; }
+
+
 using Doc = nlohmann::ordered_json;
 
 struct RedactOptions {

@@ -237,13 +237,14 @@ std::string render_html(const Doc& doc) {
     seg("hit", hit, "from the cache");
     seg("miss", miss, "rebuilt");
     seg("fail", fail, "failed");
-    seg("unk", unk, "unknown");
+    const char* unk_label = unknown_label(fail > 0);
+    seg("unk", unk, unk_label);
     o += "</div>\n<p class=\"legend\">";
     o += fmt::format("<span class=\"hit\"></span><b data-count=\"hit\">{}</b> from the cache"
                      "<span class=\"miss\"></span><b data-count=\"miss\">{}</b> rebuilt"
                      "<span class=\"fail\"></span><b data-count=\"fail\">{}</b> failed"
-                     "<span class=\"unk\"></span><b data-count=\"unknown\">{}</b> unknown</p>\n",
-                     hit, miss, fail, unk);
+                     "<span class=\"unk\"></span><b data-count=\"unknown\">{}</b> {}</p>\n",
+                     hit, miss, fail, unk, unk_label);
     if (int tr = s.value("tests_run", 0), tc = s.value("tests_cached", 0); tr || tc)
         o += fmt::format("<p>Tests: {} run, {} result(s) from the cache.</p>\n", tr, tc);
 

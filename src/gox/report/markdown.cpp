@@ -1,6 +1,6 @@
 // Markdown for a GitHub or GitLab issue (or a CI step summary): the command
-// and its result, the environment, the cache's hits and misses, what was
-// rebuilt and why, what failed. Long lists go in <details>; when the text
+// and its result, the cache's hits and misses, what failed, what was
+// rebuilt and why, the environment. Long lists go in <details>; when the text
 // would pass the limit, the lists are shortened and the report says what it
 // left out.
 
@@ -126,13 +126,16 @@ std::string render_with(const Doc& doc, const Limits& lim, std::vector<std::stri
     row("GOCACHE size", ev("GOCACHE_SIZE"));
     row("GOPROXY", ev("GOPROXY"));
     row("GOTOOLCHAIN", ev("GOTOOLCHAIN"));
-    if (!rows.empty()) out += "### Environment\n\n| | |\n|---|---|\n" + rows + "\n";
+    // After what happened (the failure first, then what was rebuilt): the
+    // environment answers the next question, not the first.
+    std::string env_section = rows.empty() ? "" : "### Environment\n\n| | |\n|---|---|\n" + rows + "\n";
 
     // Hits and misses.
     const Doc s = doc.value("summary", Doc::object());
     auto n = [&](const char* k) { return s.value(k, 0); };
     int total = n("packages"), cached = n("packages_cached") + n("packages_installed");
-    out += "### Build cache\n\n| packages | rebuilt | from cache | failed | unknown | hit rate |\n|---:|---:|---:|---:|---:|---:|\n";
+    out += fmt::format("### Build cache\n\n| packages | rebuilt | from cache | failed | {} | hit rate |\n"
+                       "|---:|---:|---:|---:|---:|---:|\n", unknown_label(n("packages_failed") > 0));
     out += fmt::format("| {} | {} | {} | {} | {} | {} |\n\n", total, n("packages_rebuilt"), cached, n("packages_failed"),
                        n("packages_unknown"), total ? fmt::format("{:.0f}%", 100.0 * cached / total) : "–");
     if (doc.contains("tests") && doc["tests"].is_array() && !doc["tests"].empty())
@@ -252,6 +255,8 @@ std::string render_with(const Doc& doc, const Limits& lim, std::vector<std::stri
             out += details(fmt::format("Critical path ({} steps)", cp.size()), table);
         }
     }
+
+    out += env_section;
 
     std::vector<std::string> notes;
     if (doc.contains("notes") && doc["notes"].is_array())

@@ -1,4 +1,5 @@
 #include <gox/report/report.hpp>
+#include <gox/report/document.hpp>
 
 #include <gox/analysis/diagnosis.hpp>
 
@@ -126,6 +127,7 @@ std::string render_summary(const model::Build& b, const TextOptions& opt, double
     std::string head = fmt::format("{} package(s): {} rebuilt, {} from cache", total, rebuilt, cached);
     if (installed) head += fmt::format(", {} installed", installed);
     if (failed) head += fmt::format(", {} failed", failed);
+    if (auto unknown = b.count(Outcome::Unknown)) head += fmt::format(", {} {}", unknown, unknown_label(failed > 0));
     head += fmt::format(" ({} reused)", pct(cached + installed, total));
     if (kc(trace::Kind::Link)) head += fmt::format("; {} link(s)", kc(trace::Kind::Link));
     head += fmt::format("; {:.2f}s", go_seconds);
