@@ -83,6 +83,60 @@ def unreadable_and_foreign_entries_are_reported():
     code, checks = doctor({"GOCACHE": cache, "HOME": "/tmp"}, user="nobody")
     eq(checks["gocache_owner"]["status"], "warn", "another user's entries")
 
+def run_on_a_terminal(cmd, env):
+    """cmd with stderr (and stdout) on a pseudo-terminal; returns (exit status,
+    everything written)."""
+    import pty
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execvpe(cmd[0], cmd, env)
+    out = b""
+    while True:
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out += chunk
+    _, status = os.waitpid(pid, 0)
+    os.close(fd)
+    return os.waitstatus_to_exitcode(status), out
+
+@test
+def verify_cache_shows_progress_on_a_terminal_and_erases_it():
+    # A real cache (the warmed template: go built and tested the sample
+    # module into it). On a terminal, --verify-cache draws a status line
+    # while it hashes every file and erases it before the result; off a
+    # terminal (and with CI set) nothing but the result.
+    import hashlib
+    cache = fresh_cache("doctor-progress")
+    env = dict(os.environ, GOCACHE=cache, GOFLAGS="-buildvcs=false", GOTOOLCHAIN="local")
+    env.pop("CI", None)
+    files = [os.path.join(d, f) for d, _, fs in os.walk(cache) for f in fs if f.endswith("-d")]
+    check(len(files) > 50, len(files))
+    code, out = run_on_a_terminal([GOX, "doctor", "--verify-cache"], env)
+    text = out.decode(errors="replace")
+    eq(code, 0, text[-800:])
+    check(f"checking cache files against their hashes: 0 of {len(files)}" in text, text[:800])
+    at = text.rfind("checking cache files")
+    erase = text.find("\r\x1b[K", at)
+    check(erase > at, "the status line is erased: " + repr(text[at:at + 200]))
+    check("match their content hashes" in text[erase:], "the result comes after it: " + text[erase:][:400])
+    # Off a terminal, and on one under CI: no status line.
+    p = subprocess.run([GOX, "doctor", "--verify-cache"], env=env, capture_output=True)
+    check(b"checking cache files" not in p.stderr + p.stdout, p.stderr)
+    code, out = run_on_a_terminal([GOX, "doctor", "--verify-cache"], dict(env, CI="true"))
+    check(b"checking cache files" not in out, out[:400])
+    # A damaged file is still found with the status line drawn.
+    victim = sorted(files)[0]
+    with open(victim, "ab") as f:
+        f.write(b"x")
+    check(hashlib.sha256(open(victim, "rb").read()).hexdigest() != os.path.basename(victim)[:64], "damaged")
+    code, out = run_on_a_terminal([GOX, "doctor", "--verify-cache"], env)
+    eq(code, 1, out[-400:])
+    check(b"do not match their content hash" in out, out[-600:])
+
 @test
 def unusable_gotmpdir_is_a_problem():
     code, checks = doctor({"GOTMPDIR": "/nonexistent/gox-doctor"})

@@ -456,9 +456,11 @@ std::vector<std::string> suspects(const model::Build& b, const model::Diagnosis&
     return {out.begin(), out.end()};
 }
 
-std::vector<model::EntryCheck> verify_cache_files(const std::vector<std::pair<std::string, std::string>>& pkg_files) {
+std::vector<model::EntryCheck> verify_cache_files(const std::vector<std::pair<std::string, std::string>>& pkg_files,
+                                                  const std::function<void(std::size_t, std::size_t)>& progress) {
     std::vector<model::EntryCheck> out;
     for (const auto& [pkg, file] : pkg_files) {
+        if (progress) progress(out.size(), pkg_files.size());
         model::EntryCheck c;
         c.package = pkg;
         c.file = file;

@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -127,7 +128,10 @@ std::optional<model::Diagnosis> diagnose(const model::Build& b, const ErrorColle
 std::vector<std::string> suspects(const model::Build& b, const model::Diagnosis& d, const ErrorCollector& ec);
 
 // Reads each cache file and checks its SHA-256 against its name. Read-only.
-std::vector<model::EntryCheck> verify_cache_files(const std::vector<std::pair<std::string, std::string>>& pkg_files);
+// progress(done, total), if given, is called after each file (the caller
+// throttles what it draws).
+std::vector<model::EntryCheck> verify_cache_files(const std::vector<std::pair<std::string, std::string>>& pkg_files,
+                                                  const std::function<void(std::size_t, std::size_t)>& progress = {});
 
 // The JSON form (the "diagnosis" key of the report schema).
 nlohmann::ordered_json diagnosis_json(const model::Diagnosis& d);

@@ -89,7 +89,22 @@ void check_cache_integrity(std::vector<Check>& out, const std::string& gc) {
     }
     std::size_t bad = 0, unreadable = 0;
     std::string first;
-    for (const auto& c : analysis::verify_cache_files(files)) {
+    // A large cache takes a while (every file is read and hashed): on a
+    // terminal, a status line that is erased when done.
+    bool draw = ::isatty(2) && !std::getenv("CI");
+    auto last = std::chrono::steady_clock::now();
+    bool drawn = false;
+    auto progress = [&](std::size_t done, std::size_t total) {
+        auto now = std::chrono::steady_clock::now();
+        if (!draw || (drawn && now - last < std::chrono::milliseconds(100))) return;
+        last = now;
+        drawn = true;
+        process::write_all(2, fmt::format("\r\x1b[Kgox doctor: checking cache files against their hashes: {} of {}",
+                                          done, total));
+    };
+    auto checks = analysis::verify_cache_files(files, progress);
+    if (drawn) process::write_all(2, "\r\x1b[K");
+    for (const auto& c : checks) {
         if (c.status == "corrupt") {
             ++bad;
             if (first.size() < 400) first += " " + c.file;
