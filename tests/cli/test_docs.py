@@ -188,5 +188,96 @@ def destdir_install_runs_and_has_man_page_and_completions():
         check(os.path.exists(os.path.join(root, opts["datadir"], rel)), rel)
     subprocess.run(["rm", "-rf", dest])
 
+# Each command's options, as its --help lists them (and the man page and
+# completions name them), with a mistyped spelling of one and the option
+# gox must suggest for it.
+COMMAND_OPTIONS = {
+    "parse": (["--format", "--actiongraph", "--stdout"], "--actiongrph=x", "--actiongraph"),
+    "explain": (["--format", "--run", "--reasons", "--classes"], "--reason", "--reasons"),
+    "diff": (["--format", "--fail-over"], "--fail-ovr=5", "--fail-over"),
+    "history": (["--format", "--all"], "--al", "--all"),
+    "doctor": (["--format", "--mod-verify", "--verify-cache"], "--verify", "--verify-cache"),
+    "report": (["--format", "--output", "--redact-paths", "--no-redact"], "--redact-path", "--redact-paths"),
+}
+
+def listed_options(text):
+    """The options of a --help's `Options:` list: {name: takes a value}."""
+    body = text[text.index("\nOptions:\n"):]
+    return {m.group(1): bool(m.group(2)) for m in re.finditer(r"^  (?:-\w, )?(--[a-z][a-z-]+)(=\S+)?", body, re.M)}
+
+@test
+def every_command_help_lists_its_options_and_each_is_accepted():
+    for cmd, (names, _, _) in COMMAND_OPTIONS.items():
+        p = gox(cmd, "--help")
+        eq(p.returncode, 0, f"gox {cmd} --help")
+        text = p.stdout.decode()
+        listed = listed_options(text)
+        eq(sorted(listed), sorted(names + ["--help"]), f"options of gox {cmd} --help")
+        # The usage line names only options of the list.
+        for o in re.findall(r"(?<![\w-])(--[a-z][a-z-]+)", text.splitlines()[0]):
+            check(o in listed, f"gox {cmd}: {o} of the usage line is not in its option list")
+        # Each listed option parses (--help then wins); a valued one given
+        # without its value is an error.
+        for o, valued in listed.items():
+            arg = o + "=x" if valued else o
+            p = gox(cmd, arg, "--help")
+            eq(p.returncode, 0, f"gox {cmd} {arg} --help: {p.stderr.decode()}")
+            if valued:
+                p = gox(cmd, o)
+                eq(p.returncode, 125, f"gox {cmd} {o} without a value")
+                check(f"gox: {cmd}: {o} needs a value".encode() in p.stderr, p.stderr)
+    eq(sorted(listed_options(gox("--help").stdout.decode())), ["--help", "--version"], "gox --help options")
+
+@test
+def a_mistyped_option_gets_a_suggestion_from_the_declared_ones():
+    for cmd, (_, typo, meant) in COMMAND_OPTIONS.items():
+        p = gox(cmd, typo)
+        eq(p.returncode, 125, f"gox {cmd} {typo}")
+        eq(p.stdout, b"", f"gox {cmd} {typo}: stdout")
+        lines = p.stderr.decode().splitlines()
+        eq(lines, [f"gox: {cmd}: unknown option {typo}", f"Did you mean {meant}?"], f"gox {cmd} {typo}")
+        # Nothing close: where the help is.
+        p = gox(cmd, "--zzzzzzzz")
+        eq(p.returncode, 125, f"gox {cmd} --zzzzzzzz")
+        eq(p.stderr.decode().splitlines()[-1], f"Run 'gox {cmd} --help' for usage.", f"gox {cmd} --zzzzzzzz")
+    # The wrapper's options, from their table: a mistyped one is named
+    # whatever follows it; one that is far from all of them starts go's
+    # command line (go judges it).
+    for typo, meant in (("--no-histroy", "--no-history"), ("--sumary=off", "--summary"), ("--verify-suspect", "--verify-suspects")):
+        p = gox(typo, "build", "./...")
+        eq(p.returncode, 125, f"gox {typo} build")
+        eq(p.stderr.decode().splitlines(), [f"gox: unknown option {typo}", f"Did you mean {meant}?"], f"gox {typo}")
+    # Each gox option is one argument: a valued one does not take the next.
+    p = gox("--summary", "--why", "build", "--help")
+    eq(p.returncode, 125, "gox --summary --why build")
+    check(p.stderr.startswith(b"gox: --summary needs a value: --summary=stderr|off|FILE"), p.stderr)
+
+@test
+def both_value_forms_and_the_last_of_a_repeated_option():
+    tmp = os.path.join(tap.SCRATCH, "docs-value-forms")
+    os.makedirs(tmp, exist_ok=True)
+    trace = os.path.join(tap.ROOT, "trace_samples", "go126-cold-build.trace")
+    check(os.path.exists(trace), trace)
+    a = gox("parse", "--format=json", trace)
+    b = gox("parse", "--format", "json", trace)
+    c = gox("parse", "--format=text", "--format=json", trace)
+    eq(a.returncode, 0, a.stderr.decode())
+    eq(b.stdout, a.stdout, "parse --format json")
+    eq(c.stdout, a.stdout, "parse: the last --format wins")
+    saved = os.path.join(tmp, "run.json")
+    with open(saved, "wb") as f:
+        f.write(a.stdout)
+    md = [gox("report", *args, saved) for args in (["--format=markdown"], ["--format", "markdown"], ["--format=json", "--format=md"])]
+    for p in md:
+        eq(p.returncode, 0, p.stderr.decode())
+        eq(p.stdout, md[0].stdout, "report --format forms")
+    for args in (["-o", os.path.join(tmp, "r.md")], ["--output", os.path.join(tmp, "r.md")], ["--output=" + os.path.join(tmp, "r.md")]):
+        p = gox("report", *args, saved)
+        eq(p.returncode, 0, p.stderr.decode())
+        eq(open(os.path.join(tmp, "r.md"), "rb").read(), md[0].stdout, f"report {args}")
+    # `-` is standard input, not an option.
+    p = gox("report", "--format=md", "-", input=a.stdout)
+    eq((p.returncode, p.stdout), (0, md[0].stdout), "report -")
+
 if __name__ == "__main__":
     run()

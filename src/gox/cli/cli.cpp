@@ -1,4 +1,5 @@
 #include <gox/cli/cli.hpp>
+#include <gox/cli/command_line.hpp>
 #include <gox/cli/options.hpp>
 #include <gox/process/go_process.hpp>
 #include <gox/util/error.hpp>
@@ -16,7 +17,7 @@ namespace gox::cli {
 
 namespace {
 
-constexpr const char* kMainHelp = R"(usage: gox [gox options] [-C dir] build|test|install|run|vet [go flags] [packages]
+constexpr const char* kMainUsage = R"(usage: gox [gox options] [-C dir] build|test|install|run|vet [go flags] [packages]
        gox [--go=PATH] [-C dir] GO-VERB [arguments]   (list, mod, env, version...)
        gox parse|explain|diff|history|report|doctor|help [arguments]
 
@@ -53,12 +54,9 @@ Commands:
                  --verify-cache checks every cache entry against its hash
   help [COMMAND] this help, or a gox command's (`gox help TOPIC` for any
                  other word is `go help TOPIC`)
+)";
 
-Options:
-  -h, --help     show this help (`gox <command> --help` for a command)
-  --version      print gox's version and the go it runs (`gox version` is
-                 `go version`)
-
+constexpr const char* kMainEnd = R"(
 Exit status: 0 on success; 125 when gox itself fails (bad option, unreadable
 input). See gox(1) for the JSON schema and examples.
 )";
@@ -76,17 +74,13 @@ bool is_chdir_flag(const std::string& a) {
     return a == "-C" || a == "--C" || util::starts_with(a, "-C=") || util::starts_with(a, "--C=");
 }
 
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-    std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
-    for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
-    for (std::size_t i = 1; i <= a.size(); ++i) {
-        cur[0] = i;
-        for (std::size_t j = 1; j <= b.size(); ++j)
-            cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] != b[j - 1] ? 1 : 0)});
-        std::swap(prev, cur);
-    }
-    return prev[b.size()];
+// gox's own options before a command: -h, --help and --version.
+CommandSpec main_spec() {
+    CommandSpec spec("", kMainUsage, kMainEnd, "show this help (`gox <command> --help` for a command)");
+    spec.options.add_options()("version", "print gox's version and the go it runs (`gox version` is go's own)");
+    return spec;
 }
+std::string main_help() { return command_help(main_spec()); }
 
 int run_help_for(const std::string& cmd) {
     if (cmd == "parse") return cmd_parse({"--help"});
@@ -95,7 +89,7 @@ int run_help_for(const std::string& cmd) {
     if (cmd == "history") return cmd_history({"--help"});
     if (cmd == "doctor") return cmd_doctor({"--help"});
     if (cmd == "report") return cmd_report({"--help"});
-    std::fputs(kMainHelp, stdout);
+    std::fputs(main_help().c_str(), stdout);
     return 0;
 }
 
@@ -113,27 +107,18 @@ int print_version() {
     return 0;
 }
 
-// Every option name gox takes before go's command line.
-std::vector<std::string> gox_option_names() {
-    std::vector<std::string> names = {"--help", "--version"};
-    for (const auto& o : kWrapOptions) names.emplace_back(o.name);
-    return names;
+// Every option gox takes before go's command line: the mistyped ones are
+// compared with these.
+const po::options_description& gox_options() {
+    static const po::options_description all = [] {
+        po::options_description d;
+        d.add(main_spec().options).add(wrap_options().all);
+        return d;
+    }();
+    return all;
 }
 
 } // namespace
-
-std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates) {
-    std::string best;
-    std::size_t best_d = 3;
-    for (const auto& c : candidates) {
-        std::size_t d = edit_distance(word, c);
-        if (d < best_d || (d == best_d && best.empty() && d <= c.size() / 2)) {
-            best_d = d;
-            best = c;
-        }
-    }
-    return best;
-}
 
 void usage_error(const std::string& msg, const std::string& hint) {
     std::fprintf(stderr, "gox: %s\n", msg.c_str());
@@ -144,7 +129,7 @@ void usage_error(const std::string& msg, const std::string& hint) {
 int run(int argc, char** argv) {
     std::vector<std::string> args(argv + 1, argv + argc);
     if (args.empty()) {
-        std::fputs(kMainHelp, stderr);
+        std::fputs(main_help().c_str(), stderr);
         return util::kExitGoxError;
     }
     const std::string& first = args.front();
@@ -177,7 +162,7 @@ int run(int argc, char** argv) {
             // Close to one of gox's options: say so. Anything else starts
             // go's command line, and go judges it (`gox -x build` is
             // `go -x build`, which go rejects with its own message).
-            auto s = did_you_mean(a.substr(0, a.find('=')), gox_option_names());
+            auto s = suggest_option(gox_options(), a);
             if (s.empty()) break;
             usage_error(fmt::format("unknown option {}", a), "Did you mean " + s + "?");
         }
@@ -186,7 +171,7 @@ int run(int argc, char** argv) {
     std::vector<std::string> line(args.begin() + static_cast<std::ptrdiff_t>(i), args.end());
     GoLine gl = read_go_line(line);
     if (help && !is_go_verb(gl.verb)) {
-        std::fputs(kMainHelp, stdout);
+        std::fputs(main_help().c_str(), stdout);
         return 0;
     }
     if (is_go_verb(gl.verb)) {

@@ -1,6 +1,6 @@
 #pragma once
-// The command line: subcommand dispatch and option parsing. The only module
-// that uses Boost.Program_options.
+// The command line: subcommand dispatch and option parsing (each command's
+// options are a Boost.Program_options description, command_line.hpp).
 
 #include <string>
 #include <string_view>
@@ -49,9 +49,6 @@ int cmd_diff(const std::vector<std::string>& args);
 int cmd_history(const std::vector<std::string>& args);
 int cmd_doctor(const std::vector<std::string>& args);
 int cmd_report(const std::vector<std::string>& args);
-
-// The closest candidate to `word` by edit distance, or "" when none is close.
-std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates);
 
 // Exit status for usage errors; also printed help for the subcommand.
 [[noreturn]] void usage_error(const std::string& msg, const std::string& hint = "");

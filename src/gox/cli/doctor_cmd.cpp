@@ -3,6 +3,7 @@
 
 #include <gox/analysis/diagnosis.hpp>
 #include <gox/cli/cli.hpp>
+#include <gox/cli/command_line.hpp>
 #include <gox/process/go_process.hpp>
 #include <gox/util/error.hpp>
 #include <gox/util/fs_probe.hpp>
@@ -214,24 +215,18 @@ void check_gocache(std::vector<Check>& out, const nlohmann::json& env) {
 } // namespace
 
 int cmd_doctor(const std::vector<std::string>& args) {
+    CommandSpec spec("doctor", kDoctorHelp);
     std::string format = "text";
     bool mod_verify = false, verify_cache = false;
-    for (const auto& a : args) {
-        if (a == "-h" || a == "--help") {
-            std::fputs(kDoctorHelp, stdout);
-            return 0;
-        } else if (util::starts_with(a, "--format=")) {
-            format = a.substr(9);
-            if (format != "text" && format != "json") usage_error(fmt::format("doctor: unknown format \"{}\"", format));
-        } else if (a == "--mod-verify") {
-            mod_verify = true;
-        } else if (a == "--verify-cache") {
-            verify_cache = true;
-        } else {
-            auto s = did_you_mean(a.substr(0, a.find('=')), {"--format", "--mod-verify", "--verify-cache", "--help"});
-            usage_error(fmt::format("doctor: unknown option {}", a), s.empty() ? "Run 'gox doctor --help'." : "Did you mean " + s + "?");
-        }
-    }
+    spec.options.add_options()
+        ("format", po::value<std::string>(&format)->value_name("text|json"), "text (default) or JSON")
+        ("mod-verify", po::bool_switch(&mod_verify), "also run `go mod verify` for the module in the current directory")
+        ("verify-cache", po::bool_switch(&verify_cache), "check every output file in GOCACHE against its content hash");
+    auto vm = parse_command(spec, args);
+    if (vm.count(kPositional))
+        usage_error(fmt::format("doctor: unexpected argument {}", vm[kPositional].as<std::vector<std::string>>().front()),
+                    "Run 'gox doctor --help' for usage.");
+    if (format != "text" && format != "json") usage_error(fmt::format("doctor: unknown format \"{}\"", format));
     std::vector<Check> out;
     std::string go;
     try {

@@ -4,6 +4,7 @@
 #include <gox/analysis/reasons.hpp>
 #include <gox/analysis/testwhy.hpp>
 #include <gox/cli/cli.hpp>
+#include <gox/cli/command_line.hpp>
 #include <gox/history/store.hpp>
 #include <gox/util/error.hpp>
 #include <gox/util/strings.hpp>
@@ -22,30 +23,18 @@ namespace gox::cli {
 
 namespace {
 
-struct HistOpts {
-    std::string format = "text";
-    std::vector<std::string> positional;
-    bool all = false;
-};
-
-HistOpts parse_hist_opts(const std::string& cmd, const std::vector<std::string>& args, const char* help) {
-    HistOpts o;
-    for (const auto& a : args) {
-        if (a == "-h" || a == "--help") {
-            std::fputs(help, stdout);
-            std::exit(0);
-        } else if (util::starts_with(a, "--format=")) {
-            o.format = a.substr(9);
-            if (o.format != "text" && o.format != "json") usage_error(fmt::format("{}: unknown format \"{}\"", cmd, o.format));
-        } else if (a == "--all") {
-            o.all = true;
-        } else if (!a.empty() && a[0] == '-') {
-            usage_error(fmt::format("{}: unknown option {}", cmd, a), fmt::format("Run 'gox {} --help' for usage.", cmd));
-        } else {
-            o.positional.push_back(a);
-        }
-    }
-    return o;
+// A history command's options: the --format they all take (into format),
+// then the command's own.
+CommandSpec history_spec(const char* name, const char* help, std::string& format) {
+    CommandSpec spec(name, help);
+    spec.options.add_options()("format", po::value<std::string>(&format)->value_name("text|json"), "text (default) or JSON");
+    return spec;
+}
+void check_format(const std::string& cmd, const std::string& format) {
+    if (format != "text" && format != "json") usage_error(fmt::format("{}: unknown format \"{}\"", cmd, format));
+}
+std::vector<std::string> positional_args(const po::variables_map& vm) {
+    return vm.count(kPositional) ? vm[kPositional].as<std::vector<std::string>>() : std::vector<std::string>();
 }
 
 std::unique_ptr<history::Store> open_store() {
@@ -104,10 +93,6 @@ e.g. one from CI and one from a laptop. Names the environment differences
 (Go version, GOOS/GOARCH, GOFLAGS, CC, GOCACHE, module path...) and the
 packages whose outcome or action ID differ, and the work time of each (the
 summed seconds of the build actions, else the run's wall time).
-
-  --fail-over=PCT   a regression gate for CI: exit status 1 when B's work time
-                    is more than PCT percent above A's (the build that was
-                    measured keeps its own exit status; this is a separate step)
 )";
 
 constexpr const char* kHistoryHelp = R"(usage: gox history [--format=text|json] [--all]
@@ -141,37 +126,41 @@ std::string chain_for(const std::map<std::string, history::PackageRecord>& by_pa
 } // namespace
 
 int cmd_explain(const std::vector<std::string>& args) {
-    std::vector<std::string> rest;
-    std::string run_id;
-    for (const auto& a : args) {
-        if (a == "--reasons") {
-            for (const auto& r : analysis::reason_table())
-                std::printf("%-24s %s%s%s\n", std::string(r.id).c_str(), std::string(r.description).c_str(),
-                            r.remedy.empty() ? "" : "; remedy: ", std::string(r.remedy).c_str());
-            return 0;
-        }
-        if (a == "--classes") {
-            for (auto c : analysis::all_classes())
-                std::printf("%-26s %s; remedy: %s\n", std::string(analysis::class_name(c)).c_str(),
-                            std::string(analysis::class_title(c)).c_str(), std::string(analysis::class_remedy(c)).c_str());
-            return 0;
-        }
-        if (util::starts_with(a, "--run=")) run_id = a.substr(6);
-        else rest.push_back(a);
+    std::string format = "text", run_id;
+    CommandSpec spec = history_spec("explain", kExplainHelp, format);
+    spec.options.add_options()
+        ("run", po::value<std::string>(&run_id)->value_name("ID"),
+         "the run to explain (default: the newest run of the module you are in)")
+        ("reasons", "list every reason id with its description and remedy")
+        ("classes", "list every failure class with its description and remedy");
+    // Accepted and ignored, as before the options were declared.
+    spec.hidden.add_options()("all", "");
+    auto vm = parse_command(spec, args);
+    if (vm.count("reasons")) {
+        for (const auto& r : analysis::reason_table())
+            std::printf("%-24s %s%s%s\n", std::string(r.id).c_str(), std::string(r.description).c_str(),
+                        r.remedy.empty() ? "" : "; remedy: ", std::string(r.remedy).c_str());
+        return 0;
     }
-    HistOpts o = parse_hist_opts("explain", rest, kExplainHelp);
+    if (vm.count("classes")) {
+        for (auto c : analysis::all_classes())
+            std::printf("%-26s %s; remedy: %s\n", std::string(analysis::class_name(c)).c_str(),
+                        std::string(analysis::class_title(c)).c_str(), std::string(analysis::class_remedy(c)).c_str());
+        return 0;
+    }
+    check_format("explain", format);
     auto store = open_store();
     auto run = pick_run(*store, run_id, run_id.empty() ? current_module(*store) : "", 0);
     auto pkgs = store->packages(run.id);
     std::map<std::string, history::PackageRecord> by_path;
     for (auto& p : pkgs)
         if (!by_path.count(p.import_path) || p.variant.empty()) by_path[p.import_path] = p;
-    std::vector<std::string> targets = o.positional;
+    std::vector<std::string> targets = positional_args(vm);
     if (targets.empty())
         for (auto& p : pkgs)
             if (!p.reason.empty() && p.import_path.find('.') != std::string::npos && p.variant.empty())
                 targets.push_back(p.import_path);
-    if (o.format == "json") {
+    if (format == "json") {
         nlohmann::ordered_json j;
         j["run"] = run.id;
         j["module_root"] = run.module_root;
@@ -261,30 +250,34 @@ Side side_from_file(const std::string& path) {
 
 } // namespace
 
-int cmd_diff(const std::vector<std::string>& all_args) {
-    std::vector<std::string> args;
+int cmd_diff(const std::vector<std::string>& args) {
+    std::string format = "text", fail_over_arg;
+    CommandSpec spec = history_spec("diff", kDiffHelp, format);
+    spec.options.add_options()
+        ("fail-over", po::value<std::string>(&fail_over_arg)->value_name("PCT"),
+         "a regression gate for CI: exit status 1 when B's work time is more than PCT percent above A's (the "
+         "build that was measured keeps its own exit status; this is a separate step)");
+    spec.hidden.add_options()("all", ""); // accepted and ignored, as before the options were declared
+    auto vm = parse_command(spec, args);
     std::optional<double> fail_over;
-    for (const auto& a : all_args) {
-        if (!util::starts_with(a, "--fail-over=")) {
-            args.push_back(a);
-            continue;
-        }
-        std::string v = a.substr(12);
+    if (vm.count("fail-over")) {
+        std::string v = fail_over_arg;
         if (!v.empty() && v.back() == '%') v.pop_back();
         char* end = nullptr;
         double pct = std::strtod(v.c_str(), &end);
         if (v.empty() || !end || *end || pct < 0)
-            usage_error(fmt::format("diff: --fail-over wants a percentage, not \"{}\"", a.substr(12)));
+            usage_error(fmt::format("diff: --fail-over wants a percentage, not \"{}\"", fail_over_arg));
         fail_over = pct;
     }
-    HistOpts o = parse_hist_opts("diff", args, kDiffHelp);
+    check_format("diff", format);
+    const std::vector<std::string> runs = positional_args(vm);
     Side a, b;
-    if (o.positional.size() == 2 && util::ends_with(o.positional[0], ".json")) {
-        a = side_from_file(o.positional[0]);
-        b = side_from_file(o.positional[1]);
-    } else if (o.positional.size() == 2 || o.positional.empty()) {
+    if (runs.size() == 2 && util::ends_with(runs[0], ".json")) {
+        a = side_from_file(runs[0]);
+        b = side_from_file(runs[1]);
+    } else if (runs.size() == 2 || runs.empty()) {
         auto store = open_store();
-        if (o.positional.empty()) {
+        if (runs.empty()) {
             std::string m = current_module(*store);
             auto newest = pick_run(*store, "", m, 0);
             auto here = store->runs(m, 2);
@@ -310,8 +303,8 @@ int cmd_diff(const std::vector<std::string>& all_args) {
             }
             b = side_from_run(*store, newest);
         } else {
-            a = side_from_run(*store, pick_run(*store, o.positional[0], "", 0));
-            b = side_from_run(*store, pick_run(*store, o.positional[1], "", 0));
+            a = side_from_run(*store, pick_run(*store, runs[0], "", 0));
+            b = side_from_run(*store, pick_run(*store, runs[1], "", 0));
         }
     } else {
         usage_error("diff takes two runs or two JSON files", "Run 'gox diff --help' for usage.");
@@ -347,7 +340,7 @@ int cmd_diff(const std::vector<std::string>& all_args) {
     double wa = a.work_time(), wb = b.work_time();
     double change = wa > 0 ? 100.0 * (wb - wa) / wa : 0;
     bool over = fail_over && wa > 0 && change > *fail_over;
-    if (o.format == "json") {
+    if (format == "json") {
         nlohmann::ordered_json j;
         j["a"] = a.label;
         j["b"] = b.label;
@@ -394,10 +387,14 @@ int cmd_diff(const std::vector<std::string>& all_args) {
 }
 
 int cmd_history(const std::vector<std::string>& args) {
-    HistOpts o = parse_hist_opts("history", args, kHistoryHelp);
+    std::string format = "text";
+    CommandSpec spec = history_spec("history", kHistoryHelp, format);
+    spec.options.add_options()("all", "the runs of every module");
+    auto vm = parse_command(spec, args); // arguments other than options are ignored, as they always were
+    check_format("history", format);
     auto store = open_store();
-    auto runs = store->runs(o.all ? "" : current_module(*store), 50);
-    if (o.format == "json") {
+    auto runs = store->runs(vm.count("all") ? "" : current_module(*store), 50);
+    if (format == "json") {
         nlohmann::ordered_json arr = nlohmann::ordered_json::array();
         for (auto& r : runs)
             arr.push_back({{"id", r.id}, {"started", r.started}, {"module_root", r.module_root}, {"verb", r.verb},

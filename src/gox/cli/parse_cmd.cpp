@@ -2,24 +2,21 @@
 
 #include <gox/analysis/diagnosis.hpp>
 #include <gox/cli/cli.hpp>
+#include <gox/cli/command_line.hpp>
 #include <gox/model/actiongraph.hpp>
 #include <gox/model/build.hpp>
 #include <gox/report/report.hpp>
 #include <gox/trace/ci_log.hpp>
 #include <gox/util/error.hpp>
 
-#include <boost/program_options.hpp>
 #include <fmt/format.h>
 
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <fcntl.h>
-#include <iostream>
 #include <sys/stat.h>
 #include <unistd.h>
-
-namespace po = boost::program_options;
 
 namespace gox::cli {
 
@@ -36,8 +33,7 @@ recognised from the first lines and stripped (the output names it):
 %STYLES%CRLF line ends and a leading byte-order mark are accepted; a command line
 pasted behind a prompt or marker ("$ ", "> ") still counts when a go tool
 path follows it.
-
-Options)";
+)";
 
 // The usage text with the log styles of trace/ci_log.hpp's table, wrapped.
 std::string parse_usage() {
@@ -66,33 +62,22 @@ std::string parse_usage() {
 } // namespace
 
 int cmd_parse(const std::vector<std::string>& args) {
-    po::options_description opts(parse_usage());
+    CommandSpec spec("parse", parse_usage());
+    spec.style = po::command_line_style::default_style; // takes a unique prefix of an option, as it always has
     std::string format = "text", actiongraph, input, stdout_file;
-    opts.add_options()
-        ("help,h", "show this help")
-        ("format", po::value<std::string>(&format)->default_value("text")->value_name("text|json"),
-         "output format: a short summary, or the full model as JSON (schema in gox(1))")
+    spec.options.add_options()
+        ("format", po::value<std::string>(&format)->value_name("text|json"),
+         "output format: a short summary (text, the default), or the full model as JSON (schema in gox(1))")
         ("actiongraph", po::value<std::string>(&actiongraph)->value_name("FILE"),
          "merge the -debug-actiongraph=FILE output of the same run: adds the cache hits the "
          "trace does not show, and timings")
         ("stdout", po::value<std::string>(&stdout_file)->value_name("FILE"),
          "go's stdout of the same run (go test results: ok, FAIL, (cached))");
-    po::options_description hidden;
-    hidden.add_options()("input", po::value<std::string>(&input));
-    po::options_description all;
-    all.add(opts).add(hidden);
-    po::positional_options_description pos;
-    pos.add("input", 1);
-    po::variables_map vm;
-    try {
-        po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
-        po::notify(vm);
-    } catch (const po::error& e) {
-        usage_error(fmt::format("parse: {}", e.what()), "Run 'gox parse --help' for usage.");
-    }
-    if (vm.count("help")) {
-        std::cout << opts << "\n";
-        return 0;
+    auto vm = parse_command(spec, args);
+    if (vm.count(kPositional)) {
+        const auto& inputs = vm[kPositional].as<std::vector<std::string>>();
+        if (inputs.size() > 1) usage_error("parse takes one trace file (or - for standard input)", "Run 'gox parse --help' for usage.");
+        input = inputs.front();
     }
     if (format != "text" && format != "json")
         usage_error(fmt::format("parse: unknown format \"{}\" (want text or json)", format));

@@ -3,6 +3,7 @@
 // writing of reports shared with the wrapper's --report=FILE.
 
 #include <gox/cli/cli.hpp>
+#include <gox/cli/command_line.hpp>
 #include <gox/cli/report_out.hpp>
 #include <gox/history/store.hpp>
 #include <gox/util/error.hpp>
@@ -32,15 +33,6 @@ constexpr const char* kReportHelp = R"(usage: gox report [--format=FORMAT] [-o F
 Renders the report of a past run: the last run of the module you are in, run
 RUN of `gox history`, or a saved JSON summary (gox --summary-format=json or
 --report=FILE.json) or `gox parse --format=json` output.
-
-Options:
-  --format=FORMAT   json, markdown (md), html, junit, chrome-trace, text
-                    (default: from the -o file's extension, else markdown)
-  -o, --output=FILE write to FILE instead of standard output
-  --redact-paths    also drop absolute paths (keeping the last element) and
-                    the user name
-  --no-redact       keep secrets (for local use only); paths are still
-                    normalised ($WORK, $GOCACHE, $GOROOT, ~)
 )";
 
 } // namespace
@@ -67,32 +59,21 @@ bool write_text_file(const std::string& path, const std::string& text, bool appe
 }
 
 int cmd_report(const std::vector<std::string>& args) {
+    CommandSpec spec("report", kReportHelp);
     std::string format, output, source;
     RedactChoice rc;
-    for (std::size_t i = 0; i < args.size(); ++i) {
-        const std::string& a = args[i];
-        if (a == "-h" || a == "--help") {
-            std::fputs(kReportHelp, stdout);
-            return 0;
-        } else if (util::starts_with(a, "--format=")) {
-            format = a.substr(9);
-        } else if (util::starts_with(a, "--output=")) {
-            output = a.substr(9);
-        } else if (a == "-o" || a == "--output" || a == "--format") {
-            if (i + 1 >= args.size()) usage_error(fmt::format("report: {} needs a value", a));
-            (a == "--format" ? format : output) = args[++i];
-        } else if (a == "--redact-paths") {
-            rc.redact_paths = true;
-        } else if (a == "--no-redact") {
-            rc.redact = false;
-        } else if (!a.empty() && a[0] == '-' && a != "-") {
-            auto s = did_you_mean(a.substr(0, a.find('=')), {"--format", "--output", "--redact-paths", "--no-redact", "--help"});
-            usage_error(fmt::format("report: unknown option {}", a), s.empty() ? "Run 'gox report --help' for usage." : "Did you mean " + s + "?");
-        } else if (source.empty()) {
-            source = a;
-        } else {
-            usage_error("report takes one run id or JSON file", "Run 'gox report --help' for usage.");
-        }
+    spec.options.add_options()
+        ("format", po::value<std::string>(&format)->value_name("FORMAT"),
+         "json, markdown (md), html, junit, chrome-trace, text (default: from the -o file's extension, else markdown)")
+        ("output,o", po::value<std::string>(&output)->value_name("FILE"), "write to FILE instead of standard output")
+        ("redact-paths", po::bool_switch(&rc.redact_paths), "also drop absolute paths (keeping the last element) and the user name")
+        ("no-redact", "keep secrets (for local use only); paths are still normalised ($WORK, $GOCACHE, $GOROOT, ~)");
+    auto vm = parse_command(spec, args);
+    if (vm.count("no-redact")) rc.redact = false;
+    if (vm.count(kPositional)) {
+        const auto& sources = vm[kPositional].as<std::vector<std::string>>();
+        if (sources.size() > 1) usage_error("report takes one run id or JSON file", "Run 'gox report --help' for usage.");
+        source = sources.front();
     }
     std::optional<report::Format> f;
     if (!format.empty()) {

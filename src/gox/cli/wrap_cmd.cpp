@@ -6,6 +6,7 @@
 #include <gox/analysis/testwhy.hpp>
 #include <gox/analysis/why.hpp>
 #include <gox/cli/cli.hpp>
+#include <gox/cli/command_line.hpp>
 #include <gox/trace/go_flags.hpp>
 #include <gox/cli/options.hpp>
 #include <gox/cli/repro.hpp>
@@ -465,39 +466,10 @@ pass -json or -n: that would change go's own output). Your own -x and
 -debug-actiongraph=FILE are honoured: the trace is shown and FILE is written.
 )";
 
-// `gox build --help`, from the option table.
+// `gox build --help`, from the option table (through wrap_options()).
 std::string wrap_help() {
-    auto lines_of = [](OptionGroup grp) {
-        std::string out;
-        for (const auto& o : kWrapOptions) {
-            if ((o.group == OptionGroup::Failure) != (grp == OptionGroup::Failure)) continue;
-            std::string head = "  " + std::string(o.name) + (o.value.empty() ? "" : "=" + std::string(o.value));
-            // The help words, wrapped at 80 columns from column 30.
-            std::string line = head.size() < 30 ? head + std::string(30 - head.size(), ' ') : head + "\n" + std::string(30, ' ');
-            std::size_t col = line.size() - (line.rfind('\n') == std::string::npos ? 0 : line.rfind('\n') + 1);
-            bool first = true;
-            for (std::string_view h = o.help; !h.empty();) {
-                auto sp = h.find(' ');
-                std::string_view w = h.substr(0, sp);
-                h = sp == std::string_view::npos ? std::string_view() : h.substr(sp + 1);
-                if (!first && col + 1 + w.size() > 80) {
-                    line += "\n" + std::string(30, ' ');
-                    col = 30;
-                    first = true;
-                }
-                if (!first) {
-                    line += ' ';
-                    ++col;
-                }
-                line += w;
-                col += w.size();
-                first = false;
-            }
-            out += line + "\n";
-        }
-        return out;
-    };
-    return std::string(kWrapUsage) + lines_of(OptionGroup::Run) + kWrapMiddle + lines_of(OptionGroup::Failure) + kWrapEnd;
+    return std::string(kWrapUsage) + format_options(wrap_options().run, 30) + kWrapMiddle +
+           format_options(wrap_options().failure, 30) + kWrapEnd;
 }
 
 // The document every JSON summary and report is made from.
@@ -733,42 +705,38 @@ void diagnose_failure(model::Build& b, const analysis::ErrorCollector& errors, c
 
 int cmd_wrap(const std::vector<std::string>& gox_opts, const std::vector<std::string>& go_line) {
     WrapOptions o;
-    for (const auto& a : gox_opts) {
-        if (a == "-h" || a == "--help") {
+    // gox's options are only ever `--name` or `--name=value` (cli.cpp tells
+    // them from go's command line): `--summary --why` is a --summary without
+    // its value.
+    CommandSpec spec("", kWrapUsage);
+    spec.options.add(wrap_options().all);
+    spec.one_argument_each = true;
+    for (const auto& opt : parse_command_in_order(spec, gox_opts).options) {
+        const std::string& name = opt.string_key;
+        const std::string value = opt.value.empty() ? "" : opt.value.front();
+        if (name == "help") {
             std::fputs(wrap_help().c_str(), stdout);
             return 0;
         }
-        const WrapOption* spec = find_wrap_option(a);
-        if (!spec) {
-            std::vector<std::string> names = {"--help"};
-            for (const auto& w : kWrapOptions) names.emplace_back(w.name);
-            auto s = did_you_mean(a.substr(0, a.find('=')), names);
-            usage_error(fmt::format("unknown option {}", a), s.empty() ? "Run 'gox build --help' for usage." : "Did you mean " + s + "?");
-        }
-        const std::string_view name = spec->name;
-        const bool has_value = a.find('=') != std::string::npos;
-        if (spec->value.empty() && has_value) usage_error(fmt::format("{} takes no value", name));
-        if (!spec->value.empty() && !has_value) usage_error(fmt::format("{} needs a value: {}={}", name, name, spec->value));
-        const std::string value = has_value ? a.substr(a.find('=') + 1) : "";
-        if (name == "--summary") o.summary = value;
-        else if (name == "--summary-format") o.summary_format = value;
-        else if (name == "--go") o.go = value;
-        else if (name == "--no-progress") o.progress = false;
-        else if (name == "--no-history") o.history = false;
-        else if (name == "--why") o.why = true;
-        else if (name == "--repro-clean") o.repro_clean = true;
-        else if (name == "--no-repro") o.no_repro = true;
-        else if (name == "--verify-suspects") o.verify_suspects = true;
-        else if (name == "--report") o.reports.push_back(value);
-        else if (name == "--report-format") o.report_format = value;
-        else if (name == "--redact-paths") o.redact.redact_paths = true;
-        else if (name == "--no-redact") o.redact.redact = false;
-        else if (name == "--annotations") {
+        if (name == "summary") o.summary = value;
+        else if (name == "summary-format") o.summary_format = value;
+        else if (name == "go") o.go = value;
+        else if (name == "no-progress") o.progress = false;
+        else if (name == "no-history") o.history = false;
+        else if (name == "why") o.why = true;
+        else if (name == "repro-clean") o.repro_clean = true;
+        else if (name == "no-repro") o.no_repro = true;
+        else if (name == "verify-suspects") o.verify_suspects = true;
+        else if (name == "report") o.reports.push_back(value);
+        else if (name == "report-format") o.report_format = value;
+        else if (name == "redact-paths") o.redact.redact_paths = true;
+        else if (name == "no-redact") o.redact.redact = false;
+        else if (name == "annotations") {
             if (value != "github")
                 usage_error(fmt::format("unknown --annotations \"{}\" (only github is supported)", value));
             o.annotations = true;
         } else {
-            throw std::logic_error(fmt::format("option {} is in the table but not handled", name));
+            throw std::logic_error(fmt::format("option --{} is in the table but not handled", name));
         }
     }
     if (o.repro_clean && o.no_repro) usage_error("--repro-clean and --no-repro contradict each other");
