@@ -160,14 +160,24 @@ std::string module_path_of(const std::string& gomod) {
     return "";
 }
 
+std::optional<history::RunRecord> newest_run_elsewhere(const history::Store& store, const std::string& module_path,
+                                                       const std::string& other_than, std::int64_t before) {
+    if (module_path.empty()) return std::nullopt;
+    // The newest 200 runs: a module path not seen in those is not "the same
+    // module, moved" any more.
+    for (auto& r : store.runs("", 200)) {
+        if (r.id >= before || r.module_root == other_than) continue;
+        auto env = nlohmann::json::parse(r.env, nullptr, false);
+        if (env.is_object() && env.value(kModulePathKey, "") == module_path) return std::move(r);
+    }
+    return std::nullopt;
+}
+
 std::string previous_module_root(const history::Store& store, const std::string& module_root,
                                  const std::string& module_path) {
     if (module_path.empty() || !store.runs(module_root, 1).empty()) return module_root;
-    for (const auto& r : store.runs("", 200)) {
-        auto env = nlohmann::json::parse(r.env, nullptr, false);
-        if (env.is_object() && env.value(kModulePathKey, "") == module_path) return r.module_root;
-    }
-    return module_root;
+    auto r = newest_run_elsewhere(store, module_path, module_root);
+    return r ? r->module_root : module_root;
 }
 
 } // namespace gox::analysis

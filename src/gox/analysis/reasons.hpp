@@ -104,6 +104,14 @@ inline constexpr const char* kModulePathKey = "(module path)";
 // The module path declared in the go.mod file at gomod; "" if unreadable.
 std::string module_path_of(const std::string& gomod);
 
+// The newest run (before run id `before`) recorded with module path
+// module_path at a root other than other_than: where a module that moved, or
+// another checkout of it, ran last. The one lookup by module path (the
+// reasons and gox diff use it).
+std::optional<history::RunRecord> newest_run_elsewhere(const history::Store& store, const std::string& module_path,
+                                                       const std::string& other_than,
+                                                       std::int64_t before = INT64_MAX);
+
 // The module root whose runs this run is compared with: module_root if the
 // history has a run there, else the root of the newest run recorded with the
 // same module path (kModulePathKey), else module_root.

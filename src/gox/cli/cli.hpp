@@ -2,9 +2,14 @@
 // The command line: subcommand dispatch and option parsing (each command's
 // options are a Boost.Program_options description, command_line.hpp).
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
+
+namespace gox::history {
+class Store;
+}
 
 namespace gox::cli {
 
@@ -49,6 +54,13 @@ int cmd_diff(const std::vector<std::string>& args);
 int cmd_history(const std::vector<std::string>& args);
 int cmd_doctor(const std::vector<std::string>& args);
 int cmd_report(const std::vector<std::string>& args);
+
+// The run history for a command that reads it; a util::Fatal that says to
+// run gox build or gox test first (or `instead`) when there is none.
+std::unique_ptr<history::Store> open_history(const std::string& instead = "");
+// The module the user is in: the module root of the newest run that contains
+// the current directory, else that of the newest run at all.
+std::string current_module(const history::Store& s);
 
 // Exit status for usage errors; also printed help for the subcommand.
 [[noreturn]] void usage_error(const std::string& msg, const std::string& hint = "");

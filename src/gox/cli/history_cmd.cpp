@@ -37,29 +37,6 @@ std::vector<std::string> positional_args(const po::variables_map& vm) {
     return vm.count(kPositional) ? vm[kPositional].as<std::vector<std::string>>() : std::vector<std::string>();
 }
 
-std::unique_ptr<history::Store> open_store() {
-    std::string path = history::Store::default_path();
-    if (path.empty() || !std::filesystem::exists(path))
-        throw util::Fatal("no run history yet (" + (path.empty() ? std::string("set GOX_HISTORY") : path) +
-                          "): run gox build or gox test first");
-    try {
-        return std::make_unique<history::Store>(path);
-    } catch (const history::HistoryError& e) {
-        throw util::Fatal(e.what());
-    }
-}
-
-// The module the user is in: the newest run whose module root contains the
-// current directory, else the newest run at all.
-std::string current_module(const history::Store& s) {
-    std::string cwd = std::filesystem::current_path().string();
-    for (const auto& r : s.runs("", 200))
-        if (cwd == r.module_root || util::starts_with(cwd, r.module_root + "/")) return r.module_root;
-    auto all = s.runs("", 1);
-    if (all.empty()) throw util::Fatal("the run history is empty: run gox build or gox test first");
-    return all.front().module_root;
-}
-
 history::RunRecord pick_run(const history::Store& s, const std::string& which, const std::string& module, int nth) {
     if (!which.empty()) {
         char* end = nullptr;
@@ -149,7 +126,7 @@ int cmd_explain(const std::vector<std::string>& args) {
         return 0;
     }
     check_format("explain", format);
-    auto store = open_store();
+    auto store = open_history();
     auto run = pick_run(*store, run_id, run_id.empty() ? current_module(*store) : "", 0);
     auto pkgs = store->packages(run.id);
     std::map<std::string, history::PackageRecord> by_path;
@@ -276,7 +253,7 @@ int cmd_diff(const std::vector<std::string>& args) {
         a = side_from_file(runs[0]);
         b = side_from_file(runs[1]);
     } else if (runs.size() == 2 || runs.empty()) {
-        auto store = open_store();
+        auto store = open_history();
         if (runs.empty()) {
             std::string m = current_module(*store);
             auto newest = pick_run(*store, "", m, 0);
@@ -288,16 +265,7 @@ int cmd_diff(const std::vector<std::string>& args) {
                 // the newest earlier run of the same module path elsewhere.
                 auto env = nlohmann::json::parse(newest.env, nullptr, false);
                 std::string path = env.is_object() ? env.value(analysis::kModulePathKey, "") : "";
-                std::optional<history::RunRecord> other;
-                if (!path.empty())
-                    for (const auto& r : store->runs("", 200)) {
-                        if (r.id >= newest.id || r.module_root == m) continue;
-                        auto e = nlohmann::json::parse(r.env, nullptr, false);
-                        if (e.is_object() && e.value(analysis::kModulePathKey, "") == path) {
-                            other = r;
-                            break;
-                        }
-                    }
+                auto other = analysis::newest_run_elsewhere(*store, path, m, newest.id);
                 if (!other) throw util::Fatal("the history has fewer than two runs of this module");
                 a = side_from_run(*store, *other);
             }
@@ -392,7 +360,7 @@ int cmd_history(const std::vector<std::string>& args) {
     spec.options.add_options()("all", "the runs of every module");
     auto vm = parse_command(spec, args); // arguments other than options are ignored, as they always were
     check_format("history", format);
-    auto store = open_store();
+    auto store = open_history();
     auto runs = store->runs(vm.count("all") ? "" : current_module(*store), 50);
     if (format == "json") {
         nlohmann::ordered_json arr = nlohmann::ordered_json::array();

@@ -107,27 +107,12 @@ int cmd_report(const std::vector<std::string>& args) {
         if (doc.is_discarded() || !doc.is_object() || !doc.contains("schema_version"))
             throw util::Fatal(fmt::format("{}: not a gox JSON report (no schema_version)", source == "-" ? "stdin" : source));
     } else {
-        std::string path = history::Store::default_path();
-        if (path.empty() || !std::filesystem::exists(path))
-            throw util::Fatal("no run history yet: run gox build or gox test first, or give a saved JSON file");
-        std::unique_ptr<history::Store> store;
-        try {
-            store = std::make_unique<history::Store>(path);
-        } catch (const history::HistoryError& e) {
-            throw util::Fatal(e.what());
-        }
+        auto store = open_history("give a saved JSON file");
         std::int64_t id = 0;
         std::optional<std::string> text;
         try {
             if (source.empty()) {
-                std::string cwd = std::filesystem::current_path().string();
-                std::string module;
-                for (const auto& r : store->runs("", 200))
-                    if (cwd == r.module_root || util::starts_with(cwd, r.module_root + "/")) {
-                        module = r.module_root;
-                        break;
-                    }
-                auto rs = store->runs(module, 1);
+                auto rs = store->runs(current_module(*store), 1);
                 if (rs.empty()) throw util::Fatal("the run history is empty: run gox build or gox test first");
                 id = rs.front().id;
             } else {
