@@ -1,4 +1,5 @@
-// Unit tests for the GODEBUG=gocachehash=1 reader (src/gox/analysis/hashes.*).
+// Unit tests for the GODEBUG=gocachehash=1 reader (src/gox/trace/hash_stream.*)
+// and the hash-input classification and diff (src/gox/analysis/hashes.*).
 //
 // Test data in tests/unit/data, real go output trimmed to whole records (no line
 // edited). Captured in examples/sample with a fresh GOCACHE; this environment
@@ -29,6 +30,7 @@
 #include <fstream>
 #include <gox/analysis/hashes.hpp>
 #include <gox/analysis/why.hpp>
+#include <gox/trace/hash_stream.hpp>
 #include <map>
 #include <set>
 #include <sstream>
