@@ -63,70 +63,79 @@ bool is_env_name(std::string_view n) {
     return true;
 }
 
-HashInput make(std::string id, std::string key, std::string value) {
-    return HashInput{std::move(id), std::move(key), std::move(value)};
+constexpr InputKindInfo kInputKinds[] = {
+#define X(kind, id, rank, keyed, once, reason) \
+    {InputKind::kind, id, rank, keyed, once, Reason::reason},
+    GOX_HASH_INPUTS(X)
+#undef X
+};
+
+HashInput make(InputKind kind, std::string key, std::string value) {
+    return HashInput{std::string(input_kind(kind).id), std::move(key), std::move(value)};
 }
 
-// Position of each input id in go's hashing order. Build and link share one
-// scale (the ids they have in common come in the same relative order); ids of
-// vet and test records only need to be consistent among themselves.
+// Position of each input id in go's hashing order (the rank column); -1 for an
+// unknown one.
 int rank_of(std::string_view id) {
-    struct Entry {
-        std::string_view id;
-        int rank;
-    };
-    static constexpr Entry table[] = {
-        {"toolchain", 0},    {"compile", 1},        {"link", 1},
-        {"vet_tool", 1},     {"test_binary", 1},    {"test_env", 1},
-        {"test_chdir", 1},   {"test_stat", 1},      {"test_open", 1},
-        {"buildmode", 2},    {"vetxonly", 2},       {"module", 3},
-        {"vetflags", 3},     {"package_dir", 4},    {"vet_package", 4},
-        {"go_directive", 5}, {"vet_dependency", 5}, {"target", 6},
-        {"import_path", 7},  {"omitdebug", 8},      {"defaultgodebug", 9},
-        {"trimpath", 10},    {"forcelibrary", 11},  {"cgo_tool", 12},
-        {"cgo_flags", 13},   {"cgo_toolchain", 13}, {"cover", 15},
-        {"fuzz", 16},        {"modinfo", 17},       {"compile_tool", 18},
-        {"link_tool", 18},   {"ldflags", 19},       {"asm_flags", 20},
-        {"env", 21},         {"nocache", 21},       {"file", 22},
-        {"dependency", 23},  {"pgo", 23},           {"link_dependency", 23},
-        {"packagemain", 23}, {"link_shlib", 23},
-    };
-    for (const Entry& e : table)
-        if (e.id == id) return e.rank;
-    return -1;
+    const InputKindInfo* k = find_input_kind(id);
+    return k ? k->rank : -1;
 }
 
-// Inputs that a record has at most once: a record that already has one has
-// passed that point. (file, import, env... repeat.)
+// testInputs always starts with it: nothing of its rank comes before it.
+bool leads_record(const HashInput& in) {
+    return in.id == "test_env" && in.key == "GODEBUG";
+}
+
+// Inputs that a record has at most once (the once column; file, import,
+// env... repeat).
 bool single_occurrence(const HashInput& in) {
-    static constexpr std::string_view ids[] = {
-        "toolchain",    "compile",      "link",        "module",      "package_dir",
-        "go_directive", "target",       "import_path", "omitdebug",   "defaultgodebug",
-        "trimpath",     "forcelibrary", "cgo_tool",    "cover",       "fuzz",
-        "modinfo",      "compile_tool", "link_tool",   "ldflags",     "buildmode",
-        "asm_flags",    "pgo",          "nocache",     "packagemain", "vet_tool",
-        "vetxonly",     "vetflags",     "vet_package", "test_binary",
-    };
-    if (in.id == "test_env" && in.key == "GODEBUG") return true; // testInputs always starts with it
-    return std::find(std::begin(ids), std::end(ids), in.id) != std::end(ids);
+    if (leads_record(in)) return true;
+    const InputKindInfo* k = find_input_kind(in.id);
+    return k && k->once;
 }
 
 } // namespace
 
+std::span<const InputKindInfo> input_kind_table() {
+    return kInputKinds;
+}
+
+const InputKindInfo& input_kind(InputKind k) {
+    return kInputKinds[static_cast<std::size_t>(k)];
+}
+
+const InputKindInfo* find_input_kind(std::string_view id) {
+    for (const InputKindInfo& k : kInputKinds)
+        if (k.id == id) return &k;
+    return nullptr;
+}
+
+Reason input_reason(std::string_view id) {
+    const InputKindInfo* k = find_input_kind(id);
+    return k ? k->reason : Reason::InputsChanged;
+}
+
+bool is_keyed_input(std::string_view id) {
+    const InputKindInfo* k = find_input_kind(id);
+    return k && k->keyed;
+}
+
 trace::ChunkPlace place_chunk(std::string_view chunk, bool first) {
     HashInput in = classify_chunk(chunk, first);
     trace::ChunkPlace p;
-    p.rank = rank_of(in.id);
+    if (const InputKindInfo* k = find_input_kind(in.id)) {
+        p.id = k->id;
+        p.rank = k->rank;
+    }
     p.once = single_occurrence(in);
-    p.leads = in.id == "test_env" && in.key == "GODEBUG";
-    p.id = std::move(in.id);
+    p.leads = leads_record(in);
     return p;
 }
 
 // ---- classify_chunk --------------------------------------------------------
 
 HashInput classify_chunk(std::string_view chunk, bool first) {
-    if (first || looks_like_salt(chunk)) return make("toolchain", "", std::string(chunk));
+    if (first || looks_like_salt(chunk)) return make(InputKind::Toolchain, "", std::string(chunk));
     std::string_view l = strip_newline(chunk);
     auto after = [&](std::string_view prefix) -> std::optional<std::string_view> {
         if (starts_with(l, prefix)) return l.substr(prefix.size());
@@ -134,127 +143,129 @@ HashInput classify_chunk(std::string_view chunk, bool first) {
     };
 
     // Literal lines.
-    if (l == "compile") return make("compile", "", "");
-    if (l == "link") return make("link", "", "");
-    if (l == "trimpath") return make("trimpath", "", "");
-    if (l == "forcelibrary") return make("forcelibrary", "", "");
+    if (l == "compile") return make(InputKind::Compile, "", "");
+    if (l == "link") return make(InputKind::Link, "", "");
+    if (l == "trimpath") return make(InputKind::Trimpath, "", "");
+    if (l == "forcelibrary") return make(InputKind::ForceLibrary, "", "");
 
     // build
-    if (auto r = after("dir ")) return make("package_dir", "", std::string(*r));
-    if (auto r = after("module ")) return make("module", "", std::string(*r));
-    if (auto r = after("go ")) return make("go_directive", "", std::string(*r));
+    if (auto r = after("dir ")) return make(InputKind::PackageDir, "", std::string(*r));
+    if (auto r = after("module ")) return make(InputKind::Module, "", std::string(*r));
+    if (auto r = after("go ")) return make(InputKind::GoDirective, "", std::string(*r));
     if (auto r = after("goos ")) {
         // "goos linux goarch amd64"
         auto sp = r->find(" goarch ");
         if (sp != std::string_view::npos)
-            return make("target", "",
+            return make(InputKind::Target, "",
                         std::string(r->substr(0, sp)) + "/" + std::string(r->substr(sp + 8)));
-        return make("target", "", std::string(*r));
+        return make(InputKind::Target, "", std::string(*r));
     }
-    if (auto r = after("import \"")) return make("import_path", "", go_unquote_or_raw(l.substr(7)));
+    if (auto r = after("import \"")) return make(InputKind::ImportPath, "", go_unquote_or_raw(l.substr(7)));
     if (auto r = after("import ")) {
         auto [dep, id] = split_last(*r, ' ');
-        return make("dependency", std::move(dep), std::move(id));
+        return make(InputKind::Dependency, std::move(dep), std::move(id));
     }
-    if (auto r = after("omitdebug ")) return make("omitdebug", "", std::string(*r));
-    if (auto r = after("cgo ")) return make("cgo_tool", "", go_unquote_or_raw(*r));
+    if (auto r = after("omitdebug ")) return make(InputKind::OmitDebug, "", std::string(*r));
+    if (auto r = after("cgo ")) return make(InputKind::CgoTool, "", go_unquote_or_raw(*r));
     for (std::string_view cc : {"CC", "CXX", "FC"}) {
         if (!starts_with(l, cc)) continue;
         std::string_view r = l.substr(cc.size());
         if (starts_with(r, "=["))
-            return make("cgo_flags", std::string(cc), std::string(r.substr(1)));
+            return make(InputKind::CgoFlags, std::string(cc), std::string(r.substr(1)));
         if (starts_with(r, " ID="))
-            return make("cgo_toolchain", std::string(cc), go_unquote_or_raw(r.substr(4)));
+            return make(InputKind::CgoToolchain, std::string(cc), go_unquote_or_raw(r.substr(4)));
         if (starts_with(r, " ID ERROR="))
-            return make("cgo_toolchain", std::string(cc), "error: " + go_unquote_or_raw(r.substr(10)));
+            return make(InputKind::CgoToolchain, std::string(cc), "error: " + go_unquote_or_raw(r.substr(10)));
     }
     if (auto r = after("cover ")) {
         // cover "mode" "tool id"
         std::size_t e = go_quoted_end(*r, 0);
         if (e != std::string_view::npos && e + 1 < r->size() && (*r)[e] == ' ')
-            return make("cover", go_unquote_or_raw(r->substr(e + 1)), go_unquote_or_raw(r->substr(0, e)));
-        return make("cover", "", std::string(*r));
+            return make(InputKind::Cover, go_unquote_or_raw(r->substr(e + 1)), go_unquote_or_raw(r->substr(0, e)));
+        return make(InputKind::Cover, "", std::string(*r));
     }
-    if (auto r = after("fuzz ")) return make("fuzz", "", std::string(*r));
-    if (auto r = after("modinfo ")) return make("modinfo", "", go_unquote_or_raw(*r));
+    if (auto r = after("fuzz ")) return make(InputKind::Fuzz, "", std::string(*r));
+    if (auto r = after("modinfo ")) return make(InputKind::Modinfo, "", go_unquote_or_raw(*r));
     if (auto r = after("compile ")) {
         auto [tool, flags] = split_tool(*r);
-        return make("compile_tool", std::move(tool), std::move(flags));
+        return make(InputKind::CompileTool, std::move(tool), std::move(flags));
     }
     if (auto r = after("asm ")) {
         std::size_t e = go_quoted_end(*r, 0);
-        if (e == std::string_view::npos) return make("asm_flags", "", std::string(*r));
+        if (e == std::string_view::npos) return make(InputKind::AsmFlags, "", std::string(*r));
         std::string_view flags = r->substr(e);
         if (!flags.empty() && flags[0] == ' ') flags.remove_prefix(1);
-        return make("asm_flags", go_unquote_or_raw(r->substr(0, e)), std::string(flags));
+        return make(InputKind::AsmFlags, go_unquote_or_raw(r->substr(0, e)), std::string(flags));
     }
     if (auto r = after("magic ")) {
         auto eq = r->find('=');
-        if (eq == std::string_view::npos) return make("env", std::string(*r), "");
-        return make("env", std::string(r->substr(0, eq)), std::string(r->substr(eq + 1)));
+        if (eq == std::string_view::npos) return make(InputKind::Env, std::string(*r), "");
+        return make(InputKind::Env, std::string(r->substr(0, eq)), std::string(r->substr(eq + 1)));
     }
     if (auto r = after("file ")) {
         auto [name, hash] = split_last(*r, ' ');
-        return make("file", std::move(name), std::move(hash));
+        return make(InputKind::File, std::move(name), std::move(hash));
     }
-    if (auto r = after("pgofile ")) return make("pgo", "", std::string(*r));
-    if (auto r = after("nocache ")) return make("nocache", "", std::string(*r));
+    if (auto r = after("pgofile ")) return make(InputKind::Pgo, "", std::string(*r));
+    if (auto r = after("nocache ")) return make(InputKind::NoCache, "", std::string(*r));
 
     // link
-    if (auto r = after("buildmode ")) return make("buildmode", "", std::string(*r));
-    if (auto r = after("defaultgodebug ")) return make("defaultgodebug", "", go_unquote_or_raw(*r));
-    if (auto r = after("linkflags ")) return make("ldflags", "", std::string(*r));
+    if (auto r = after("buildmode ")) return make(InputKind::BuildMode, "", std::string(*r));
+    if (auto r = after("defaultgodebug ")) return make(InputKind::DefaultGodebug, "", go_unquote_or_raw(*r));
+    if (auto r = after("linkflags ")) return make(InputKind::Ldflags, "", std::string(*r));
     if (auto r = after("link ")) {
         auto [tool, rest] = split_tool(*r);
         if (rest.empty()) { // gccgo: "link <id> <buildmode>"
             auto [t, mode] = split_last(tool, ' ');
-            return make("link_tool", std::move(t), std::move(mode));
+            return make(InputKind::LinkTool, std::move(t), std::move(mode));
         }
-        return make("link_tool", std::move(tool), std::move(rest));
+        return make(InputKind::LinkTool, std::move(tool), std::move(rest));
     }
     if (auto r = after("packagefile ")) {
         auto [dep, id] = split_last(*r, '=');
-        return make("link_dependency", std::move(dep), std::move(id));
+        return make(InputKind::LinkDependency, std::move(dep), std::move(id));
     }
-    if (auto r = after("packagemain ")) return make("packagemain", "", std::string(*r));
+    if (auto r = after("packagemain ")) return make(InputKind::PackageMain, "", std::string(*r));
     if (auto r = after("packageshlib ")) {
         auto [dep, id] = split_last(*r, '=');
-        return make("link_shlib", std::move(dep), std::move(id));
+        return make(InputKind::LinkShlib, std::move(dep), std::move(id));
     }
 
     // vet
-    if (auto r = after("vet \"")) return make("vet_tool", "", go_unquote_or_raw(l.substr(4)));
-    if (auto r = after("vetxonly ")) return make("vetxonly", "", std::string(*r));
-    if (auto r = after("vetflags ")) return make("vetflags", "", std::string(*r));
+    if (auto r = after("vet \"")) return make(InputKind::VetTool, "", go_unquote_or_raw(l.substr(4)));
+    if (auto r = after("vetxonly ")) return make(InputKind::VetXOnly, "", std::string(*r));
+    if (auto r = after("vetflags ")) return make(InputKind::VetFlags, "", std::string(*r));
     if (auto r = after("pkg \"")) {
         auto u = go_unquote(l.substr(4));
-        return make("vet_package", "", u ? util::to_hex(*u) : std::string(l.substr(4)));
+        return make(InputKind::VetPackage, "", u ? util::to_hex(*u) : std::string(l.substr(4)));
     }
     if (auto r = after("vetout ")) {
         std::size_t e = go_quoted_end(*r, 0);
         if (e != std::string_view::npos) {
             std::string_view h = r->substr(e);
             if (!h.empty() && h[0] == ' ') h.remove_prefix(1);
-            return make("vet_dependency", go_unquote_or_raw(r->substr(0, e)), std::string(h));
+            return make(InputKind::VetDependency, go_unquote_or_raw(r->substr(0, e)), std::string(h));
         }
         auto [dep, h] = split_last(*r, ' ');
-        return make("vet_dependency", std::move(dep), std::move(h));
+        return make(InputKind::VetDependency, std::move(dep), std::move(h));
     }
 
     // testResult / testInputs
     if (auto r = after("test binary ")) {
         auto sp = r->find(' ');
-        if (sp == std::string_view::npos) return make("test_binary", std::string(*r), "");
-        return make("test_binary", std::string(r->substr(0, sp)), std::string(r->substr(sp + 1)));
+        if (sp == std::string_view::npos) return make(InputKind::TestBinary, std::string(*r), "");
+        return make(InputKind::TestBinary, std::string(r->substr(0, sp)), std::string(r->substr(sp + 1)));
     }
     if (auto r = after("env ")) {
         auto [name, h] = split_last(*r, ' ');
-        return make("test_env", std::move(name), std::move(h));
+        return make(InputKind::TestEnv, std::move(name), std::move(h));
     }
-    for (std::string_view op : {"chdir", "stat", "open"}) {
+    static constexpr std::pair<std::string_view, InputKind> kFileOps[] = {
+        {"chdir", InputKind::TestChdir}, {"stat", InputKind::TestStat}, {"open", InputKind::TestOpen}};
+    for (auto [op, kind] : kFileOps) {
         if (starts_with(l, op) && l.size() > op.size() && l[op.size()] == ' ') {
             auto [path, h] = split_last(l.substr(op.size() + 1), ' ');
-            return make("test_" + std::string(op), std::move(path), std::move(h));
+            return make(kind, std::move(path), std::move(h));
         }
     }
 
@@ -262,18 +273,9 @@ HashInput classify_chunk(std::string_view chunk, bool first) {
     if (auto eq = l.find('='); eq != std::string_view::npos && is_env_name(l.substr(0, eq))) {
         std::string_view v = l.substr(eq + 1);
         std::string value = !v.empty() && v.front() == '"' ? go_unquote_or_raw(v) : std::string(v);
-        return make("env", std::string(l.substr(0, eq)), std::move(value));
+        return make(InputKind::Env, std::string(l.substr(0, eq)), std::move(value));
     }
-    return make("other", "", std::string(l));
-}
-
-bool is_keyed_input(std::string_view id) {
-    static constexpr std::string_view keyed[] = {
-        "file",          "dependency",      "env",        "cgo_flags",
-        "cgo_toolchain", "link_dependency", "link_shlib", "vet_dependency",
-        "test_env",      "test_chdir",      "test_stat",  "test_open",
-    };
-    return std::find(std::begin(keyed), std::end(keyed), id) != std::end(keyed);
+    return make(InputKind::Other, "", std::string(l));
 }
 
 // ---- diff_inputs -----------------------------------------------------------

@@ -47,7 +47,7 @@ bool looks_like_salt(std::string_view chunk);
 // same name. The meaning itself is analysis's (analysis/hashes.hpp places
 // chunks from its table of hash-input kinds).
 struct ChunkPlace {
-    std::string id;      // the input kind's id; "" for none
+    std::string_view id; // the input kind's id (static storage); "" for none
     int rank = -1;       // position in go's order; -1: unknown, may come anywhere
     bool once = false;   // a record has this input at most once
     bool leads = false;  // nothing of its rank comes before it in a record
