@@ -81,19 +81,6 @@ int rank_of(std::string_view id) {
     return k ? k->rank : -1;
 }
 
-// testInputs always starts with it: nothing of its rank comes before it.
-bool leads_record(const HashInput& in) {
-    return in.id == "test_env" && in.key == "GODEBUG";
-}
-
-// Inputs that a record has at most once (the once column; file, import,
-// env... repeat).
-bool single_occurrence(const HashInput& in) {
-    if (leads_record(in)) return true;
-    const InputKindInfo* k = find_input_kind(in.id);
-    return k && k->once;
-}
-
 } // namespace
 
 std::span<const InputKindInfo> input_kind_table() {
@@ -126,33 +113,40 @@ trace::ChunkPlace place_chunk(std::string_view chunk, bool first) {
     if (const InputKindInfo* k = find_input_kind(in.id)) {
         p.id = k->id;
         p.rank = k->rank;
+        p.once = k->once;
     }
-    p.once = single_occurrence(in);
-    p.leads = leads_record(in);
+    // testInputs always starts with test_env GODEBUG: nothing of its rank
+    // comes before it, and a record has it once.
+    p.leads = in.id == "test_env" && in.key == "GODEBUG";
+    p.once = p.once || p.leads;
     return p;
 }
 
 // ---- classify_chunk --------------------------------------------------------
 
-HashInput classify_chunk(std::string_view chunk, bool first) {
-    if (first || looks_like_salt(chunk)) return make(InputKind::Toolchain, "", std::string(chunk));
-    std::string_view l = strip_newline(chunk);
-    auto after = [&](std::string_view prefix) -> std::optional<std::string_view> {
-        if (starts_with(l, prefix)) return l.substr(prefix.size());
-        return std::nullopt;
-    };
+namespace {
 
-    // Literal lines.
+// l without the prefix, if it starts with it.
+std::optional<std::string_view> after(std::string_view l, std::string_view prefix) {
+    if (starts_with(l, prefix)) return l.substr(prefix.size());
+    return std::nullopt;
+}
+
+// Literal lines.
+std::optional<HashInput> literal_input(std::string_view l) {
     if (l == "compile") return make(InputKind::Compile, "", "");
     if (l == "link") return make(InputKind::Link, "", "");
     if (l == "trimpath") return make(InputKind::Trimpath, "", "");
     if (l == "forcelibrary") return make(InputKind::ForceLibrary, "", "");
+    return std::nullopt;
+}
 
-    // build
-    if (auto r = after("dir ")) return make(InputKind::PackageDir, "", std::string(*r));
-    if (auto r = after("module ")) return make(InputKind::Module, "", std::string(*r));
-    if (auto r = after("go ")) return make(InputKind::GoDirective, "", std::string(*r));
-    if (auto r = after("goos ")) {
+// build: the package, its module and its target, cgo.
+std::optional<HashInput> build_input(std::string_view l) {
+    if (auto r = after(l, "dir ")) return make(InputKind::PackageDir, "", std::string(*r));
+    if (auto r = after(l, "module ")) return make(InputKind::Module, "", std::string(*r));
+    if (auto r = after(l, "go ")) return make(InputKind::GoDirective, "", std::string(*r));
+    if (auto r = after(l, "goos ")) {
         // "goos linux goarch amd64"
         auto sp = r->find(" goarch ");
         if (sp != std::string_view::npos)
@@ -160,13 +154,13 @@ HashInput classify_chunk(std::string_view chunk, bool first) {
                         std::string(r->substr(0, sp)) + "/" + std::string(r->substr(sp + 8)));
         return make(InputKind::Target, "", std::string(*r));
     }
-    if (auto r = after("import \"")) return make(InputKind::ImportPath, "", go_unquote_or_raw(l.substr(7)));
-    if (auto r = after("import ")) {
+    if (auto r = after(l, "import \"")) return make(InputKind::ImportPath, "", go_unquote_or_raw(l.substr(7)));
+    if (auto r = after(l, "import ")) {
         auto [dep, id] = split_last(*r, ' ');
         return make(InputKind::Dependency, std::move(dep), std::move(id));
     }
-    if (auto r = after("omitdebug ")) return make(InputKind::OmitDebug, "", std::string(*r));
-    if (auto r = after("cgo ")) return make(InputKind::CgoTool, "", go_unquote_or_raw(*r));
+    if (auto r = after(l, "omitdebug ")) return make(InputKind::OmitDebug, "", std::string(*r));
+    if (auto r = after(l, "cgo ")) return make(InputKind::CgoTool, "", go_unquote_or_raw(*r));
     for (std::string_view cc : {"CC", "CXX", "FC"}) {
         if (!starts_with(l, cc)) continue;
         std::string_view r = l.substr(cc.size());
@@ -177,43 +171,51 @@ HashInput classify_chunk(std::string_view chunk, bool first) {
         if (starts_with(r, " ID ERROR="))
             return make(InputKind::CgoToolchain, std::string(cc), "error: " + go_unquote_or_raw(r.substr(10)));
     }
-    if (auto r = after("cover ")) {
+    return std::nullopt;
+}
+
+// build: cover, fuzz, build info, tool ids and flags, env, files.
+std::optional<HashInput> build_tool_input(std::string_view l) {
+    if (auto r = after(l, "cover ")) {
         // cover "mode" "tool id"
         std::size_t e = go_quoted_end(*r, 0);
         if (e != std::string_view::npos && e + 1 < r->size() && (*r)[e] == ' ')
             return make(InputKind::Cover, go_unquote_or_raw(r->substr(e + 1)), go_unquote_or_raw(r->substr(0, e)));
         return make(InputKind::Cover, "", std::string(*r));
     }
-    if (auto r = after("fuzz ")) return make(InputKind::Fuzz, "", std::string(*r));
-    if (auto r = after("modinfo ")) return make(InputKind::Modinfo, "", go_unquote_or_raw(*r));
-    if (auto r = after("compile ")) {
+    if (auto r = after(l, "fuzz ")) return make(InputKind::Fuzz, "", std::string(*r));
+    if (auto r = after(l, "modinfo ")) return make(InputKind::Modinfo, "", go_unquote_or_raw(*r));
+    if (auto r = after(l, "compile ")) {
         auto [tool, flags] = split_tool(*r);
         return make(InputKind::CompileTool, std::move(tool), std::move(flags));
     }
-    if (auto r = after("asm ")) {
+    if (auto r = after(l, "asm ")) {
         std::size_t e = go_quoted_end(*r, 0);
         if (e == std::string_view::npos) return make(InputKind::AsmFlags, "", std::string(*r));
         std::string_view flags = r->substr(e);
         if (!flags.empty() && flags[0] == ' ') flags.remove_prefix(1);
         return make(InputKind::AsmFlags, go_unquote_or_raw(r->substr(0, e)), std::string(flags));
     }
-    if (auto r = after("magic ")) {
+    if (auto r = after(l, "magic ")) {
         auto eq = r->find('=');
         if (eq == std::string_view::npos) return make(InputKind::Env, std::string(*r), "");
         return make(InputKind::Env, std::string(r->substr(0, eq)), std::string(r->substr(eq + 1)));
     }
-    if (auto r = after("file ")) {
+    if (auto r = after(l, "file ")) {
         auto [name, hash] = split_last(*r, ' ');
         return make(InputKind::File, std::move(name), std::move(hash));
     }
-    if (auto r = after("pgofile ")) return make(InputKind::Pgo, "", std::string(*r));
-    if (auto r = after("nocache ")) return make(InputKind::NoCache, "", std::string(*r));
+    if (auto r = after(l, "pgofile ")) return make(InputKind::Pgo, "", std::string(*r));
+    if (auto r = after(l, "nocache ")) return make(InputKind::NoCache, "", std::string(*r));
+    return std::nullopt;
+}
 
-    // link
-    if (auto r = after("buildmode ")) return make(InputKind::BuildMode, "", std::string(*r));
-    if (auto r = after("defaultgodebug ")) return make(InputKind::DefaultGodebug, "", go_unquote_or_raw(*r));
-    if (auto r = after("linkflags ")) return make(InputKind::Ldflags, "", std::string(*r));
-    if (auto r = after("link ")) {
+// link.
+std::optional<HashInput> link_input(std::string_view l) {
+    if (auto r = after(l, "buildmode ")) return make(InputKind::BuildMode, "", std::string(*r));
+    if (auto r = after(l, "defaultgodebug ")) return make(InputKind::DefaultGodebug, "", go_unquote_or_raw(*r));
+    if (auto r = after(l, "linkflags ")) return make(InputKind::Ldflags, "", std::string(*r));
+    if (auto r = after(l, "link ")) {
         auto [tool, rest] = split_tool(*r);
         if (rest.empty()) { // gccgo: "link <id> <buildmode>"
             auto [t, mode] = split_last(tool, ' ');
@@ -221,25 +223,28 @@ HashInput classify_chunk(std::string_view chunk, bool first) {
         }
         return make(InputKind::LinkTool, std::move(tool), std::move(rest));
     }
-    if (auto r = after("packagefile ")) {
+    if (auto r = after(l, "packagefile ")) {
         auto [dep, id] = split_last(*r, '=');
         return make(InputKind::LinkDependency, std::move(dep), std::move(id));
     }
-    if (auto r = after("packagemain ")) return make(InputKind::PackageMain, "", std::string(*r));
-    if (auto r = after("packageshlib ")) {
+    if (auto r = after(l, "packagemain ")) return make(InputKind::PackageMain, "", std::string(*r));
+    if (auto r = after(l, "packageshlib ")) {
         auto [dep, id] = split_last(*r, '=');
         return make(InputKind::LinkShlib, std::move(dep), std::move(id));
     }
+    return std::nullopt;
+}
 
-    // vet
-    if (auto r = after("vet \"")) return make(InputKind::VetTool, "", go_unquote_or_raw(l.substr(4)));
-    if (auto r = after("vetxonly ")) return make(InputKind::VetXOnly, "", std::string(*r));
-    if (auto r = after("vetflags ")) return make(InputKind::VetFlags, "", std::string(*r));
-    if (auto r = after("pkg \"")) {
+// vet.
+std::optional<HashInput> vet_input(std::string_view l) {
+    if (auto r = after(l, "vet \"")) return make(InputKind::VetTool, "", go_unquote_or_raw(l.substr(4)));
+    if (auto r = after(l, "vetxonly ")) return make(InputKind::VetXOnly, "", std::string(*r));
+    if (auto r = after(l, "vetflags ")) return make(InputKind::VetFlags, "", std::string(*r));
+    if (auto r = after(l, "pkg \"")) {
         auto u = go_unquote(l.substr(4));
         return make(InputKind::VetPackage, "", u ? util::to_hex(*u) : std::string(l.substr(4)));
     }
-    if (auto r = after("vetout ")) {
+    if (auto r = after(l, "vetout ")) {
         std::size_t e = go_quoted_end(*r, 0);
         if (e != std::string_view::npos) {
             std::string_view h = r->substr(e);
@@ -249,14 +254,17 @@ HashInput classify_chunk(std::string_view chunk, bool first) {
         auto [dep, h] = split_last(*r, ' ');
         return make(InputKind::VetDependency, std::move(dep), std::move(h));
     }
+    return std::nullopt;
+}
 
-    // testResult / testInputs
-    if (auto r = after("test binary ")) {
+// testResult / testInputs.
+std::optional<HashInput> test_input(std::string_view l) {
+    if (auto r = after(l, "test binary ")) {
         auto sp = r->find(' ');
         if (sp == std::string_view::npos) return make(InputKind::TestBinary, std::string(*r), "");
         return make(InputKind::TestBinary, std::string(r->substr(0, sp)), std::string(r->substr(sp + 1)));
     }
-    if (auto r = after("env ")) {
+    if (auto r = after(l, "env ")) {
         auto [name, h] = split_last(*r, ' ');
         return make(InputKind::TestEnv, std::move(name), std::move(h));
     }
@@ -268,13 +276,29 @@ HashInput classify_chunk(std::string_view chunk, bool first) {
             return make(kind, std::move(path), std::move(h));
         }
     }
+    return std::nullopt;
+}
 
+// An environment variable the build reads.
+std::optional<HashInput> env_var_input(std::string_view l) {
     // Architecture variables (GOAMD64=v1), GOEXPERIMENT="...", GOROOT=, GO_EXTLINK_ENABLED=.
     if (auto eq = l.find('='); eq != std::string_view::npos && is_env_name(l.substr(0, eq))) {
         std::string_view v = l.substr(eq + 1);
         std::string value = !v.empty() && v.front() == '"' ? go_unquote_or_raw(v) : std::string(v);
         return make(InputKind::Env, std::string(l.substr(0, eq)), std::move(value));
     }
+    return std::nullopt;
+}
+
+} // namespace
+
+HashInput classify_chunk(std::string_view chunk, bool first) {
+    if (first || looks_like_salt(chunk)) return make(InputKind::Toolchain, "", std::string(chunk));
+    std::string_view l = strip_newline(chunk);
+    // In this order: the first that matches names the input.
+    for (auto classify : {literal_input, build_input, build_tool_input, link_input, vet_input, test_input,
+                          env_var_input})
+        if (auto in = classify(l)) return std::move(*in);
     return make(InputKind::Other, "", std::string(l));
 }
 

@@ -1,3 +1,4 @@
+#include <gox/trace/hash_group.hpp>
 #include <gox/trace/hash_stream.hpp>
 #include <gox/util/strings.hpp>
 
@@ -5,21 +6,18 @@
 #include <cstdint>
 #include <functional>
 #include <limits>
-#include <memory>
-#include <stdexcept>
-#include <unordered_set>
-
-#include <openssl/evp.h>
 
 namespace gox::trace {
 
+using detail::can_follow;
+using detail::GroupSolver;
+using detail::kNone;
+using detail::Sha256;
 using util::go_unquote;
 using util::is_lower_hex;
 using util::starts_with;
 
 namespace {
-
-constexpr std::size_t kNone = SIZE_MAX;
 
 int hex_digit(char c) {
     if (c >= '0' && c <= '9') return c - '0';
@@ -30,46 +28,6 @@ int hex_digit(char c) {
 bool is_sum(std::string_view s) {
     return s.size() == 64 && is_lower_hex(s);
 }
-
-
-// SHA-256 from OpenSSL's libcrypto. Copyable, because the record solver
-// below forks partial hashes while it searches.
-class Sha256 {
-public:
-    Sha256() : m_ctx(EVP_MD_CTX_new()) {
-        if (!m_ctx || EVP_DigestInit_ex(m_ctx.get(), EVP_sha256(), nullptr) != 1)
-            throw std::runtime_error("libcrypto: SHA-256 is unavailable");
-    }
-    Sha256(const Sha256& o) : m_ctx(EVP_MD_CTX_new()) {
-        if (!m_ctx || EVP_MD_CTX_copy_ex(m_ctx.get(), o.m_ctx.get()) != 1)
-            throw std::runtime_error("libcrypto: cannot copy a SHA-256 state");
-    }
-    Sha256& operator=(const Sha256& o) {
-        if (this != &o && EVP_MD_CTX_copy_ex(m_ctx.get(), o.m_ctx.get()) != 1)
-            throw std::runtime_error("libcrypto: cannot copy a SHA-256 state");
-        return *this;
-    }
-    Sha256(Sha256&&) noexcept = default;
-    Sha256& operator=(Sha256&&) noexcept = default;
-    ~Sha256() = default;
-
-    void update(std::string_view data) { EVP_DigestUpdate(m_ctx.get(), data.data(), data.size()); }
-    // The hex digest; ends this hash (hex() a copy to go on feeding).
-    std::string hex() {
-        unsigned char md[EVP_MAX_MD_SIZE];
-        unsigned int n = 0;
-        EVP_DigestFinal_ex(m_ctx.get(), md, &n);
-        return util::to_hex(std::string_view(reinterpret_cast<const char*>(md), n));
-    }
-    // Tells equal partial hashes apart: the digest of what was fed so far.
-    std::string state() const { return Sha256(*this).hex(); }
-
-private:
-    struct Free {
-        void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
-    };
-    std::unique_ptr<EVP_MD_CTX, Free> m_ctx;
-};
 
 } // namespace
 
@@ -316,136 +274,6 @@ void HashCollector::dissolve_group(OpenSet& os) {
     os.prefix.clear();
     os.events.clear();
 }
-
-namespace {
-// Can `next` follow `prev` inside one record? (go's order; unknown inputs can
-// be anywhere.) A record that already has an input it has at most once has
-// passed that point.
-bool can_follow(const ChunkPlace& prev, int prev_rank, const ChunkPlace& next, int next_rank) {
-    if (prev_rank < 0 || next_rank < 0) return true;
-    if (prev_rank != next_rank) return prev_rank < next_rank;
-    return !(prev.id == next.id && next.once) && !next.leads;
-}
-
-// Explains the lines of a group (records with the same name open at the same
-// time) exactly: which record each chunk and each sum belongs to, such that
-// every sum is the SHA-256 of its record's chunks at that moment. A depth-first
-// search over the events in order, trying the tentative owner first, pruned by
-// go's hashing order and by remembering the (event, hash states) it has tried,
-// so that the runs of identical chunks two variants of a package share are not
-// explored twice. Gives up after a fixed amount of work.
-class GroupSolver {
-public:
-    struct Event {
-        int type; // 0 open, 1 chunk, 2 sum
-        std::string_view text;
-        std::size_t hint; // member the tentative routing chose
-    };
-    struct Member {
-        Sha256 h;
-        ChunkPlace last;
-        int last_rank = 0;
-        bool started = false;
-        bool active = false;
-        bool closed = false;
-    };
-
-    GroupSolver(std::vector<Event> events, std::vector<Member> members, ChunkPlacer place)
-        : m_events(std::move(events)), m_members(std::move(members)),
-          m_owner(m_events.size(), kNone) {
-        for (const Event& e : m_events) {
-            m_in.push_back(e.type == 1 ? place(e.text, false) : ChunkPlace{});
-            m_rank.push_back(e.type == 1 ? m_in.back().rank : 0);
-        }
-    }
-
-    bool solve() { return dfs(0); }
-    // For each event: the member that owns it (chunks, sums, opens), kNone if none.
-    const std::vector<std::size_t>& owners() const { return m_owner; }
-    const std::vector<Member>& members() const { return m_members; }
-
-private:
-    static constexpr std::size_t kBudget = 20000;
-
-    // The search state at event e. Members that are closed can take nothing
-    // more, and open members with equal states are interchangeable, so the key
-    // is the sorted states of the open ones (plus how many are yet to open).
-    std::size_t key(std::size_t e) const {
-        std::vector<std::string> open;
-        std::size_t waiting = 0;
-        for (const Member& m : m_members) {
-            if (!m.active) ++waiting;
-            if (!m.active || m.closed) continue;
-            std::string k = m.h.state();
-            k += m.started ? 's' : '-';
-            k += m.last.id;
-            open.push_back(std::move(k));
-        }
-        std::sort(open.begin(), open.end());
-        std::string k = std::to_string(e) + "/" + std::to_string(waiting);
-        for (const std::string& o : open) {
-            k += '\x1f';
-            k += o;
-        }
-        return std::hash<std::string>{}(k);
-    }
-
-    bool dfs(std::size_t e) {
-        if (e == m_events.size()) return true;
-        if (++m_work > kBudget) return false;
-        if (!m_memo.insert(key(e)).second) return false;
-        const Event& ev = m_events[e];
-        if (ev.type == 0) {
-            Member& m = m_members[ev.hint];
-            m.active = true;
-            m_owner[e] = ev.hint;
-            if (dfs(e + 1)) return true;
-            m.active = false;
-            return false;
-        }
-        // Candidates: the tentative owner first, then the others in order.
-        std::vector<std::size_t> order;
-        if (ev.hint < m_members.size()) order.push_back(ev.hint);
-        for (std::size_t i = 0; i < m_members.size(); ++i)
-            if (i != ev.hint) order.push_back(i);
-        for (std::size_t i : order) {
-            Member& m = m_members[i];
-            if (!m.active || m.closed) continue;
-            if (ev.type == 1) {
-                bool salt = looks_like_salt(ev.text);
-                if (m.started ? salt || !can_follow(m.last, m.last_rank, m_in[e], m_rank[e])
-                              : !salt)
-                    continue;
-                Member saved = m;
-                m.h.update(ev.text);
-                m.last = m_in[e];
-                if (m_rank[e] >= 0) m.last_rank = m_rank[e];
-                m.started = true;
-                m_owner[e] = i;
-                if (dfs(e + 1)) return true;
-                m = std::move(saved);
-            } else {
-                if (!m.started || Sha256(m.h).hex() != ev.text) continue;
-                m.closed = true;
-                m_owner[e] = i;
-                if (dfs(e + 1)) return true;
-                m.closed = false;
-            }
-            if (m_work > kBudget) break;
-        }
-        m_owner[e] = kNone;
-        return false;
-    }
-
-    std::vector<Event> m_events;
-    std::vector<Member> m_members;
-    std::vector<std::size_t> m_owner;
-    std::vector<ChunkPlace> m_in;
-    std::vector<int> m_rank;
-    std::unordered_set<std::size_t> m_memo;
-    std::size_t m_work = 0;
-};
-} // namespace
 
 std::size_t HashCollector::route_chunk(const std::vector<std::size_t>& open,
                                        std::string_view chunk) const {
