@@ -1,6 +1,8 @@
-// libFuzzer target: the GODEBUG=gocachehash=1 record parser (HashCollector),
+// libFuzzer target: the GODEBUG=gocachehash=1 record parser
+// (trace/hash_stream.hpp, told go's hashing order by analysis::HashCollector),
 // the chunk classifier and the record diff that names rebuild reasons.
 #include <gox/analysis/hashes.hpp>
+#include <gox/trace/hash_stream.hpp>
 
 #include <cstddef>
 #include <cstdint>

@@ -1,4 +1,5 @@
-// Unit tests for the GODEBUG=gocachehash=1 reader (src/gox/analysis/hashes.*).
+// Unit tests for the GODEBUG=gocachehash=1 reader (src/gox/trace/hash_stream.*)
+// and the hash-input classification and diff (src/gox/analysis/hashes.*).
 //
 // Test data in tests/unit/data, real go output trimmed to whole records (no line
 // edited). Captured in examples/sample with a fresh GOCACHE; this environment
@@ -28,7 +29,9 @@
 #include <cstdlib>
 #include <fstream>
 #include <gox/analysis/hashes.hpp>
+#include <gox/analysis/reasons.hpp>
 #include <gox/analysis/why.hpp>
+#include <gox/trace/hash_stream.hpp>
 #include <map>
 #include <set>
 #include <sstream>
@@ -43,12 +46,18 @@ using gox::analysis::classify_chunk;
 using gox::analysis::describe;
 using gox::analysis::diff_inputs;
 using gox::analysis::diff_records;
+using gox::analysis::find_input_kind;
 using gox::analysis::hash_to_action_id;
 using gox::analysis::HashChange;
 using gox::analysis::HashCollector;
 using gox::analysis::HashInput;
 using gox::analysis::HashRecord;
+using gox::analysis::input_kind;
+using gox::analysis::input_kind_table;
+using gox::analysis::input_reason;
+using gox::analysis::InputKind;
 using gox::analysis::is_keyed_input;
+using gox::analysis::Reason;
 using gox::analysis::reason_from_changes;
 using gox::analysis::sha256_hex;
 
@@ -218,6 +227,43 @@ const char* kLink = "link example.com/sample/cmd/sample";
 } // namespace
 
 // ---- hashes ----------------------------------------------------------------
+
+TEST_CASE("Hash-input kinds: one table, every id once, every reason a known reason id", "[hashes]") {
+    std::set<std::string_view> seen;
+    for (const auto& k : input_kind_table()) {
+        INFO(k.id);
+        CHECK(seen.insert(k.id).second);
+        CHECK(&input_kind(k.kind) == &k); // the rows are in the enum's order
+        CHECK(find_input_kind(k.id) == &k);
+        CHECK(input_reason(k.id) == k.reason);
+        std::string_view reason = gox::analysis::reason_name(k.reason);
+        CHECK(!reason.empty());
+        CHECK(gox::analysis::find_reason(reason) != nullptr);
+        if (k.kind == InputKind::Other) {
+            CHECK(k.rank == -1);
+            CHECK((!k.keyed && !k.once));
+        } else {
+            // Matched by key, or there at most once: never both, never neither.
+            CHECK(k.rank >= 0);
+            CHECK(k.keyed != k.once);
+        }
+        CHECK(is_keyed_input(k.id) == k.keyed);
+    }
+    CHECK(seen.size() == input_kind_table().size());
+    CHECK(find_input_kind("no_such_input") == nullptr);
+    CHECK(input_reason("no_such_input") == Reason::InputsChanged);
+    CHECK_FALSE(is_keyed_input("no_such_input"));
+
+    // Every chunk of the real records classifies as a kind of the table.
+    for (const char* file : {"hash-go126-build.txt", "hash-go119-build.txt", "hash-go126-test.txt"}) {
+        HashCollector c = collect_file(file);
+        for (const HashRecord& r : c.records())
+            for (std::size_t i = 0; i < r.chunk_count(); ++i) {
+                INFO(file << ": " << r.name() << " chunk " << i);
+                CHECK(find_input_kind(classify_chunk(r.chunk(i), i == 0).id) != nullptr);
+            }
+    }
+}
 
 TEST_CASE("hash_to_action_id: base64url of the first 15 bytes, as -debug-actiongraph shows",
           "[hashes]") {

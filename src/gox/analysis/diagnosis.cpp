@@ -1,6 +1,6 @@
 #include <gox/analysis/diagnosis.hpp>
 
-#include <gox/analysis/hashes.hpp>
+#include <gox/trace/hash_stream.hpp>
 #include <gox/trace/tokenizer.hpp>
 #include <gox/util/strings.hpp>
 
@@ -476,7 +476,7 @@ std::vector<model::EntryCheck> verify_cache_files(const std::vector<std::pair<st
                 c.status = "unreadable";
                 c.detail = "read error";
             } else if (name.size() >= 64 && util::is_lower_hex(name.substr(0, 64))) {
-                std::string sum = sha256_hex(data);
+                std::string sum = trace::sha256_hex(data);
                 if (sum == name.substr(0, 64)) {
                     c.status = "ok";
                 } else {

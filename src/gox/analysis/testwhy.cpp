@@ -429,9 +429,9 @@ private:
         auto cur = m_f.test_inputs->find(input_id);
         if (cur == m_f.test_inputs->end()) return std::nullopt;
         for (const auto& c : diff_inputs(chunks_from_json(saved_inputs), chunks_from_json(cur->second))) {
-            if (c.id == "test_env") return Decision{Reason::TestEnvChanged, c.key};
-            if (c.id == "test_open" || c.id == "test_stat" || c.id == "test_chdir")
-                return Decision{Reason::TestFileChanged, c.key};
+            // An env var or a file the test read (the reason column of GOX_HASH_INPUTS).
+            Reason r = input_reason(c.id);
+            if (r == Reason::TestEnvChanged || r == Reason::TestFileChanged) return Decision{r, c.key};
         }
         return std::nullopt;
     }

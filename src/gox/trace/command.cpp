@@ -30,14 +30,8 @@ bool is_env_name_char(char c, bool first) {
 
 // Length of a Go-quoted string starting at s[0] == '"', or 0 if unterminated.
 std::size_t quoted_len(std::string_view s) {
-    for (std::size_t i = 1; i < s.size(); ++i) {
-        if (s[i] == '\\') {
-            ++i;
-            continue;
-        }
-        if (s[i] == '"') return i + 1;
-    }
-    return 0;
+    std::size_t end = util::go_quoted_end(s);
+    return end == std::string_view::npos ? 0 : end;
 }
 
 } // namespace

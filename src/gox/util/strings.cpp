@@ -92,6 +92,47 @@ std::optional<std::string> go_unquote(std::string_view q) {
     return out;
 }
 
+std::size_t go_quoted_end(std::string_view s, std::size_t pos) {
+    if (pos >= s.size() || s[pos] != '"') return std::string_view::npos;
+    for (std::size_t i = pos + 1; i < s.size(); ++i) {
+        if (s[i] == '\\') {
+            ++i;
+            continue;
+        }
+        if (s[i] == '"') return i + 1;
+    }
+    return std::string_view::npos;
+}
+
+std::size_t go_quoted_list_end(std::string_view s, std::size_t pos) {
+    if (pos >= s.size() || s[pos] != '[') return std::string_view::npos;
+    std::size_t i = pos + 1;
+    if (i < s.size() && s[i] == ']') return i + 1;
+    for (;;) {
+        i = go_quoted_end(s, i);
+        if (i == std::string_view::npos || i >= s.size()) return std::string_view::npos;
+        if (s[i] == ']') return i + 1;
+        if (s[i] != ' ') return std::string_view::npos;
+        ++i;
+    }
+}
+
+std::string go_unquote_or_raw(std::string_view s) {
+    if (auto u = go_unquote(s)) return std::move(*u);
+    return std::string(s);
+}
+
+std::string to_hex(std::string_view bytes) {
+    static constexpr char kDigits[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(bytes.size() * 2);
+    for (unsigned char c : bytes) {
+        out += kDigits[c >> 4];
+        out += kDigits[c & 15];
+    }
+    return out;
+}
+
 std::string clip(std::string_view s, std::size_t n) {
     if (s.size() <= n) return std::string(s);
     // Do not cut inside a UTF-8 sequence.

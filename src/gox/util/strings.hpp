@@ -29,6 +29,21 @@ inline std::string_view base_name(std::string_view path) {
 // the text is not a complete quoted string.
 std::optional<std::string> go_unquote(std::string_view quoted);
 
+// End (one past the closing quote) of the Go quoted string starting at
+// s[pos], or npos when s[pos] is no '"' or the string is not closed. Only the
+// extent: escapes are skipped, not checked (go_unquote checks them).
+std::size_t go_quoted_end(std::string_view s, std::size_t pos = 0);
+
+// End of a %q-printed []string ("[]", "[\"-N\" \"-l\"]") starting at s[pos],
+// or npos.
+std::size_t go_quoted_list_end(std::string_view s, std::size_t pos = 0);
+
+// go_unquote(s) when s is a whole valid quoted string, else s itself.
+std::string go_unquote_or_raw(std::string_view s);
+
+// The bytes as lowercase hex digits, two per byte.
+std::string to_hex(std::string_view bytes);
+
 // Cut to at most n bytes for display, marking the cut with "…".
 std::string clip(std::string_view s, std::size_t n);
 
