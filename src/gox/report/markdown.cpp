@@ -98,52 +98,62 @@ std::string result_word(const Doc& doc) {
     return doc.value("failed", false) ? "failed" : "succeeded";
 }
 
-std::string render_with(const Doc& doc, const Limits& lim, std::vector<std::string>& left_out) {
+// Each section appends to out; what a limit cut goes to left_out.
+struct Sections {
+    const Doc& doc;
+    const Limits& lim;
+    std::vector<std::string>& left_out;
     std::string out;
-    std::string cmd = command_line(doc);
-    out += "## gox report: " + (cmd.empty() ? std::string("a saved trace,") : code(cmd)) + " " + result_word(doc) + "\n\n";
-    std::vector<std::string> times;
-    if (doc.contains("command") && doc["command"].is_object())
-        times.push_back(fmt::format("Ran for {:.2f} s.", doc["command"].value("seconds", 0.0)));
-    if (doc.contains("timing") && doc["timing"].is_object())
-        times.push_back(fmt::format("Build actions spanned {:.2f} s.", doc["timing"].value("wall_seconds", 0.0)));
-    for (std::size_t i = 0; i < times.size(); ++i) out += (i ? " " : "") + times[i] + (i + 1 == times.size() ? "\n\n" : "");
 
-    // Environment.
-    const Doc env = doc.value("environment", Doc::object());
-    auto ev = [&](const char* k) { return doc_string(env, k); };
-    std::string rows;
-    auto row = [&](std::string_view name, const std::string& v) {
-        if (!v.empty()) rows += fmt::format("| {} | {} |\n", name, code(v));
-    };
-    row("go version", ev("GOVERSION").empty() ? doc_string(doc, "go_version") : ev("GOVERSION"));
-    row("GOOS/GOARCH", ev("GOOS").empty() ? "" : ev("GOOS") + "/" + ev("GOARCH"));
-    row("GOFLAGS", ev("GOFLAGS"));
-    row("CGO_ENABLED", ev("CGO_ENABLED"));
-    row("CC", ev("CC"));
-    row("CC version", ev("CC_VERSION"));
-    row("GOCACHE", ev("GOCACHE"));
-    row("GOCACHE size", ev("GOCACHE_SIZE"));
-    row("GOPROXY", ev("GOPROXY"));
-    row("GOTOOLCHAIN", ev("GOTOOLCHAIN"));
+    void title() {
+        std::string cmd = command_line(doc);
+        out += "## gox report: " + (cmd.empty() ? std::string("a saved trace,") : code(cmd)) + " " + result_word(doc) +
+               "\n\n";
+        std::vector<std::string> times;
+        if (doc.contains("command") && doc["command"].is_object())
+            times.push_back(fmt::format("Ran for {:.2f} s.", doc["command"].value("seconds", 0.0)));
+        if (doc.contains("timing") && doc["timing"].is_object())
+            times.push_back(fmt::format("Build actions spanned {:.2f} s.", doc["timing"].value("wall_seconds", 0.0)));
+        for (std::size_t i = 0; i < times.size(); ++i)
+            out += (i ? " " : "") + times[i] + (i + 1 == times.size() ? "\n\n" : "");
+    }
+
     // After what happened (the failure first, then what was rebuilt): the
     // environment answers the next question, not the first.
-    std::string env_section = rows.empty() ? "" : "### Environment\n\n| | |\n|---|---|\n" + rows + "\n";
+    void environment() {
+        const Doc env = doc.value("environment", Doc::object());
+        auto ev = [&](const char* k) { return doc_string(env, k); };
+        std::string rows;
+        auto row = [&](std::string_view name, const std::string& v) {
+            if (!v.empty()) rows += fmt::format("| {} | {} |\n", name, code(v));
+        };
+        row("go version", ev("GOVERSION").empty() ? doc_string(doc, "go_version") : ev("GOVERSION"));
+        row("GOOS/GOARCH", ev("GOOS").empty() ? "" : ev("GOOS") + "/" + ev("GOARCH"));
+        for (const char* k : {"GOFLAGS", "CGO_ENABLED", "CC"}) row(k, ev(k));
+        row("CC version", ev("CC_VERSION"));
+        row("GOCACHE", ev("GOCACHE"));
+        row("GOCACHE size", ev("GOCACHE_SIZE"));
+        for (const char* k : {"GOPROXY", "GOTOOLCHAIN"}) row(k, ev(k));
+        if (!rows.empty()) out += "### Environment\n\n| | |\n|---|---|\n" + rows + "\n";
+    }
 
-    // Hits and misses.
-    const Doc s = doc.value("summary", Doc::object());
-    auto n = [&](const char* k) { return s.value(k, 0); };
-    int total = n("packages"), cached = n("packages_cached") + n("packages_installed");
-    out += fmt::format("### Build cache\n\n| packages | rebuilt | from cache | failed | {} | hit rate |\n"
-                       "|---:|---:|---:|---:|---:|---:|\n", unknown_label(n("packages_failed") > 0));
-    out += fmt::format("| {} | {} | {} | {} | {} | {} |\n\n", total, n("packages_rebuilt"), cached, n("packages_failed"),
-                       n("packages_unknown"), total ? fmt::format("{:.0f}%", 100.0 * cached / total) : "–");
-    if (doc.contains("tests") && doc["tests"].is_array() && !doc["tests"].empty())
-        out += fmt::format("Tests: {} package(s), {} run, {} result(s) from the cache.\n\n", doc["tests"].size(),
-                           n("tests_run"), n("tests_cached"));
+    void build_cache() {
+        const Doc s = doc.value("summary", Doc::object());
+        auto n = [&](const char* k) { return s.value(k, 0); };
+        int total = n("packages"), cached = n("packages_cached") + n("packages_installed");
+        out += fmt::format("### Build cache\n\n| packages | rebuilt | from cache | failed | {} | hit rate |\n"
+                           "|---:|---:|---:|---:|---:|---:|\n", unknown_label(n("packages_failed") > 0));
+        out += fmt::format("| {} | {} | {} | {} | {} | {} |\n\n", total, n("packages_rebuilt"), cached,
+                           n("packages_failed"), n("packages_unknown"),
+                           total ? fmt::format("{:.0f}%", 100.0 * cached / total) : "–");
+        if (doc.contains("tests") && doc["tests"].is_array() && !doc["tests"].empty())
+            out += fmt::format("Tests: {} package(s), {} run, {} result(s) from the cache.\n\n", doc["tests"].size(),
+                               n("tests_run"), n("tests_cached"));
+    }
 
-    // Diagnosis (failure class) when the run failed.
-    if (doc.contains("diagnosis") && doc["diagnosis"].is_object()) {
+    // The failure class, when the run failed.
+    void diagnosis() {
+        if (!doc.contains("diagnosis") || !doc["diagnosis"].is_object()) return;
         const Doc& d = doc["diagnosis"];
         out += "### Diagnosis: " + code(doc_string(d, "class", "unknown")) + "\n\n";
         if (auto t = doc_string(d, "title"); !t.empty()) out += "**" + md(t) + "**\n\n";
@@ -164,8 +174,8 @@ std::string render_with(const Doc& doc, const Limits& lim, std::vector<std::stri
         }
     }
 
-    // Failures.
-    if (doc.contains("failures") && doc["failures"].is_array() && !doc["failures"].empty()) {
+    void failures() {
+        if (!doc.contains("failures") || !doc["failures"].is_array() || doc["failures"].empty()) return;
         const Doc& fs = doc["failures"];
         out += fmt::format("### Failures ({})\n\n", fs.size());
         std::size_t shown = 0;
@@ -188,86 +198,98 @@ std::string render_with(const Doc& doc, const Limits& lim, std::vector<std::stri
         }
     }
 
-    // Failed test cases.
-    if (doc.contains("test_cases") && doc["test_cases"].is_array()) {
+    void failed_tests() {
+        if (!doc.contains("test_cases") || !doc["test_cases"].is_array()) return;
         std::vector<const Doc*> failed;
         for (const auto& c : doc["test_cases"])
             if (doc_string(c, "status") == "fail") failed.push_back(&c);
-        if (!failed.empty()) {
-            std::string body;
-            std::size_t shown = 0;
-            for (const Doc* c : failed) {
-                if (shown == lim.rows) {
-                    left_out.push_back(fmt::format("{} failed test(s)", failed.size() - shown));
-                    break;
-                }
-                ++shown;
-                std::size_t left = 0;
-                body += fmt::format("{} in {} ({:.2f} s)\n\n", code(doc_string(*c, "name")), code(doc_string(*c, "package")),
-                                    c->value("elapsed", 0.0));
-                auto lines = str_list(c->value("output", Doc::array()), lim.lines, &left);
-                if (!lines.empty()) body += code_block(lines) + "\n";
+        if (failed.empty()) return;
+        std::string body;
+        std::size_t shown = 0;
+        for (const Doc* c : failed) {
+            if (shown == lim.rows) {
+                left_out.push_back(fmt::format("{} failed test(s)", failed.size() - shown));
+                break;
             }
-            out += fmt::format("### Failed tests ({})\n\n", failed.size());
-            out += failed.size() > 3 ? details("Failed tests", body) : body;
+            ++shown;
+            std::size_t left = 0;
+            body += fmt::format("{} in {} ({:.2f} s)\n\n", code(doc_string(*c, "name")), code(doc_string(*c, "package")),
+                                c->value("elapsed", 0.0));
+            auto lines = str_list(c->value("output", Doc::array()), lim.lines, &left);
+            if (!lines.empty()) body += code_block(lines) + "\n";
         }
+        out += fmt::format("### Failed tests ({})\n\n", failed.size());
+        out += failed.size() > 3 ? details("Failed tests", body) : body;
     }
 
-    // Rebuilt packages with reasons.
-    if (doc.contains("packages") && doc["packages"].is_array()) {
+    // Rebuilt (and failed) packages with their reasons, the module's first.
+    void rebuilt() {
+        if (!doc.contains("packages") || !doc["packages"].is_array()) return;
         std::vector<const Doc*> rebuilt;
         for (const auto& p : doc["packages"])
             if (doc_string(p, "outcome") == "rebuilt" || doc_string(p, "outcome") == "failed") rebuilt.push_back(&p);
-        // The module's packages first, then the standard library's.
         std::stable_sort(rebuilt.begin(), rebuilt.end(),
                          [](const Doc* a, const Doc* b) { return !a->value("standard", false) && b->value("standard", false); });
-        if (!rebuilt.empty()) {
-            std::string table = "| package | outcome | reason | detail |\n|---|---|---|---|\n";
-            std::size_t shown = 0;
-            for (const Doc* p : rebuilt) {
-                if (shown == lim.rows) {
-                    left_out.push_back(fmt::format("{} rebuilt package(s)", rebuilt.size() - shown));
-                    break;
-                }
-                ++shown;
-                std::string ip = doc_string(*p, "import_path");
-                std::string ft = doc_string(*p, "for_test");
-                if (!ft.empty() && ft != ip) ip += " [" + ft + "]";
-                std::string reason = doc_string(*p, "reason");
-                table += fmt::format("| {} | {} | {} | {} |\n", code(ip), md(doc_string(*p, "outcome")),
-                                     reason.empty() ? "–" : code(reason), md(doc_string(*p, "reason_detail")));
+        if (rebuilt.empty()) return;
+        std::string table = "| package | outcome | reason | detail |\n|---|---|---|---|\n";
+        std::size_t shown = 0;
+        for (const Doc* p : rebuilt) {
+            if (shown == lim.rows) {
+                left_out.push_back(fmt::format("{} rebuilt package(s)", rebuilt.size() - shown));
+                break;
             }
-            // The heading's counts agree with the build cache table (failed packages are not "rebuilt").
-            std::size_t failed = std::count_if(rebuilt.begin(), rebuilt.end(),
-                                               [](const Doc* p) { return doc_string(*p, "outcome") == "failed"; });
-            out += failed ? fmt::format("### Rebuilt ({}) and failed ({}) packages\n\n", rebuilt.size() - failed, failed)
-                          : fmt::format("### Rebuilt packages ({})\n\n", rebuilt.size());
-            out += rebuilt.size() > 10 ? details(fmt::format("{} package(s)", rebuilt.size()), table) : table + "\n";
+            ++shown;
+            std::string ip = doc_string(*p, "import_path");
+            std::string ft = doc_string(*p, "for_test");
+            if (!ft.empty() && ft != ip) ip += " [" + ft + "]";
+            std::string reason = doc_string(*p, "reason");
+            table += fmt::format("| {} | {} | {} | {} |\n", code(ip), md(doc_string(*p, "outcome")),
+                                 reason.empty() ? "–" : code(reason), md(doc_string(*p, "reason_detail")));
         }
+        // The heading's counts agree with the build cache table (failed packages are not "rebuilt").
+        std::size_t failed = std::count_if(rebuilt.begin(), rebuilt.end(),
+                                           [](const Doc* p) { return doc_string(*p, "outcome") == "failed"; });
+        out += failed ? fmt::format("### Rebuilt ({}) and failed ({}) packages\n\n", rebuilt.size() - failed, failed)
+                      : fmt::format("### Rebuilt packages ({})\n\n", rebuilt.size());
+        out += rebuilt.size() > 10 ? details(fmt::format("{} package(s)", rebuilt.size()), table) : table + "\n";
     }
 
-    // Critical path.
-    if (doc.contains("timing") && doc["timing"].is_object()) {
+    void critical_path() {
+        if (!doc.contains("timing") || !doc["timing"].is_object()) return;
         const Doc& cp = doc["timing"].value("critical_path", Doc::array());
-        if (!cp.empty()) {
-            std::string table = "| step | seconds |\n|---|---:|\n";
-            for (const auto& c : cp) table += fmt::format("| {} | {:.3f} |\n", md(doc_string(c, "step")), c.value("seconds", 0.0));
-            out += details(fmt::format("Critical path ({} steps)", cp.size()), table);
-        }
+        if (cp.empty()) return;
+        std::string table = "| step | seconds |\n|---|---:|\n";
+        for (const auto& c : cp) table += fmt::format("| {} | {:.3f} |\n", md(doc_string(c, "step")), c.value("seconds", 0.0));
+        out += details(fmt::format("Critical path ({} steps)", cp.size()), table);
     }
 
-    out += env_section;
-
-    std::vector<std::string> notes;
-    if (doc.contains("notes") && doc["notes"].is_array())
-        for (const auto& x : doc["notes"]) notes.push_back(x.is_string() ? x.get<std::string>() : x.dump());
-    if (int u = s.value("unrecognized_lines", 0)) notes.push_back(fmt::format("{} trace line(s) gox did not recognise", u));
-    if (!notes.empty()) {
+    void notes() {
+        std::vector<std::string> notes;
+        if (doc.contains("notes") && doc["notes"].is_array())
+            for (const auto& x : doc["notes"]) notes.push_back(x.is_string() ? x.get<std::string>() : x.dump());
+        const Doc s = doc.value("summary", Doc::object());
+        if (int u = s.value("unrecognized_lines", 0)) notes.push_back(fmt::format("{} trace line(s) gox did not recognise", u));
+        if (notes.empty()) return;
         out += "### Notes\n\n";
         for (const auto& x : notes) out += "- " + md(x) + "\n";
         out += "\n";
     }
-    return out;
+};
+
+// The report's sections, in reading order: what happened, then why, then
+// the setting.
+std::string render_with(const Doc& doc, const Limits& lim, std::vector<std::string>& left_out) {
+    Sections s{doc, lim, left_out, {}};
+    s.title();
+    s.build_cache();
+    s.diagnosis();
+    s.failures();
+    s.failed_tests();
+    s.rebuilt();
+    s.critical_path();
+    s.environment();
+    s.notes();
+    return std::move(s.out);
 }
 
 std::string footer(const Doc& doc, const std::vector<std::string>& left_out) {
