@@ -77,33 +77,36 @@ struct Drawn {
 // other steps that ran nothing are counted. One SVG whose shapes are placed in
 // percent of its width, so a zoom level is only a wider box (radio buttons and
 // CSS: the page stays script-free), and text keeps its size.
-void render_timeline(const Doc& doc, std::string& o) {
-    if (!doc.contains("timing") || !doc["timing"].is_object() || !doc["timing"].contains("actions") ||
-        !doc["timing"]["actions"].is_array())
-        return;
-    const Doc& t = doc["timing"];
-    const double wall = std::max(1e-6, t.value("wall_seconds", 0.0));
-    std::vector<Drawn> drawn;
+struct TimelineActions {
+    std::vector<Drawn> drawn;                                      // ran, or on the critical path
     std::map<std::string, std::pair<std::size_t, double>> skipped; // by mode: count, seconds
-    for (const auto& a : t["actions"]) {
+};
+
+TimelineActions collect_actions(const Doc& actions) {
+    TimelineActions r;
+    for (const auto& a : actions) {
         if (!a.is_object()) continue;
         std::string mode = doc_string(a, "mode");
         double st = a.value("start", 0.0), sec = a.value("seconds", 0.0);
         bool ran = a.value("ran", false), crit = a.value("critical", false);
         if (!(st >= 0) || !(sec >= 0)) continue; // NaN or negative: a damaged document
         if (ran || (crit && mode != "build check cache")) {
-            drawn.push_back({&a, st, sec, ran, crit});
+            r.drawn.push_back({&a, st, sec, ran, crit});
         } else {
-            auto& [n, secs] = skipped[mode];
+            auto& [n, secs] = r.skipped[mode];
             ++n;
             secs += sec;
         }
     }
-    if (drawn.empty() && skipped.empty()) return;
-    // Lanes: by start, each action takes the lowest lane free at its start
-    // (interval partitioning: as many lanes as actions ever ran at once).
+    return r;
+}
+
+// Lanes: by start, each action takes the lowest lane free at its start
+// (interval partitioning: as many lanes as actions ever ran at once).
+// Returns the number of lanes.
+std::size_t assign_lanes(std::vector<Drawn>& drawn) {
     std::stable_sort(drawn.begin(), drawn.end(), [](const Drawn& x, const Drawn& y) { return x.start < y.start; });
-    std::vector<double> lane_end;
+    std::size_t lanes = 0;
     std::set<std::size_t> free_lanes;
     std::multimap<double, std::size_t> busy; // end → lane
     for (auto& d : drawn) {
@@ -112,15 +115,91 @@ void render_timeline(const Doc& doc, std::string& o) {
             busy.erase(busy.begin());
         }
         if (free_lanes.empty()) {
-            d.lane = lane_end.size();
-            lane_end.push_back(0);
+            d.lane = lanes++;
         } else {
             d.lane = *free_lanes.begin();
             free_lanes.erase(free_lanes.begin());
         }
         busy.emplace(d.start + d.seconds, d.lane);
     }
-    const std::size_t lanes = lane_end.size();
+    return lanes;
+}
+
+constexpr int kZooms[] = {1, 4, 16, 64};
+constexpr double kViewPx = 900; // about the width of the box at 1×
+constexpr int kLaneH = 14;
+
+// The zoom buttons, the lane numbers and the axis: ticks about every 100 px
+// at each zoom level.
+void timeline_frame(double wall, std::size_t lanes, std::string& o) {
+    o += "<div id=\"timeline\" class=\"tl\">\n";
+    for (int z : kZooms)
+        o += fmt::format("<input type=\"radio\" name=\"tlz\" id=\"tlz{}\"{}>", z, z == 1 ? " checked" : "");
+    o += "\n<p class=\"tlz\">Zoom: ";
+    for (int z : kZooms) o += fmt::format("<label for=\"tlz{0}\">{0}×</label>", z);
+    o += " (scroll sideways when zoomed; hover a bar for its step and time)</p>\n<div class=\"tlwrap\"><div class=\"lanelbl\">";
+    for (std::size_t l = 0; l < lanes; ++l) o += fmt::format("<div>{}</div>", l + 1);
+    o += "</div><div class=\"tlview\"><div class=\"tlin\">\n";
+    for (int z : kZooms) {
+        double step = nice_step(wall * 100.0 / (kViewPx * z));
+        for (int i = 0; i * step <= wall + 1e-12 && i < 2000; ++i)
+            o += fmt::format("<span class=\"tk z{}\" style=\"left:{:.4f}%\">{}</span>", z, 100.0 * i * step / wall,
+                             tick_label(i * step, step));
+        o += "\n";
+    }
+}
+
+// One lane's bars, each labelled at the first zoom level where it is wide
+// enough (shown at that level and up).
+void timeline_lane(const std::vector<Drawn>& drawn, const std::vector<std::size_t>& in_lane, std::size_t l, double wall,
+                   std::string& o) {
+    o += fmt::format("<g class=\"lane\" data-lane=\"{}\">", l + 1);
+    for (std::size_t i : in_lane) {
+        const Drawn& d = drawn[i];
+        std::string label = doc_string(*d.a, "mode") + " " + doc_string(*d.a, "package");
+        double x = 100.0 * d.start / wall, w = std::clamp(100.0 * d.seconds / wall, 0.02, 100.0); // bounded: a damaged document
+        int y = static_cast<int>(l) * kLaneH + 1;
+        o += fmt::format("<rect class=\"act {}{}\" x=\"{:.4f}%\" y=\"{}\" width=\"{:.4f}%\" height=\"{}\"><title>{} ({:.3f} s)</title></rect>",
+                         d.ran ? "ran" : "cached", d.crit ? " crit" : "", x, y, w, kLaneH - 2, h(label), d.seconds);
+        for (int z : kZooms) {
+            double px = w / 100.0 * kViewPx * z;
+            if (px < 60) continue;
+            std::size_t fit = static_cast<std::size_t>((px - 6) / 6.2);
+            std::string c = util::clip(clean_text(label), fit > 1 ? fit - 1 : 0);
+            o += fmt::format("<text class=\"lbl z{}\" x=\"{:.4f}%\" y=\"{}\" dx=\"3\">{}</text>", z, x, y + kLaneH - 4,
+                             html_escape(c));
+            break; // wide enough here: wider at the higher levels, one label serves them all
+        }
+    }
+    o += "</g>\n";
+}
+
+// The critical path as a list (the chain of steps that set the finish).
+void critical_path_list(const Doc& t, std::string& o) {
+    if (!t.contains("critical_path") || !t["critical_path"].is_array() || t["critical_path"].empty()) return;
+    const Doc& cp = t["critical_path"];
+    constexpr std::size_t kShown = 40;
+    std::size_t from = cp.size() > kShown ? cp.size() - kShown : 0;
+    o += fmt::format("<h3>Critical path ({} step(s))</h3>\n<ol id=\"critical-path\" start=\"{}\">\n", cp.size(), from + 1);
+    for (std::size_t i = from; i < cp.size(); ++i)
+        o += fmt::format("<li><code>{}</code> {:.3f} s</li>\n", h(doc_string(cp[i], "step")), cp[i].value("seconds", 0.0));
+    o += "</ol>\n";
+}
+
+// The timeline: one lane per worker, zoomable, with a time axis. Only the
+// actions that ran commands and the critical path are drawn; cache checks and
+// other steps that ran nothing are counted. One SVG whose shapes are placed in
+// percent of its width, so a zoom level is only a wider box (radio buttons and
+// CSS: the page stays script-free), and text keeps its size.
+void render_timeline(const Doc& doc, std::string& o) {
+    if (!doc.contains("timing") || !doc["timing"].is_object() || !doc["timing"].contains("actions") ||
+        !doc["timing"]["actions"].is_array())
+        return;
+    const Doc& t = doc["timing"];
+    const double wall = std::max(1e-6, t.value("wall_seconds", 0.0));
+    auto [drawn, skipped] = collect_actions(t["actions"]);
+    if (drawn.empty() && skipped.empty()) return;
+    const std::size_t lanes = assign_lanes(drawn);
     std::size_t n_ran = 0, n_crit = 0;
     for (const auto& d : drawn) n_ran += d.ran, n_crit += d.crit;
 
@@ -140,92 +219,17 @@ void render_timeline(const Doc& doc, std::string& o) {
     o += "</p>\n";
     if (drawn.empty()) return;
 
-    constexpr int kZooms[] = {1, 4, 16, 64};
-    constexpr double kViewPx = 900; // about the width of the box at 1×
-    constexpr int kLaneH = 14;
-    o += "<div id=\"timeline\" class=\"tl\">\n";
-    for (int z : kZooms)
-        o += fmt::format("<input type=\"radio\" name=\"tlz\" id=\"tlz{}\"{}>", z, z == 1 ? " checked" : "");
-    o += "\n<p class=\"tlz\">Zoom: ";
-    for (int z : kZooms) o += fmt::format("<label for=\"tlz{0}\">{0}×</label>", z);
-    o += " (scroll sideways when zoomed; hover a bar for its step and time)</p>\n<div class=\"tlwrap\"><div class=\"lanelbl\">";
-    for (std::size_t l = 0; l < lanes; ++l) o += fmt::format("<div>{}</div>", l + 1);
-    o += "</div><div class=\"tlview\"><div class=\"tlin\">\n";
-    // The axis: ticks about every 100 px at each zoom level.
-    for (int z : kZooms) {
-        double step = nice_step(wall * 100.0 / (kViewPx * z));
-        for (int i = 0; i * step <= wall + 1e-12 && i < 2000; ++i)
-            o += fmt::format("<span class=\"tk z{}\" style=\"left:{:.4f}%\">{}</span>", z, 100.0 * i * step / wall,
-                             tick_label(i * step, step));
-        o += "\n";
-    }
+    timeline_frame(wall, lanes, o);
     o += fmt::format("<svg id=\"lanes\" data-lanes=\"{0}\" height=\"{1}\" xmlns=\"http://www.w3.org/2000/svg\">\n", lanes,
                      lanes * kLaneH);
-    // Labels where the bar is wide enough at a zoom level (shown at that level only).
     std::vector<std::vector<std::size_t>> by_lane(lanes);
     for (std::size_t i = 0; i < drawn.size(); ++i) by_lane[drawn[i].lane].push_back(i);
-    for (std::size_t l = 0; l < lanes; ++l) {
-        o += fmt::format("<g class=\"lane\" data-lane=\"{}\">", l + 1);
-        for (std::size_t i : by_lane[l]) {
-            const Drawn& d = drawn[i];
-            std::string label = doc_string(*d.a, "mode") + " " + doc_string(*d.a, "package");
-            double x = 100.0 * d.start / wall, w = std::clamp(100.0 * d.seconds / wall, 0.02, 100.0); // bounded: a damaged document
-            int y = static_cast<int>(l) * kLaneH + 1;
-            o += fmt::format("<rect class=\"act {}{}\" x=\"{:.4f}%\" y=\"{}\" width=\"{:.4f}%\" height=\"{}\"><title>{} ({:.3f} s)</title></rect>",
-                             d.ran ? "ran" : "cached", d.crit ? " crit" : "", x, y, w, kLaneH - 2, h(label), d.seconds);
-            for (int z : kZooms) {
-                double px = w / 100.0 * kViewPx * z;
-                if (px < 60) continue;
-                std::size_t fit = static_cast<std::size_t>((px - 6) / 6.2);
-                std::string c = util::clip(clean_text(label), fit > 1 ? fit - 1 : 0);
-                o += fmt::format("<text class=\"lbl z{}\" x=\"{:.4f}%\" y=\"{}\" dx=\"3\">{}</text>", z, x, y + kLaneH - 4,
-                                 html_escape(c));
-                break; // wide enough here: wider at the higher levels, one label serves them all
-            }
-        }
-        o += "</g>\n";
-    }
+    for (std::size_t l = 0; l < lanes; ++l) timeline_lane(drawn, by_lane[l], l, wall, o);
     o += "</svg></div></div></div></div>\n";
-
-    // The critical path as a list (the chain of steps that set the finish).
-    if (t.contains("critical_path") && t["critical_path"].is_array() && !t["critical_path"].empty()) {
-        const Doc& cp = t["critical_path"];
-        constexpr std::size_t kShown = 40;
-        std::size_t from = cp.size() > kShown ? cp.size() - kShown : 0;
-        o += fmt::format("<h3>Critical path ({} step(s))</h3>\n<ol id=\"critical-path\" start=\"{}\">\n", cp.size(), from + 1);
-        for (std::size_t i = from; i < cp.size(); ++i)
-            o += fmt::format("<li><code>{}</code> {:.3f} s</li>\n", h(doc_string(cp[i], "step")), cp[i].value("seconds", 0.0));
-        o += "</ol>\n";
-    }
+    critical_path_list(t, o);
 }
 
-} // namespace
-
-std::string render_html(const Doc& doc) {
-    std::string o;
-    std::string cmd = command_line(doc);
-    bool failed = doc.value("failed", false);
-    if (doc.contains("command") && doc["command"].is_object()) failed = doc["command"].value("exit_code", 0) != 0;
-    o += "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
-         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n"
-         "<title>gox report</title>\n<style>";
-    o += kStyle;
-    o += "</style></head><body>\n";
-    o += "<h1 id=\"title\">gox report: <code>" + h(cmd.empty() ? "saved trace" : cmd) + "</code> <span class=\"" +
-         (failed ? "bad\">failed" : "ok\">succeeded") + "</span></h1>\n";
-
-    // Environment.
-    // (shown last: the failures come first on the page).
-    const Doc env = doc.value("environment", Doc::object());
-    std::string env_rows;
-    for (const char* k : {"GOVERSION", "GOOS", "GOARCH", "GOFLAGS", "CGO_ENABLED", "CC", "CC_VERSION", "GOCACHE",
-                          "GOCACHE_SIZE", "GOPROXY", "GOTOOLCHAIN"}) {
-        std::string v = doc_string(env, k);
-        if (std::string_view(k) == "GOVERSION" && v.empty()) v = doc_string(doc, "go_version");
-        if (!v.empty()) env_rows += "<tr><th>" + h(k) + "</th><td><code>" + h(v) + "</code></td></tr>\n";
-    }
-
-    // Hit/miss chart.
+void build_cache_chart(const Doc& doc, std::string& o) {
     const Doc s = doc.value("summary", Doc::object());
     int hit = s.value("packages_cached", 0) + s.value("packages_installed", 0), miss = s.value("packages_rebuilt", 0),
         fail = s.value("packages_failed", 0), unk = s.value("packages_unknown", 0);
@@ -247,47 +251,52 @@ std::string render_html(const Doc& doc) {
                      hit, miss, fail, unk, unk_label);
     if (int tr = s.value("tests_run", 0), tc = s.value("tests_cached", 0); tr || tc)
         o += fmt::format("<p>Tests: {} run, {} result(s) from the cache.</p>\n", tr, tc);
+}
 
-    // Diagnosis.
-    if (doc.contains("diagnosis") && doc["diagnosis"].is_object()) {
-        const Doc& d = doc["diagnosis"];
-        o += "<h2>Diagnosis</h2>\n<div id=\"diagnosis\"><p><strong>" + h(doc_string(d, "class", "unknown")) + "</strong>: " +
-             h(doc_string(d, "title")) + "</p>\n";
-        if (auto r = doc_string(d, "remedy"); !r.empty()) o += "<p>Remedy: " + h(r) + "</p>\n";
-        if (d.contains("repro") && d["repro"].is_object())
-            o += "<p>Verdict of the rebuild with an empty cache: <strong>" + h(doc_string(d["repro"], "verdict", "?")) +
-                 "</strong> " + h(doc_string(d["repro"], "detail")) + "</p>\n";
-        if (d.contains("evidence") && d["evidence"].is_array() && !d["evidence"].empty()) {
-            o += "<pre>";
-            for (const auto& e : d["evidence"]) o += h(e.is_string() ? e.get<std::string>() : e.dump()) + "\n";
+void diagnosis_section(const Doc& doc, std::string& o) {
+    if (!doc.contains("diagnosis") || !doc["diagnosis"].is_object()) return;
+    const Doc& d = doc["diagnosis"];
+    o += "<h2>Diagnosis</h2>\n<div id=\"diagnosis\"><p><strong>" + h(doc_string(d, "class", "unknown")) + "</strong>: " +
+         h(doc_string(d, "title")) + "</p>\n";
+    if (auto r = doc_string(d, "remedy"); !r.empty()) o += "<p>Remedy: " + h(r) + "</p>\n";
+    if (d.contains("repro") && d["repro"].is_object())
+        o += "<p>Verdict of the rebuild with an empty cache: <strong>" + h(doc_string(d["repro"], "verdict", "?")) +
+             "</strong> " + h(doc_string(d["repro"], "detail")) + "</p>\n";
+    if (d.contains("evidence") && d["evidence"].is_array() && !d["evidence"].empty()) {
+        o += "<pre>";
+        for (const auto& e : d["evidence"]) o += h(e.is_string() ? e.get<std::string>() : e.dump()) + "\n";
+        o += "</pre>\n";
+    }
+    o += "</div>\n";
+}
+
+void failures_section(const Doc& doc, std::string& o) {
+    if (!doc.contains("failures") || !doc["failures"].is_array() || doc["failures"].empty()) return;
+    auto lines = [&](const Doc& list) {
+        for (const auto& l : list) o += h(l.is_string() ? l.get<std::string>() : l.dump()) + "\n";
+    };
+    o += "<h2>Failures</h2>\n<div id=\"failures\">\n";
+    for (const auto& f : doc["failures"]) {
+        std::string cls = failure_class(doc, doc_string(f, "package"));
+        o += "<h3 class=\"failure\"><code>" + h(doc_string(f, "package", "(no package)")) + "</code> (" +
+             h(doc_string(f, "kind")) + (cls.empty() ? "" : ", class " + h(cls)) + ")</h3>\n<pre>";
+        if (f.contains("first_lines") && f["first_lines"].is_array()) lines(f["first_lines"]);
+        o += "</pre>\n";
+    }
+    if (doc.contains("test_cases") && doc["test_cases"].is_array())
+        for (const auto& c : doc["test_cases"]) {
+            if (doc_string(c, "status") != "fail") continue;
+            o += "<h3 class=\"test-failure\"><code>" + h(doc_string(c, "name")) + "</code> in <code>" +
+                 h(doc_string(c, "package")) + "</code></h3>\n<pre>";
+            lines(c.value("output", Doc::array()));
             o += "</pre>\n";
         }
-        o += "</div>\n";
-    }
+    o += "</div>\n";
+}
 
-    // Failures.
-    if (doc.contains("failures") && doc["failures"].is_array() && !doc["failures"].empty()) {
-        o += "<h2>Failures</h2>\n<div id=\"failures\">\n";
-        for (const auto& f : doc["failures"]) {
-            std::string cls = failure_class(doc, doc_string(f, "package"));
-            o += "<h3 class=\"failure\"><code>" + h(doc_string(f, "package", "(no package)")) + "</code> (" +
-                 h(doc_string(f, "kind")) + (cls.empty() ? "" : ", class " + h(cls)) + ")</h3>\n<pre>";
-            if (f.contains("first_lines") && f["first_lines"].is_array())
-                for (const auto& l : f["first_lines"]) o += h(l.is_string() ? l.get<std::string>() : l.dump()) + "\n";
-            o += "</pre>\n";
-        }
-        if (doc.contains("test_cases") && doc["test_cases"].is_array())
-            for (const auto& c : doc["test_cases"]) {
-                if (doc_string(c, "status") != "fail") continue;
-                o += "<h3 class=\"test-failure\"><code>" + h(doc_string(c, "name")) + "</code> in <code>" +
-                     h(doc_string(c, "package")) + "</code></h3>\n<pre>";
-                for (const auto& l : c.value("output", Doc::array())) o += h(l.is_string() ? l.get<std::string>() : l.dump()) + "\n";
-                o += "</pre>\n";
-            }
-        o += "</div>\n";
-    }
-
-    // Reasons (left out when nothing was compiled).
+// Rebuilt and failed packages with their reasons (left out when nothing was
+// compiled); a long list starts folded.
+void reasons_section(const Doc& doc, std::string& o) {
     std::string rows;
     std::size_t n_rebuilt = 0, n_failed = 0;
     if (doc.contains("packages") && doc["packages"].is_array())
@@ -301,20 +310,49 @@ std::string render_html(const Doc& doc) {
                  "</td><td>" + h(doc_string(p, "reason_detail")) + "</td><td>" +
                  (p.contains("seconds") ? fmt::format("{:.3f}", p.value("seconds", 0.0)) : "") + "</td></tr>\n";
         }
+    if (rows.empty()) return;
+    o += n_failed ? fmt::format("<h2>Rebuilt ({}) and failed ({}) packages</h2>\n", n_rebuilt, n_failed)
+                  : fmt::format("<h2>Rebuilt packages ({})</h2>\n", n_rebuilt);
+    std::string table = "<table id=\"reasons\"><tr><th>package</th><th>outcome</th><th>reason</th><th>detail</th>"
+                        "<th>seconds</th></tr>\n" + rows + "</table>\n";
+    o += n_rebuilt + n_failed > 20 ? fmt::format("<details><summary>{} package(s)</summary>\n{}</details>\n",
+                                                 n_rebuilt + n_failed, table)
+                                   : table;
+}
 
-    render_timeline(doc, o);
-    // After the timeline; a long list starts folded.
-    if (!rows.empty()) {
-        o += n_failed ? fmt::format("<h2>Rebuilt ({}) and failed ({}) packages</h2>\n", n_rebuilt, n_failed)
-                      : fmt::format("<h2>Rebuilt packages ({})</h2>\n", n_rebuilt);
-        std::string table = "<table id=\"reasons\"><tr><th>package</th><th>outcome</th><th>reason</th><th>detail</th>"
-                            "<th>seconds</th></tr>\n" + rows + "</table>\n";
-        o += n_rebuilt + n_failed > 20 ? fmt::format("<details><summary>{} package(s)</summary>\n{}</details>\n",
-                                                     n_rebuilt + n_failed, table)
-                                       : table;
+// Shown last: the failures come first on the page.
+void environment_section(const Doc& doc, std::string& o) {
+    const Doc env = doc.value("environment", Doc::object());
+    std::string env_rows;
+    for (const char* k : {"GOVERSION", "GOOS", "GOARCH", "GOFLAGS", "CGO_ENABLED", "CC", "CC_VERSION", "GOCACHE",
+                          "GOCACHE_SIZE", "GOPROXY", "GOTOOLCHAIN"}) {
+        std::string v = doc_string(env, k);
+        if (std::string_view(k) == "GOVERSION" && v.empty()) v = doc_string(doc, "go_version");
+        if (!v.empty()) env_rows += "<tr><th>" + h(k) + "</th><td><code>" + h(v) + "</code></td></tr>\n";
     }
     if (!env_rows.empty()) o += "<h2>Environment</h2>\n<table id=\"environment\">\n" + env_rows + "</table>\n";
+}
 
+} // namespace
+
+std::string render_html(const Doc& doc) {
+    std::string o;
+    std::string cmd = command_line(doc);
+    bool failed = doc.value("failed", false);
+    if (doc.contains("command") && doc["command"].is_object()) failed = doc["command"].value("exit_code", 0) != 0;
+    o += "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n"
+         "<title>gox report</title>\n<style>";
+    o += kStyle;
+    o += "</style></head><body>\n";
+    o += "<h1 id=\"title\">gox report: <code>" + h(cmd.empty() ? "saved trace" : cmd) + "</code> <span class=\"" +
+         (failed ? "bad\">failed" : "ok\">succeeded") + "</span></h1>\n";
+    build_cache_chart(doc, o);
+    diagnosis_section(doc, o);
+    failures_section(doc, o);
+    render_timeline(doc, o);
+    reasons_section(doc, o);
+    environment_section(doc, o);
     if (doc.contains("notes") && doc["notes"].is_array() && !doc["notes"].empty()) {
         o += "<h2>Notes</h2>\n<ul>\n";
         for (const auto& x : doc["notes"]) o += "<li>" + h(x.is_string() ? x.get<std::string>() : x.dump()) + "</li>\n";
