@@ -79,15 +79,7 @@ template <class Item, class F> ordered_json list(bool fill, const std::vector<It
     return a;
 }
 
-// The whole document, in key order; with lists=false the four lists above
-// are left empty.
-ordered_json document(const model::Build& b, bool lists) {
-    ordered_json j;
-    j["schema_version"] = kSchemaVersion;
-    j["go_version"] = nullable(b.go_version);
-
-    j["invocations"] = list(lists, b.invocations, invocation_json);
-
+ordered_json summary_json(const model::Build& b) {
     ordered_json s;
     s["compile"] = kind_count(b, Kind::Compile);
     s["link"] = kind_count(b, Kind::Link);
@@ -117,62 +109,72 @@ ordered_json document(const model::Build& b, bool lists) {
     s["unrecognized_lines"] = b.lines.unrecognized;
     s["truncated_lines"] = b.lines.truncated;
     s["heredocs_cut"] = b.lines.heredocs_cut;
-    j["summary"] = std::move(s);
+    return s;
+}
 
+ordered_json test_cases_json(const model::Build& b) {
+    ordered_json cases = ordered_json::array();
+    for (const auto& c : b.test_cases) {
+        ordered_json o;
+        o["package"] = c.package;
+        o["name"] = c.name;
+        o["status"] = c.status;
+        o["elapsed"] = c.elapsed;
+        o["output"] = c.output;
+        if (c.output_lines > c.output.size()) o["output_lines"] = c.output_lines; // cut in the middle
+        cases.push_back(std::move(o));
+    }
+    return cases;
+}
+
+// Timings of the action graph, when merged: the report timeline.
+ordered_json timing_json(const model::Timing& t) {
+    ordered_json tj;
+    tj["wall_seconds"] = t.wall;
+    ordered_json modes = ordered_json::array();
+    for (const auto& [mode, secs] : t.by_mode) modes.push_back({{"mode", mode}, {"seconds", secs}});
+    tj["by_mode"] = std::move(modes);
+    ordered_json crit = ordered_json::array();
+    for (const auto& [step, secs] : t.critical_path) crit.push_back({{"step", step}, {"seconds", secs}});
+    tj["critical_path"] = std::move(crit);
+    ordered_json acts = ordered_json::array();
+    for (const auto& a : t.actions) {
+        ordered_json o;
+        o["mode"] = a.mode;
+        o["package"] = nullable(a.package);
+        o["start"] = a.start;
+        o["seconds"] = a.seconds;
+        o["ran"] = a.ran;
+        o["critical"] = a.critical;
+        acts.push_back(std::move(o));
+    }
+    tj["actions"] = std::move(acts);
+    return tj;
+}
+
+// The whole document, in key order; with lists=false the four lists above
+// are left empty.
+ordered_json document(const model::Build& b, bool lists) {
+    ordered_json j;
+    j["schema_version"] = kSchemaVersion;
+    j["go_version"] = nullable(b.go_version);
+    j["invocations"] = list(lists, b.invocations, invocation_json);
+    j["summary"] = summary_json(b);
     j["failed"] = b.failed();
     j["failures"] = list(lists, b.failures, failure_json);
     j["diagnosis"] = b.diagnosis ? analysis::diagnosis_json(*b.diagnosis) : ordered_json(nullptr);
     j["packages"] = list(lists, b.packages, package_json);
     j["tests"] = list(lists, b.tests, test_json);
-
     // Per-test results (go test output named them): only when there are any,
     // so documents of builds keep their shape.
-    if (!b.test_cases.empty()) {
-        ordered_json cases = ordered_json::array();
-        for (const auto& c : b.test_cases) {
-            ordered_json o;
-            o["package"] = c.package;
-            o["name"] = c.name;
-            o["status"] = c.status;
-            o["elapsed"] = c.elapsed;
-            o["output"] = c.output;
-            if (c.output_lines > c.output.size()) o["output_lines"] = c.output_lines; // cut in the middle
-            cases.push_back(std::move(o));
-        }
-        j["test_cases"] = std::move(cases);
-    }
-
+    if (!b.test_cases.empty()) j["test_cases"] = test_cases_json(b);
     ordered_json kinds = ordered_json::object();
     for (std::size_t k = 0; k < trace::kKindCount; ++k)
         if (b.lines.by_kind[k]) kinds[std::string(trace::kind_name(static_cast<Kind>(k)))] = b.lines.by_kind[k];
     j["line_kinds"] = std::move(kinds);
     j["unrecognized_examples"] = b.lines.unrecognized_examples;
     j["actiongraph_merged"] = b.actiongraph_merged;
-    // Timings of the action graph, when merged: the report timeline.
-    if (b.timing) {
-        const auto& t = *b.timing;
-        ordered_json tj;
-        tj["wall_seconds"] = t.wall;
-        ordered_json modes = ordered_json::array();
-        for (const auto& [mode, secs] : t.by_mode) modes.push_back({{"mode", mode}, {"seconds", secs}});
-        tj["by_mode"] = std::move(modes);
-        ordered_json crit = ordered_json::array();
-        for (const auto& [step, secs] : t.critical_path) crit.push_back({{"step", step}, {"seconds", secs}});
-        tj["critical_path"] = std::move(crit);
-        ordered_json acts = ordered_json::array();
-        for (const auto& a : t.actions) {
-            ordered_json o;
-            o["mode"] = a.mode;
-            o["package"] = nullable(a.package);
-            o["start"] = a.start;
-            o["seconds"] = a.seconds;
-            o["ran"] = a.ran;
-            o["critical"] = a.critical;
-            acts.push_back(std::move(o));
-        }
-        tj["actions"] = std::move(acts);
-        j["timing"] = std::move(tj);
-    }
+    if (b.timing) j["timing"] = timing_json(*b.timing);
     // gox parse of a CI log: the line prefix style it recognised (absent for
     // a bare trace, so the documents of traces keep their shape).
     if (b.log) {
