@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <functional>
 
 namespace gox::report {
 
@@ -115,80 +116,96 @@ std::string render_text(const model::Build& b, const TextOptions& opt) {
     return out;
 }
 
-std::string render_summary(const model::Build& b, const TextOptions& opt, double go_seconds) {
-    std::string out;
-    std::string tag = opt.color ? "\x1b[1mgox:\x1b[0m" : "gox:";
-    auto line = [&](const std::string& s) { out += tag + " " + s + "\n"; };
+namespace {
+
+// "N package(s): a rebuilt, b from cache, ... (x% reused); L link(s); Ts"
+std::string summary_head(const model::Build& b, double go_seconds) {
     std::size_t total = b.package_count();
     std::size_t rebuilt = b.count(Outcome::Rebuilt), cached = b.count(Outcome::CacheHit);
     std::size_t installed = b.count(Outcome::Installed), failed = b.count(Outcome::Failed);
-    const auto& k = b.lines.by_kind;
-    auto kc = [&](trace::Kind x) { return k[static_cast<std::size_t>(x)]; };
+    std::size_t links = b.lines.by_kind[static_cast<std::size_t>(trace::Kind::Link)];
     std::string head = fmt::format("{} package(s): {} rebuilt, {} from cache", total, rebuilt, cached);
     if (installed) head += fmt::format(", {} installed", installed);
     if (failed) head += fmt::format(", {} failed", failed);
     if (auto unknown = b.count(Outcome::Unknown)) head += fmt::format(", {} {}", unknown, unknown_label(failed > 0));
     head += fmt::format(" ({} reused)", pct(cached + installed, total));
-    if (kc(trace::Kind::Link)) head += fmt::format("; {} link(s)", kc(trace::Kind::Link));
-    head += fmt::format("; {:.2f}s", go_seconds);
-    line(head);
+    if (links) head += fmt::format("; {} link(s)", links);
+    return head + fmt::format("; {:.2f}s", go_seconds);
+}
+
+// "rebuilt: P (reason: detail), ..." for the module's packages; "" if none.
+std::string rebuilt_line(const model::Build& b, std::size_t max_listed) {
     std::vector<const model::Package*> listed;
     for (auto& p : b.packages)
         if (p.outcome == Outcome::Rebuilt && !p.standard) listed.push_back(&p);
-    if (!listed.empty()) {
-        std::string names;
-        for (std::size_t i = 0; i < listed.size() && i < opt.max_listed; ++i) {
-            const auto& p = *listed[i];
-            std::string why;
-            if (!p.reason.empty())
-                why = " (" + p.reason + (p.reason_detail.empty() ? "" : ": " + p.reason_detail) +
-                      (p.output_unchanged ? "; output unchanged, dependents not rebuilt" : "") + ")";
-            names += (i ? ", " : "") + variant_name(p) + why;
-        }
-        if (listed.size() > opt.max_listed) names += fmt::format(", … {} more", listed.size() - opt.max_listed);
-        line("rebuilt: " + names);
+    if (listed.empty()) return "";
+    std::string names;
+    for (std::size_t i = 0; i < listed.size() && i < max_listed; ++i) {
+        const auto& p = *listed[i];
+        std::string why;
+        if (!p.reason.empty())
+            why = " (" + p.reason + (p.reason_detail.empty() ? "" : ": " + p.reason_detail) +
+                  (p.output_unchanged ? "; output unchanged, dependents not rebuilt" : "") + ")";
+        names += (i ? ", " : "") + variant_name(p) + why;
     }
-    // go test: per package, the test binary and the result.
-    for (const auto& t : b.tests) {
-        if (t.status == "no_test_files") continue;
-        bool linked = false;
-        for (auto& p : b.packages)
-            if (p.import_path == t.import_path + ".test" && p.actions[static_cast<std::size_t>(model::Action::Link)])
-                linked = true;
-        // A relinked binary can still hit the result cache (same test ID).
-        std::string binary = linked ? "built" : t.cached ? "not needed" : "from cache";
-        std::string result = t.cached ? "cached" : t.status == "ok" ? "run, passed" : t.status == "fail" ? "run, failed"
-                                                                                     : t.status;
-        std::string why = t.reason.empty() ? "" : " (" + t.reason + (t.reason_detail.empty() ? "" : ": " + t.reason_detail) + ")";
-        line(fmt::format("test {}: binary {}, result {}{}", t.import_path, binary, result, why));
+    if (listed.size() > max_listed) names += fmt::format(", … {} more", listed.size() - max_listed);
+    return "rebuilt: " + names;
+}
+
+// go test: per package, the test binary and the result.
+std::string test_line(const model::Build& b, const model::TestResult& t) {
+    bool linked = false;
+    for (auto& p : b.packages)
+        if (p.import_path == t.import_path + ".test" && p.actions[static_cast<std::size_t>(model::Action::Link)])
+            linked = true;
+    // A relinked binary can still hit the result cache (same test ID).
+    std::string binary = linked ? "built" : t.cached ? "not needed" : "from cache";
+    std::string result = t.cached ? "cached" : t.status == "ok" ? "run, passed" : t.status == "fail" ? "run, failed"
+                                                                                 : t.status;
+    std::string why = t.reason.empty() ? "" : " (" + t.reason + (t.reason_detail.empty() ? "" : ": " + t.reason_detail) + ")";
+    return fmt::format("test {}: binary {}, result {}{}", t.import_path, binary, result, why);
+}
+
+// Time by step kind, the slowest rebuilt packages and the critical path.
+void timing_lines(const model::Build& b, const std::function<void(const std::string&)>& line) {
+    const auto& t = *b.timing;
+    if (!t.by_mode.empty()) {
+        std::string s;
+        for (std::size_t i = 0; i < t.by_mode.size() && i < 6; ++i)
+            s += fmt::format("{}{} {:.2f}s", i ? ", " : "", t.by_mode[i].first, t.by_mode[i].second);
+        line("time in steps that ran: " + s);
     }
-    if (b.timing) {
-        const auto& t = *b.timing;
-        if (!t.by_mode.empty()) {
-            std::string s;
-            for (std::size_t i = 0; i < t.by_mode.size() && i < 6; ++i)
-                s += fmt::format("{}{} {:.2f}s", i ? ", " : "", t.by_mode[i].first, t.by_mode[i].second);
-            line("time in steps that ran: " + s);
-        }
-        std::vector<const model::Package*> slow;
-        for (auto& p : b.packages)
-            if (p.seconds && p.outcome == Outcome::Rebuilt) slow.push_back(&p);
-        std::sort(slow.begin(), slow.end(), [](auto* x, auto* y) { return *x->seconds > *y->seconds; });
-        if (!slow.empty()) {
-            std::string s;
-            for (std::size_t i = 0; i < slow.size() && i < 3; ++i)
-                s += fmt::format("{}{} {:.2f}s", i ? ", " : "", slow[i]->import_path, *slow[i]->seconds);
-            line("slowest: " + s);
-        }
-        if (!t.critical_path.empty()) {
-            std::string s;
-            std::size_t n = t.critical_path.size(), from = n > 5 ? n - 5 : 0;
-            if (from) s += "… → ";
-            for (std::size_t i = from; i < n; ++i)
-                s += fmt::format("{}{} {:.2f}s", i > from ? " → " : "", t.critical_path[i].first, t.critical_path[i].second);
-            line("critical path: " + s);
-        }
+    std::vector<const model::Package*> slow;
+    for (auto& p : b.packages)
+        if (p.seconds && p.outcome == Outcome::Rebuilt) slow.push_back(&p);
+    std::sort(slow.begin(), slow.end(), [](auto* x, auto* y) { return *x->seconds > *y->seconds; });
+    if (!slow.empty()) {
+        std::string s;
+        for (std::size_t i = 0; i < slow.size() && i < 3; ++i)
+            s += fmt::format("{}{} {:.2f}s", i ? ", " : "", slow[i]->import_path, *slow[i]->seconds);
+        line("slowest: " + s);
     }
+    if (!t.critical_path.empty()) {
+        std::string s;
+        std::size_t n = t.critical_path.size(), from = n > 5 ? n - 5 : 0;
+        if (from) s += "… → ";
+        for (std::size_t i = from; i < n; ++i)
+            s += fmt::format("{}{} {:.2f}s", i > from ? " → " : "", t.critical_path[i].first, t.critical_path[i].second);
+        line("critical path: " + s);
+    }
+}
+
+} // namespace
+
+std::string render_summary(const model::Build& b, const TextOptions& opt, double go_seconds) {
+    std::string out;
+    std::string tag = opt.color ? "\x1b[1mgox:\x1b[0m" : "gox:";
+    auto line = [&](const std::string& s) { out += tag + " " + s + "\n"; };
+    line(summary_head(b, go_seconds));
+    if (auto r = rebuilt_line(b, opt.max_listed); !r.empty()) line(r);
+    for (const auto& t : b.tests)
+        if (t.status != "no_test_files") line(test_line(b, t));
+    if (b.timing) timing_lines(b, line);
     if (b.diagnosis) {
         for (const auto& l : analysis::diagnosis_text(*b.diagnosis)) line(l);
     } else {
