@@ -332,46 +332,54 @@ std::string fault_note(FailureClass c, std::string_view l, const DiagContext& ct
     return "";
 }
 
-std::optional<model::Diagnosis> diagnose(const model::Build& b, const ErrorCollector* ecp, const DiagContext& ctx) {
-    if (!ctx.interrupted && ctx.exit_code == 0) return std::nullopt;
-    ErrorCollector offline;
-    if (!ecp)
-        for (const auto& l : b.lines.unrecognized_examples) offline.add_line(l);
-    const ErrorCollector& ec = ecp ? *ecp : offline;
+namespace {
+
+// A diagnosis as it is put together: the failures, the best (lowest) class
+// seen, and at most ten distinct evidence lines.
+struct DiagnosisDraft {
+    const DiagContext& ctx;
+    const ErrorCollector& ec;
     model::Diagnosis d;
     std::set<std::string> failed_pkgs;
-    std::vector<std::string> consequences;
+    std::vector<std::string> consequences; // test packages not run because their build failed
     std::optional<FailureClass> best;
     std::set<std::string> evidence_seen;
-    auto add_evidence = [&](const std::string& e) {
+
+    void add_evidence(const std::string& e) {
         if (!e.empty() && evidence_seen.insert(e).second && d.evidence.size() < 10) d.evidence.push_back(e);
-    };
-    auto take = [&](FailureClass c) {
-        if (!best || c < *best) best = c;
-    };
-    for (const auto& f : b.failures) {
-        if (is_consequence(f)) {
-            consequences.push_back(f.import_path);
-            continue;
-        }
-        // Findings that 1.26+ `go vet` replays from the cache come with no
-        // header and no vet step to tie them to.
-        std::string kind = f.kind == "build" && f.import_path.empty() && ctx.verb == "vet" ? "vet" : f.kind;
-        auto [c, ev] = classify(kind, f.first_lines, ctx, &ec);
-        model::FailedPackage fp;
-        fp.package = f.import_path;
-        fp.kind = kind;
-        fp.cls = std::string(class_name(c));
-        fp.first_lines = f.first_lines;
-        if (!f.import_path.empty()) failed_pkgs.insert(f.import_path);
-        if (d.first_failed.empty() && !f.import_path.empty() && c != FailureClass::TestFailure) d.first_failed = f.import_path;
-        add_evidence(ev);
-        take(c);
-        d.failed.push_back(std::move(fp));
     }
+    void take(FailureClass c) {
+        if (!best || c < *best) best = c;
+    }
+
+    void add_failures(const model::Build& b) {
+        for (const auto& f : b.failures) {
+            if (is_consequence(f)) {
+                consequences.push_back(f.import_path);
+                continue;
+            }
+            // Findings that 1.26+ `go vet` replays from the cache come with no
+            // header and no vet step to tie them to.
+            std::string kind = f.kind == "build" && f.import_path.empty() && ctx.verb == "vet" ? "vet" : f.kind;
+            auto [c, ev] = classify(kind, f.first_lines, ctx, &ec);
+            model::FailedPackage fp;
+            fp.package = f.import_path;
+            fp.kind = kind;
+            fp.cls = std::string(class_name(c));
+            fp.first_lines = f.first_lines;
+            if (!f.import_path.empty()) failed_pkgs.insert(f.import_path);
+            if (d.first_failed.empty() && !f.import_path.empty() && c != FailureClass::TestFailure)
+                d.first_failed = f.import_path;
+            add_evidence(ev);
+            take(c);
+            d.failed.push_back(std::move(fp));
+        }
+    }
+
     // go's own messages that the model does not tie to a failure ("build
-    // cache is required…", "go: creating work dir…").
-    {
+    // cache is required…", "go: creating work dir…"); failing that, whatever
+    // go printed, as an unknown failure.
+    void add_go_messages() {
         auto [c, ev] = classify("go", ec.lines(), ctx, &ec);
         if (!ev.empty() && (!best || c < *best)) {
             bool covered = false;
@@ -387,58 +395,78 @@ std::optional<model::Diagnosis> diagnose(const model::Build& b, const ErrorColle
             add_evidence(ev);
             take(c);
         }
+        if (d.failed.empty() && !ec.lines().empty()) {
+            model::FailedPackage fp;
+            fp.kind = "go";
+            fp.cls = std::string(class_name(FailureClass::Unknown));
+            for (const auto& l : ec.lines())
+                if (fp.first_lines.size() < 10) fp.first_lines.push_back(l);
+            d.failed.push_back(std::move(fp));
+            take(FailureClass::Unknown);
+        }
     }
-    if (d.failed.empty() && !ec.lines().empty()) {
-        model::FailedPackage fp;
-        fp.kind = "go";
-        fp.cls = std::string(class_name(FailureClass::Unknown));
-        for (const auto& l : ec.lines())
-            if (fp.first_lines.size() < 10) fp.first_lines.push_back(l);
-        d.failed.push_back(std::move(fp));
-        take(FailureClass::Unknown);
+
+    // The variable or toolchain at fault, from the line that decided the
+    // class, and the facts that back a filesystem class.
+    void add_fault_facts() {
+        if (best)
+            for (const auto& e : std::vector<std::string>(d.evidence))
+                if (classify_line(e, ctx, &ec) == best) {
+                    add_evidence(fault_note(*best, e, ctx));
+                    break;
+                }
+        auto place_evidence = [&](const std::optional<PlaceFacts>& p, const char* what) {
+            if (!p) return;
+            if (!p->exists) add_evidence(fmt::format("{} {} does not exist", what, p->path));
+            else if (!p->writable) add_evidence(fmt::format("{} {} is not writable by this user", what, p->path));
+            if (p->free_bytes && nearly_full(p))
+                add_evidence(fmt::format("{} {} has {} free", what, p->path, human_bytes(*p->free_bytes)));
+        };
+        if (d.cls == "disk_full" || d.cls == "cache_unusable" || d.cls == "cache_corrupt")
+            place_evidence(ctx.cache_place, "GOCACHE");
+        if (d.cls == "disk_full" || d.cls == "temp_dir_unusable") place_evidence(ctx.temp_place, "the temporary directory");
     }
-    if (ctx.interrupted) best = FailureClass::Interrupted;
-    d.cls = std::string(class_name(best.value_or(FailureClass::Unknown)));
-    // The variable or toolchain at fault, from the line that decided the class.
-    if (best)
-        for (const auto& e : std::vector<std::string>(d.evidence))
-            if (classify_line(e, ctx, &ec) == best) {
-                add_evidence(fault_note(*best, e, ctx));
-                break;
-            }
-    // Facts that back a filesystem class.
-    auto place_evidence = [&](const std::optional<PlaceFacts>& p, const char* what) {
-        if (!p) return;
-        if (!p->exists) add_evidence(fmt::format("{} {} does not exist", what, p->path));
-        else if (!p->writable) add_evidence(fmt::format("{} {} is not writable by this user", what, p->path));
-        if (p->free_bytes && nearly_full(p))
-            add_evidence(fmt::format("{} {} has {} free", what, p->path, human_bytes(*p->free_bytes)));
-    };
-    if (d.cls == "disk_full" || d.cls == "cache_unusable" || d.cls == "cache_corrupt") place_evidence(ctx.cache_place, "GOCACHE");
-    if (d.cls == "disk_full" || d.cls == "temp_dir_unusable") place_evidence(ctx.temp_place, "the temporary directory");
 
     // Skipped: test packages go did not run because their build failed, and
     // packages left unbuilt because something they import failed.
-    std::set<std::string> skipped;
-    for (const auto& p : consequences)
-        if (!failed_pkgs.count(p)) skipped.insert(p);
-    std::set<std::string> broken = failed_pkgs;
-    for (bool grew = true; grew;) {
-        grew = false;
-        for (const auto& p : b.packages) {
-            if (p.outcome != model::Outcome::Unknown || broken.count(p.import_path)) continue;
-            for (const auto& dep : p.deps)
-                if (broken.count(dep)) {
-                    broken.insert(p.import_path);
-                    skipped.insert(p.import_path);
-                    grew = true;
-                    break;
-                }
+    void add_skipped(const model::Build& b) {
+        std::set<std::string> skipped;
+        for (const auto& p : consequences)
+            if (!failed_pkgs.count(p)) skipped.insert(p);
+        std::set<std::string> broken = failed_pkgs;
+        for (bool grew = true; grew;) {
+            grew = false;
+            for (const auto& p : b.packages) {
+                if (p.outcome != model::Outcome::Unknown || broken.count(p.import_path)) continue;
+                for (const auto& dep : p.deps)
+                    if (broken.count(dep)) {
+                        broken.insert(p.import_path);
+                        skipped.insert(p.import_path);
+                        grew = true;
+                        break;
+                    }
+            }
         }
+        for (const auto& s : skipped)
+            if (d.skipped.size() < kMaxSkipped) d.skipped.push_back(s);
     }
-    for (const auto& s : skipped)
-        if (d.skipped.size() < kMaxSkipped) d.skipped.push_back(s);
-    return d;
+};
+
+} // namespace
+
+std::optional<model::Diagnosis> diagnose(const model::Build& b, const ErrorCollector* ecp, const DiagContext& ctx) {
+    if (!ctx.interrupted && ctx.exit_code == 0) return std::nullopt;
+    ErrorCollector offline;
+    if (!ecp)
+        for (const auto& l : b.lines.unrecognized_examples) offline.add_line(l);
+    DiagnosisDraft draft{ctx, ecp ? *ecp : offline, {}, {}, {}, {}, {}};
+    draft.add_failures(b);
+    draft.add_go_messages();
+    if (ctx.interrupted) draft.best = FailureClass::Interrupted;
+    draft.d.cls = std::string(class_name(draft.best.value_or(FailureClass::Unknown)));
+    draft.add_fault_facts();
+    draft.add_skipped(b);
+    return std::move(draft.d);
 }
 
 std::vector<std::string> suspects(const model::Build& b, const model::Diagnosis& d, const ErrorCollector& ec) {
