@@ -87,23 +87,14 @@ std::vector<model::EntryCheck> verify_suspects(const model::Build& b, const mode
     return analysis::verify_cache_files(files);
 }
 
-model::Repro repro_clean(const ReproRequest& req) {
-    model::Repro r;
-    const model::Diagnosis& d = *req.diagnosis;
-    bool test_failed = false;
-    for (const auto& f : d.failed)
-        if (f.cls == "test_failure") test_failed = true;
-    std::string verb = req.verb == "vet" || req.verb == "test" ? req.verb : "build";
-    std::vector<std::string> args = repro_args(req.verb, req.args, test_failed);
-    r.command = display_command(verb, args);
+namespace {
 
+// A temporary directory with an empty cache/ and tmp/ for the clean run; ""
+// if none could be made.
+std::string make_clean_dir() {
     std::error_code fe;
     std::string tmpl = (std::filesystem::temp_directory_path(fe) / "gox-repro-XXXXXX").string();
-    if (fe || !::mkdtemp(tmpl.data())) {
-        r.verdict = "inconclusive";
-        r.detail = "could not create a temporary directory for the clean cache";
-        return r;
-    }
+    if (fe || !::mkdtemp(tmpl.data())) return "";
     const std::string dir = tmpl;
     std::filesystem::create_directory(dir + "/cache", fe);
     std::filesystem::create_directory(dir + "/tmp", fe);
@@ -119,77 +110,32 @@ model::Repro repro_clean(const ReproRequest& req) {
             std::filesystem::create_directory(dir + "/cache", fe);
         }
     }
-    if (req.announce)
-        process::write_all(2, fmt::format("gox: {}: re-running against an empty temporary cache to see whether the "
-                                          "cache is to blame (--no-repro skips this)…\n",
-                                          d.cls));
-    // -C dir must come first; then what gox adds.
-    std::size_t keep = go_chdir_at(args).size;
-    std::vector<std::string> argv = {req.go, verb};
-    argv.insert(argv.end(), args.begin(), args.begin() + static_cast<std::ptrdiff_t>(keep));
-    argv.insert(argv.end(), {"-x", "-debug-actiongraph=" + dir + "/actiongraph.json"});
-    argv.insert(argv.end(), args.begin() + static_cast<std::ptrdiff_t>(keep), args.end());
+    return dir;
+}
 
-    model::TraceStream stream([](std::string_view) {}, false);
-    analysis::ErrorCollector ec;
-    stream.on_event = [&](const trace::Event& ev) { ec.on_event(ev); };
-    process::GoRun run;
-    try {
-        // The child's environment only: gox's own stays the user's.
-        run = process::run_go(argv, [&](std::string_view b) { stream.feed_stdout(b); },
-                              [&](std::string_view b) { stream.feed(b); },
-                              {{"GOCACHE", dir + "/cache"}, {"GOTMPDIR", dir + "/tmp"}});
-    } catch (const std::exception& e) {
-        std::filesystem::remove_all(dir, fe);
+// The verdict when the clean run failed too: reproducible, unless it failed
+// for a reason of the machine's (then it cannot tell).
+void failed_again(model::Repro& r, const model::Diagnosis& d, const model::Diagnosis& cd) {
+    r.clean_class = cd.cls;
+    for (const auto& f : cd.failed)
+        for (const auto& l : f.first_lines)
+            if (r.clean_first_lines.size() < 5) r.clean_first_lines.push_back(l);
+    static const std::set<std::string> kEnvironmental = {"disk_full", "temp_dir_unusable", "interrupted",
+                                                         "missing_package_or_module", "unknown"};
+    if (cd.cls != d.cls && kEnvironmental.count(cd.cls)) {
         r.verdict = "inconclusive";
-        r.detail = std::string("the clean run could not start: ") + e.what();
-        return r;
+        r.detail = fmt::format("the clean run failed differently ({}), so it cannot tell", cd.cls);
+    } else {
+        r.verdict = "reproducible";
+        r.detail = cd.cls == d.cls ? "" : fmt::format("the clean run failed as {}", cd.cls);
     }
-    r.seconds = run.seconds;
-    r.exit_code = run.exit_code;
-    model::Build clean = stream.take_build();
-    {
-        std::string err;
-        if (auto ag = model::read_actiongraph_file(dir + "/actiongraph.json", err)) model::merge_actiongraph(clean, *ag);
-    }
-    std::filesystem::remove_all(dir, fe);
+}
 
-    if (run.term_signal || process::received_signal()) {
-        r.verdict = "inconclusive";
-        r.detail = "the clean run was interrupted";
-        return r;
-    }
-    analysis::DiagContext ctx;
-    ctx.exit_code = run.exit_code;
-    auto cd = analysis::diagnose(clean, &ec, ctx);
-    if (run.exit_code != 0 && cd) {
-        r.clean_class = cd->cls;
-        for (const auto& f : cd->failed)
-            for (const auto& l : f.first_lines)
-                if (r.clean_first_lines.size() < 5) r.clean_first_lines.push_back(l);
-        static const std::set<std::string> kEnvironmental = {"disk_full", "temp_dir_unusable", "interrupted",
-                                                             "missing_package_or_module", "unknown"};
-        if (cd->cls != d.cls && kEnvironmental.count(cd->cls)) {
-            r.verdict = "inconclusive";
-            r.detail = fmt::format("the clean run failed differently ({}), so it cannot tell", cd->cls);
-        } else {
-            r.verdict = "reproducible";
-            r.detail = cd->cls == d.cls ? "" : fmt::format("the clean run failed as {}", cd->cls);
-        }
-        return r;
-    }
-    if (run.exit_code != 0) {
-        r.verdict = "inconclusive";
-        r.detail = fmt::format("the clean run exited with status {} without a recognisable failure", run.exit_code);
-        return r;
-    }
-    r.verdict = "cache_caused";
-    if (d.cls == "cache_unusable") {
-        r.detail = "the same command passes with a usable cache: fix GOCACHE (see the remedy)";
-        return r;
-    }
-    // Which cached entries: those that fail their check, those the errors
-    // name, and those whose content differs from what a clean build makes.
+// The clean run passed: which cached entries are to blame (those that fail
+// their check, those the errors name, and those whose content differs from
+// what the clean build made), and the command that evicts them.
+void name_suspects(model::Repro& r, const ReproRequest& req, const model::Build& clean) {
+    const model::Diagnosis& d = *req.diagnosis;
     std::set<std::string> sus;
     for (const auto& v : d.verified)
         if (v.status != "ok") sus.insert(v.package);
@@ -218,6 +164,77 @@ model::Repro repro_clean(const ReproRequest& req) {
     if (!files.empty()) r.evict = "rm -f" + files + (all_known ? "" : "  # and, for the rest: go clean -cache");
     else r.evict = "go clean -cache";
     if (sus.empty()) r.detail = "no single cache entry could be named";
+}
+
+} // namespace
+
+model::Repro repro_clean(const ReproRequest& req) {
+    model::Repro r;
+    const model::Diagnosis& d = *req.diagnosis;
+    bool test_failed = false;
+    for (const auto& f : d.failed)
+        if (f.cls == "test_failure") test_failed = true;
+    std::string verb = req.verb == "vet" || req.verb == "test" ? req.verb : "build";
+    std::vector<std::string> args = repro_args(req.verb, req.args, test_failed);
+    r.command = display_command(verb, args);
+    r.verdict = "inconclusive";
+
+    const std::string dir = make_clean_dir();
+    if (dir.empty()) {
+        r.detail = "could not create a temporary directory for the clean cache";
+        return r;
+    }
+    if (req.announce)
+        process::write_all(2, fmt::format("gox: {}: re-running against an empty temporary cache to see whether the "
+                                          "cache is to blame (--no-repro skips this)…\n",
+                                          d.cls));
+    // -C dir must come first; then what gox adds.
+    std::size_t keep = go_chdir_at(args).size;
+    std::vector<std::string> argv = {req.go, verb};
+    argv.insert(argv.end(), args.begin(), args.begin() + static_cast<std::ptrdiff_t>(keep));
+    argv.insert(argv.end(), {"-x", "-debug-actiongraph=" + dir + "/actiongraph.json"});
+    argv.insert(argv.end(), args.begin() + static_cast<std::ptrdiff_t>(keep), args.end());
+
+    model::TraceStream stream([](std::string_view) {}, false);
+    analysis::ErrorCollector ec;
+    stream.on_event = [&](const trace::Event& ev) { ec.on_event(ev); };
+    process::GoRun run;
+    std::error_code fe;
+    try {
+        // The child's environment only: gox's own stays the user's.
+        run = process::run_go(argv, [&](std::string_view b) { stream.feed_stdout(b); },
+                              [&](std::string_view b) { stream.feed(b); },
+                              {{"GOCACHE", dir + "/cache"}, {"GOTMPDIR", dir + "/tmp"}});
+    } catch (const std::exception& e) {
+        std::filesystem::remove_all(dir, fe);
+        r.detail = std::string("the clean run could not start: ") + e.what();
+        return r;
+    }
+    r.seconds = run.seconds;
+    r.exit_code = run.exit_code;
+    model::Build clean = stream.take_build();
+    {
+        std::string err;
+        if (auto ag = model::read_actiongraph_file(dir + "/actiongraph.json", err)) model::merge_actiongraph(clean, *ag);
+    }
+    std::filesystem::remove_all(dir, fe);
+
+    if (run.term_signal || process::received_signal()) {
+        r.detail = "the clean run was interrupted";
+        return r;
+    }
+    analysis::DiagContext ctx;
+    ctx.exit_code = run.exit_code;
+    auto cd = analysis::diagnose(clean, &ec, ctx);
+    if (run.exit_code != 0 && cd) {
+        failed_again(r, d, *cd);
+    } else if (run.exit_code != 0) {
+        r.detail = fmt::format("the clean run exited with status {} without a recognisable failure", run.exit_code);
+    } else {
+        r.verdict = "cache_caused";
+        if (d.cls == "cache_unusable") r.detail = "the same command passes with a usable cache: fix GOCACHE (see the remedy)";
+        else name_suspects(r, req, clean);
+    }
     return r;
 }
 
