@@ -227,57 +227,37 @@ Side side_from_file(const std::string& path) {
 
 } // namespace
 
-int cmd_diff(const std::vector<std::string>& args) {
-    std::string format = "text", fail_over_arg;
-    CommandSpec spec = history_spec("diff", kDiffHelp, format);
-    spec.options.add_options()
-        ("fail-over", po::value<std::string>(&fail_over_arg)->value_name("PCT"),
-         "a regression gate for CI: exit status 1 when B's work time is more than PCT percent above A's (the "
-         "build that was measured keeps its own exit status; this is a separate step)");
-    spec.hidden.add_options()("all", ""); // accepted and ignored, as before the options were declared
-    auto vm = parse_command(spec, args);
-    std::optional<double> fail_over;
-    if (vm.count("fail-over")) {
-        std::string v = fail_over_arg;
-        if (!v.empty() && v.back() == '%') v.pop_back();
-        char* end = nullptr;
-        double pct = std::strtod(v.c_str(), &end);
-        if (v.empty() || !end || *end || pct < 0)
-            usage_error(fmt::format("diff: --fail-over wants a percentage, not \"{}\"", fail_over_arg));
-        fail_over = pct;
-    }
-    check_format("diff", format);
-    const std::vector<std::string> runs = positional_args(vm);
-    Side a, b;
-    if (runs.size() == 2 && util::ends_with(runs[0], ".json")) {
-        a = side_from_file(runs[0]);
-        b = side_from_file(runs[1]);
-    } else if (runs.size() == 2 || runs.empty()) {
-        auto store = open_history();
-        if (runs.empty()) {
-            std::string m = current_module(*store);
-            auto newest = pick_run(*store, "", m, 0);
-            auto here = store->runs(m, 2);
-            if (here.size() >= 2) {
-                a = side_from_run(*store, here[1]);
-            } else {
-                // The module moved (or this is another checkout): compare with
-                // the newest earlier run of the same module path elsewhere.
-                auto env = nlohmann::json::parse(newest.env, nullptr, false);
-                std::string path = env.is_object() ? env.value(analysis::kModulePathKey, "") : "";
-                auto other = analysis::newest_run_elsewhere(*store, path, m, newest.id);
-                if (!other) throw util::Fatal("the history has fewer than two runs of this module");
-                a = side_from_run(*store, *other);
-            }
-            b = side_from_run(*store, newest);
-        } else {
-            a = side_from_run(*store, pick_run(*store, runs[0], "", 0));
-            b = side_from_run(*store, pick_run(*store, runs[1], "", 0));
-        }
-    } else {
+// The two sides gox diff compares: two JSON documents, two run ids, or (no
+// arguments) the newest run of this module and the one before it, which for
+// a module that moved is its newest run elsewhere.
+std::pair<Side, Side> diff_sides(const std::vector<std::string>& runs) {
+    if (runs.size() == 2 && util::ends_with(runs[0], ".json")) return {side_from_file(runs[0]), side_from_file(runs[1])};
+    if (runs.size() != 2 && !runs.empty())
         usage_error("diff takes two runs or two JSON files", "Run 'gox diff --help' for usage.");
-    }
-    nlohmann::ordered_json envd = nlohmann::ordered_json::array();
+    auto store = open_history();
+    if (runs.size() == 2)
+        return {side_from_run(*store, pick_run(*store, runs[0], "", 0)), side_from_run(*store, pick_run(*store, runs[1], "", 0))};
+    std::string m = current_module(*store);
+    auto newest = pick_run(*store, "", m, 0);
+    auto here = store->runs(m, 2);
+    if (here.size() >= 2) return {side_from_run(*store, here[1]), side_from_run(*store, newest)};
+    auto env = nlohmann::json::parse(newest.env, nullptr, false);
+    std::string path = env.is_object() ? env.value(analysis::kModulePathKey, "") : "";
+    auto other = analysis::newest_run_elsewhere(*store, path, m, newest.id);
+    if (!other) throw util::Fatal("the history has fewer than two runs of this module");
+    return {side_from_run(*store, *other), side_from_run(*store, newest)};
+}
+
+// What differs between two sides: the environment, and per package the
+// outcome and whether its action ID changed.
+struct RunDiff {
+    nlohmann::ordered_json env = nlohmann::ordered_json::array();
+    nlohmann::ordered_json packages = nlohmann::ordered_json::array();
+    std::size_t same_ids = 0, diff_ids = 0;
+};
+
+RunDiff diff_runs(const Side& a, const Side& b) {
+    RunDiff d;
     std::set<std::string> keys;
     for (auto& [k, v] : a.env.items()) keys.insert(k);
     for (auto& [k, v] : b.env.items()) keys.insert(k);
@@ -286,9 +266,7 @@ int cmd_diff(const std::vector<std::string>& args) {
         return e[k].is_string() ? e[k].get<std::string>() : e[k].dump();
     };
     for (auto& k : keys)
-        if (str(a.env, k) != str(b.env, k)) envd.push_back({{"name", k}, {"a", str(a.env, k)}, {"b", str(b.env, k)}});
-    nlohmann::ordered_json pk = nlohmann::ordered_json::array();
-    std::size_t same_ids = 0, diff_ids = 0;
+        if (str(a.env, k) != str(b.env, k)) d.env.push_back({{"name", k}, {"a", str(a.env, k)}, {"b", str(b.env, k)}});
     std::set<std::string> pkeys;
     for (auto& [k, v] : a.pkgs) pkeys.insert(k);
     for (auto& [k, v] : b.pkgs) pkeys.insert(k);
@@ -298,12 +276,69 @@ int cmd_diff(const std::vector<std::string>& args) {
         std::string ob = ib == b.pkgs.end() ? "absent" : ib->second.first;
         bool ids_differ = ia != a.pkgs.end() && ib != b.pkgs.end() && !ia->second.second.empty() &&
                           !ib->second.second.empty() && ia->second.second != ib->second.second;
-        if (ids_differ) ++diff_ids;
-        else if (ia != a.pkgs.end() && ib != b.pkgs.end()) ++same_ids;
+        if (ids_differ) ++d.diff_ids;
+        else if (ia != a.pkgs.end() && ib != b.pkgs.end()) ++d.same_ids;
+        auto r = b.reasons.find(k);
         if (oa != ob || ids_differ)
-            pk.push_back({{"package", k}, {"a", oa}, {"b", ob}, {"action_id_changed", ids_differ},
-                          {"reason_b", b.reasons.count(k) ? b.reasons[k] : ""}});
+            d.packages.push_back({{"package", k}, {"a", oa}, {"b", ob}, {"action_id_changed", ids_differ},
+                                  {"reason_b", r == b.reasons.end() ? "" : r->second}});
     }
+    return d;
+}
+
+void print_diff_text(const Side& a, const Side& b, const RunDiff& d) {
+    std::printf("a: %s\nb: %s\n", a.label.c_str(), b.label.c_str());
+    if (d.env.empty()) std::printf("environment: the same\n");
+    else {
+        std::printf("environment differences:\n");
+        for (auto& e : d.env)
+            std::printf("  %s: %s → %s\n", e["name"].get<std::string>().c_str(), e["a"].get<std::string>().c_str(),
+                        e["b"].get<std::string>().c_str());
+    }
+    std::printf("packages: %zu with the same action ID, %zu with a different one\n", d.same_ids, d.diff_ids);
+    bool moved = false;
+    for (auto& e : d.env)
+        if (e["name"] == "(module root)" || e["name"] == "GOROOT" || e["name"] == "GOMOD") moved = true;
+    if (moved && d.diff_ids)
+        std::printf("note: the module or GOROOT is in another directory; action IDs include package directories "
+                    "unless you build with -trimpath, so the two cannot share cache entries\n");
+    std::size_t shown = 0;
+    for (auto& p : d.packages) {
+        if (++shown > 40) {
+            std::printf("  … %zu more\n", d.packages.size() - 40);
+            break;
+        }
+        std::string r = p["reason_b"].get<std::string>();
+        std::printf("  %s: %s → %s%s\n", p["package"].get<std::string>().c_str(), p["a"].get<std::string>().c_str(),
+                    p["b"].get<std::string>().c_str(), r.empty() ? "" : (" (" + r + ")").c_str());
+    }
+}
+
+// --fail-over=PCT[%]: a non-negative percentage.
+std::optional<double> fail_over_percent(const po::variables_map& vm, const std::string& arg) {
+    if (!vm.count("fail-over")) return std::nullopt;
+    std::string v = arg;
+    if (!v.empty() && v.back() == '%') v.pop_back();
+    char* end = nullptr;
+    double pct = std::strtod(v.c_str(), &end);
+    if (v.empty() || !end || *end || pct < 0)
+        usage_error(fmt::format("diff: --fail-over wants a percentage, not \"{}\"", arg));
+    return pct;
+}
+
+int cmd_diff(const std::vector<std::string>& args) {
+    std::string format = "text", fail_over_arg;
+    CommandSpec spec = history_spec("diff", kDiffHelp, format);
+    spec.options.add_options()
+        ("fail-over", po::value<std::string>(&fail_over_arg)->value_name("PCT"),
+         "a regression gate for CI: exit status 1 when B's work time is more than PCT percent above A's (the "
+         "build that was measured keeps its own exit status; this is a separate step)");
+    spec.hidden.add_options()("all", ""); // accepted and ignored, as before the options were declared
+    auto vm = parse_command(spec, args);
+    std::optional<double> fail_over = fail_over_percent(vm, fail_over_arg);
+    check_format("diff", format);
+    auto [a, b] = diff_sides(positional_args(vm));
+    RunDiff d = diff_runs(a, b);
     // The regression gate: b's work time against a's.
     double wa = a.work_time(), wb = b.work_time();
     double change = wa > 0 ? 100.0 * (wb - wa) / wa : 0;
@@ -314,38 +349,14 @@ int cmd_diff(const std::vector<std::string>& args) {
         j["b"] = b.label;
         j["work_seconds"] = {{"a", wa}, {"b", wb}, {"change_percent", change}};
         if (fail_over) j["fail_over"] = {{"percent", *fail_over}, {"exceeded", over}};
-        j["environment"] = envd;
-        j["packages"] = pk;
-        j["action_ids_same"] = same_ids;
-        j["action_ids_differ"] = diff_ids;
+        j["environment"] = d.env;
+        j["packages"] = d.packages;
+        j["action_ids_same"] = d.same_ids;
+        j["action_ids_differ"] = d.diff_ids;
         std::printf("%s\n", j.dump(2).c_str());
         return over ? 1 : 0;
     }
-    std::printf("a: %s\nb: %s\n", a.label.c_str(), b.label.c_str());
-    if (envd.empty()) std::printf("environment: the same\n");
-    else {
-        std::printf("environment differences:\n");
-        for (auto& e : envd)
-            std::printf("  %s: %s → %s\n", e["name"].get<std::string>().c_str(), e["a"].get<std::string>().c_str(),
-                        e["b"].get<std::string>().c_str());
-    }
-    std::printf("packages: %zu with the same action ID, %zu with a different one\n", same_ids, diff_ids);
-    bool moved = false;
-    for (auto& e : envd)
-        if (e["name"] == "(module root)" || e["name"] == "GOROOT" || e["name"] == "GOMOD") moved = true;
-    if (moved && diff_ids)
-        std::printf("note: the module or GOROOT is in another directory; action IDs include package directories "
-                    "unless you build with -trimpath, so the two cannot share cache entries\n");
-    std::size_t shown = 0;
-    for (auto& p : pk) {
-        if (++shown > 40) {
-            std::printf("  … %zu more\n", pk.size() - 40);
-            break;
-        }
-        std::string r = p["reason_b"].get<std::string>();
-        std::printf("  %s: %s → %s%s\n", p["package"].get<std::string>().c_str(), p["a"].get<std::string>().c_str(),
-                    p["b"].get<std::string>().c_str(), r.empty() ? "" : (" (" + r + ")").c_str());
-    }
+    print_diff_text(a, b, d);
     std::printf("work time: %.3f s → %.3f s (%+.1f%%)\n", wa, wb, change);
     if (over) {
         std::fprintf(stderr, "gox: work time grew %.1f%%, over the --fail-over limit of %g%%\n", change, *fail_over);
