@@ -214,6 +214,121 @@ void check_gocache(std::vector<Check>& out, const nlohmann::json& env) {
 
 } // namespace
 
+namespace {
+
+// The go command and the environment it reports; env stays empty when go
+// cannot be run.
+nlohmann::json check_go(std::vector<Check>& out, std::string& go) {
+    nlohmann::json env = nlohmann::json::object();
+    try {
+        go = process::find_go("");
+    } catch (const util::Fatal& e) {
+        out.push_back({"go", "fail", e.what(), "install Go or put it on PATH (or set GOX_GO)"});
+        return env;
+    }
+    auto v = process::capture({go, "version"});
+    out.push_back({"go", v ? "ok" : "fail", go + (v ? " (" + v->substr(0, v->find('\n')) + ")" : ": go version failed"),
+                   v ? "" : "check the Go installation"});
+    auto e = process::capture({go, "env", "-json", "GOROOT", "GOCACHE", "GOTMPDIR", "GOMODCACHE", "GOFLAGS", "GOVERSION",
+                               "GOMOD", "CGO_ENABLED", "CC"});
+    if (e) {
+        auto j = nlohmann::json::parse(*e, nullptr, false);
+        if (j.is_object()) env = j;
+    } else {
+        out.push_back({"go_env", "fail", "go env failed", "run `go env` to see why"});
+    }
+    return env;
+}
+
+void check_goroot(std::vector<Check>& out, const std::string& go, const nlohmann::json& env) {
+    std::string goroot = env.value("GOROOT", "");
+    std::error_code ec;
+    bool same = !go.empty() && fs::exists(goroot + "/bin/go", ec) &&
+                fs::equivalent(fs::canonical(go, ec), fs::canonical(goroot + "/bin/go", ec), ec);
+    out.push_back({"goroot", same ? "ok" : "warn", goroot + (same ? "" : " (the go on PATH is not " + goroot + "/bin/go)"),
+                   same ? "" : "a GOROOT that does not match the go binary mixes toolchains; unset GOROOT"});
+}
+
+void check_cc(std::vector<Check>& out, const nlohmann::json& env) {
+    if (env.value("CGO_ENABLED", "") != "1") return;
+    std::string cc = env.value("CC", "");
+    std::string prog = cc.substr(0, cc.find(' '));
+    bool found = program_exists(prog);
+    out.push_back({"cc", found ? "ok" : "fail", "CGO_ENABLED=1, CC=" + cc + (found ? "" : ": not found"),
+                   found ? "" : "install a C compiler, set CC to one, or set CGO_ENABLED=0"});
+}
+
+// Where go makes its work dir, and the module cache it downloads into.
+void check_tmp_and_modcache(std::vector<Check>& out, const nlohmann::json& env) {
+    std::string tmp = env.value("GOTMPDIR", "");
+    std::string tmpwhy = tmp.empty() ? "TMPDIR" : "GOTMPDIR";
+    if (tmp.empty()) tmp = std::getenv("TMPDIR") && *std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp";
+    std::string terr = write_probe(tmp);
+    out.push_back({"tmpdir", terr.empty() ? "ok" : "fail", tmp + " (" + tmpwhy + ")" + (terr.empty() ? "" : ": " + terr),
+                   terr.empty() ? "" : "go creates its work dir there: make it writable or set GOTMPDIR"});
+    if (terr.empty()) check_dir_space(out, "tmpdir", tmp);
+    std::string mc = env.value("GOMODCACHE", "");
+    std::error_code ec;
+    if (!mc.empty() && fs::exists(mc, ec)) {
+        std::string merr = write_probe(mc);
+        out.push_back({"gomodcache", merr.empty() ? "ok" : "warn", mc + (merr.empty() ? "" : ": not writable: " + merr),
+                       merr.empty() ? "" : "downloads of new modules will fail"});
+    }
+}
+
+void check_goflags(std::vector<Check>& out, const nlohmann::json& env) {
+    std::string flags = env.value("GOFLAGS", "");
+    std::string bad;
+    for (std::size_t p = 0; p < flags.size();) {
+        auto e = flags.find(' ', p);
+        std::string w = flags.substr(p, e == std::string::npos ? std::string::npos : e - p);
+        if (!w.empty() && w[0] != '-') bad = w;
+        if (w == "-a" || w == "-a=true") bad = "-a (rebuilds everything on every build)";
+        if (e == std::string::npos) break;
+        p = e + 1;
+    }
+    out.push_back({"goflags", bad.empty() ? "ok" : "warn", flags.empty() ? "(empty)" : flags,
+                   bad.empty() ? "" : "GOFLAGS contains " + bad});
+}
+
+void check_mod_verify(std::vector<Check>& out, const std::string& go, const nlohmann::json& env) {
+    std::string gomod = env.value("GOMOD", "");
+    if (gomod.empty() || gomod == "/dev/null") {
+        out.push_back({"mod_verify", "warn", "not in a module", "run gox doctor --mod-verify inside the module"});
+        return;
+    }
+    auto r = process::capture({go, "mod", "verify"});
+    out.push_back({"mod_verify", r ? "ok" : "fail", r ? "all modules verified" : "go mod verify failed",
+                   r ? "" : "run go mod verify; go clean -modcache re-downloads corrupted modules"});
+}
+
+// Prints the checks; returns the number of problems.
+int print_checks(const std::vector<Check>& out, const std::string& format) {
+    int fails = 0, warns = 0;
+    for (auto& c : out) {
+        if (c.status == "fail") ++fails;
+        if (c.status == "warn") ++warns;
+    }
+    if (format == "json") {
+        nlohmann::ordered_json j;
+        j["problems"] = fails;
+        j["warnings"] = warns;
+        nlohmann::ordered_json arr = nlohmann::ordered_json::array();
+        for (auto& c : out) arr.push_back({{"id", c.id}, {"status", c.status}, {"detail", c.detail}, {"remedy", c.remedy}});
+        j["checks"] = arr;
+        std::printf("%s\n", j.dump(2).c_str());
+        return fails;
+    }
+    for (auto& c : out) {
+        std::printf("%-4s %-20s %s\n", c.status.c_str(), c.id.c_str(), c.detail.c_str());
+        if (!c.remedy.empty()) std::printf("     %-20s → %s\n", "", c.remedy.c_str());
+    }
+    std::printf("%d problem(s), %d warning(s)\n", fails, warns);
+    return fails;
+}
+
+} // namespace
+
 int cmd_doctor(const std::vector<std::string>& args) {
     CommandSpec spec("doctor", kDoctorHelp);
     std::string format = "text";
@@ -229,100 +344,21 @@ int cmd_doctor(const std::vector<std::string>& args) {
     if (format != "text" && format != "json") usage_error(fmt::format("doctor: unknown format \"{}\"", format));
     std::vector<Check> out;
     std::string go;
-    try {
-        go = process::find_go("");
-    } catch (const util::Fatal& e) {
-        out.push_back({"go", "fail", e.what(), "install Go or put it on PATH (or set GOX_GO)"});
-    }
-    nlohmann::json env = nlohmann::json::object();
-    if (!go.empty()) {
-        auto v = process::capture({go, "version"});
-        out.push_back({"go", v ? "ok" : "fail", go + (v ? " (" + v->substr(0, v->find('\n')) + ")" : ": go version failed"),
-                       v ? "" : "check the Go installation"});
-        auto e = process::capture({go, "env", "-json", "GOROOT", "GOCACHE", "GOTMPDIR", "GOMODCACHE", "GOFLAGS", "GOVERSION", "GOMOD", "CGO_ENABLED", "CC"});
-        if (e) {
-            auto j = nlohmann::json::parse(*e, nullptr, false);
-            if (j.is_object()) env = j;
-        } else {
-            out.push_back({"go_env", "fail", "go env failed", "run `go env` to see why"});
-        }
-    }
+    nlohmann::json env = check_go(out, go);
     if (!env.empty()) {
-        std::string goroot = env.value("GOROOT", "");
-        std::error_code ec;
-        bool same = !go.empty() && fs::exists(goroot + "/bin/go", ec) &&
-                    fs::equivalent(fs::canonical(go, ec), fs::canonical(goroot + "/bin/go", ec), ec);
-        out.push_back({"goroot", same ? "ok" : "warn", goroot + (same ? "" : " (the go on PATH is not " + goroot + "/bin/go)"),
-                       same ? "" : "a GOROOT that does not match the go binary mixes toolchains; unset GOROOT"});
+        check_goroot(out, go, env);
         check_gocache(out, env);
         if (verify_cache) {
             std::string gc = env.value("GOCACHE", "");
+            std::error_code ec;
             if (util::starts_with(gc, "/") && fs::is_directory(gc, ec)) check_cache_integrity(out, gc);
         }
-        if (env.value("CGO_ENABLED", "") == "1") {
-            std::string cc = env.value("CC", "");
-            std::string prog = cc.substr(0, cc.find(' '));
-            bool found = program_exists(prog);
-            out.push_back({"cc", found ? "ok" : "fail", "CGO_ENABLED=1, CC=" + cc + (found ? "" : ": not found"),
-                           found ? "" : "install a C compiler, set CC to one, or set CGO_ENABLED=0"});
-        }
-        std::string tmp = env.value("GOTMPDIR", "");
-        std::string tmpwhy = tmp.empty() ? "TMPDIR" : "GOTMPDIR";
-        if (tmp.empty()) tmp = std::getenv("TMPDIR") && *std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp";
-        std::string terr = write_probe(tmp);
-        out.push_back({"tmpdir", terr.empty() ? "ok" : "fail", tmp + " (" + tmpwhy + ")" + (terr.empty() ? "" : ": " + terr),
-                       terr.empty() ? "" : "go creates its work dir there: make it writable or set GOTMPDIR"});
-        if (terr.empty()) check_dir_space(out, "tmpdir", tmp);
-        std::string mc = env.value("GOMODCACHE", "");
-        if (!mc.empty() && fs::exists(mc, ec)) {
-            std::string merr = write_probe(mc);
-            out.push_back({"gomodcache", merr.empty() ? "ok" : "warn", mc + (merr.empty() ? "" : ": not writable: " + merr),
-                           merr.empty() ? "" : "downloads of new modules will fail"});
-        }
-        std::string flags = env.value("GOFLAGS", "");
-        std::string bad;
-        for (std::size_t p = 0; p < flags.size();) {
-            auto e = flags.find(' ', p);
-            std::string w = flags.substr(p, e == std::string::npos ? std::string::npos : e - p);
-            if (!w.empty() && w[0] != '-') bad = w;
-            if (w == "-a" || w == "-a=true") bad = "-a (rebuilds everything on every build)";
-            if (e == std::string::npos) break;
-            p = e + 1;
-        }
-        out.push_back({"goflags", bad.empty() ? "ok" : "warn", flags.empty() ? "(empty)" : flags,
-                       bad.empty() ? "" : "GOFLAGS contains " + bad});
-        if (mod_verify) {
-            std::string gomod = env.value("GOMOD", "");
-            if (gomod.empty() || gomod == "/dev/null") {
-                out.push_back({"mod_verify", "warn", "not in a module", "run gox doctor --mod-verify inside the module"});
-            } else {
-                auto r = process::capture({go, "mod", "verify"});
-                out.push_back({"mod_verify", r ? "ok" : "fail", r ? "all modules verified" : "go mod verify failed",
-                               r ? "" : "run go mod verify; go clean -modcache re-downloads corrupted modules"});
-            }
-        }
+        check_cc(out, env);
+        check_tmp_and_modcache(out, env);
+        check_goflags(out, env);
+        if (mod_verify) check_mod_verify(out, go, env);
     }
-    int fails = 0, warns = 0;
-    for (auto& c : out) {
-        if (c.status == "fail") ++fails;
-        if (c.status == "warn") ++warns;
-    }
-    if (format == "json") {
-        nlohmann::ordered_json j;
-        j["problems"] = fails;
-        j["warnings"] = warns;
-        nlohmann::ordered_json arr = nlohmann::ordered_json::array();
-        for (auto& c : out) arr.push_back({{"id", c.id}, {"status", c.status}, {"detail", c.detail}, {"remedy", c.remedy}});
-        j["checks"] = arr;
-        std::printf("%s\n", j.dump(2).c_str());
-    } else {
-        for (auto& c : out) {
-            std::printf("%-4s %-20s %s\n", c.status.c_str(), c.id.c_str(), c.detail.c_str());
-            if (!c.remedy.empty()) std::printf("     %-20s → %s\n", "", c.remedy.c_str());
-        }
-        std::printf("%d problem(s), %d warning(s)\n", fails, warns);
-    }
-    return fails ? 1 : 0;
+    return print_checks(out, format) ? 1 : 0;
 }
 
 } // namespace gox::cli
