@@ -417,7 +417,8 @@ struct BuildBuilder::Impl {
         add_failure(out.failures, std::move(f));
     }
 
-    void on_event(const Event& ev, const trace::Tokenizer& tok) {
+    // Line statistics of every event.
+    void count_line(const Event& ev) {
         ++line_no;
         LineStats& ls = out.lines;
         ++ls.total;
@@ -432,180 +433,176 @@ struct BuildBuilder::Impl {
             ++ls.user;
         }
         if (n_invs > 0 && ev.kind != Kind::WorkDir) ++cur.info.lines; // WORK= starts the next one
+    }
 
-        if (trace::is_trace_only(ev.kind) && ev.kind != Kind::CacheReplay) close_block();
-
-        switch (ev.kind) {
-        case Kind::WorkDir:
-            if (n_invs == 0) {
-                n_invs = 1;
-            } else if (cur.touched || !cur.info.work_dir.empty()) {
-                fold(true);
-                ++n_invs;
-            }
-            keep(cur.info.work_dir, ev.path);
-            cur.info.lines = 1;
-            cur.touched = true;
-            break;
-        case Kind::Compile: {
-            ObjRec* rp = rec(ev.objdir);
-            if (!rp) break;
-            ObjRec& r = *rp;
-            r.compiled = true;
-            r.compile_ok = false;
-            r.last_compile_line = line_no;
-            r.add(Action::Compile);
-            if (ev.cmd) {
-                r.std_flag = r.std_flag || ev.cmd->has_word("-std");
-                for (auto w : ev.cmd->words)
-                    if (ends_with(w, "_test.go")) r.test_files = true;
-                std::string_view gv = ev.cmd->flag("-goversion");
-                if (!gv.empty() && inv().info.go_version.empty()) keep(inv().info.go_version, gv);
-            }
-            if (ev.text == "main") r.main_flag = true;
-            else if (!ev.text.empty() && r.import_path.empty()) keep(r.import_path, ev.text);
-            break;
+    // WORK=: the first, or the start of the next invocation.
+    void on_work_dir(const Event& ev) {
+        if (n_invs == 0) {
+            n_invs = 1;
+        } else if (cur.touched || !cur.info.work_dir.empty()) {
+            fold(true);
+            ++n_invs;
         }
-        case Kind::Asm:
-            if (auto* r = rec_if(ev.objdir)) r->add(Action::Asm);
-            break;
+        keep(cur.info.work_dir, ev.path);
+        cur.info.lines = 1;
+        cur.touched = true;
+    }
+
+    void on_compile(const Event& ev) {
+        ObjRec* rp = rec(ev.objdir);
+        if (!rp) return;
+        ObjRec& r = *rp;
+        r.compiled = true;
+        r.compile_ok = false;
+        r.last_compile_line = line_no;
+        r.add(Action::Compile);
+        if (ev.cmd) {
+            r.std_flag = r.std_flag || ev.cmd->has_word("-std");
+            for (auto w : ev.cmd->words)
+                if (ends_with(w, "_test.go")) r.test_files = true;
+            std::string_view gv = ev.cmd->flag("-goversion");
+            if (!gv.empty() && inv().info.go_version.empty()) keep(inv().info.go_version, gv);
+        }
+        if (ev.text == "main") r.main_flag = true;
+        else if (!ev.text.empty() && r.import_path.empty()) keep(r.import_path, ev.text);
+    }
+
+    static bool exe_path(std::string_view p) {
+        return p.find("/exe/") != std::string_view::npos || p.find("\\exe\\") != std::string_view::npos;
+    }
+
+    // A step of a package's build other than the compile: counted on its
+    // objdir, with what the step tells about the package.
+    void on_step(const Event& ev) {
+        ObjRec* r = rec_if(ev.objdir);
+        if (!r) return;
+        switch (ev.kind) {
+        case Kind::Asm: r->add(Action::Asm); break;
         case Kind::Cgo:
-            if (auto* r = rec_if(ev.objdir)) {
-                r->add(Action::Cgo);
-                if (r->import_path.empty() && !ev.text.empty()) keep(r->import_path, ev.text);
-            }
+            r->add(Action::Cgo);
+            if (r->import_path.empty() && !ev.text.empty()) keep(r->import_path, ev.text);
             break;
-        case Kind::CgoDynimport:
-            if (auto* r = rec_if(ev.objdir)) r->add(Action::Cgo);
-            break;
+        case Kind::CgoDynimport: r->add(Action::Cgo); break;
         case Kind::CCompile:
-        case Kind::CgoLinkProbe:
-            if (auto* r = rec_if(ev.objdir)) r->add(Action::CC);
-            break;
-        case Kind::Pack:
-            if (auto* r = rec_if(ev.objdir)) r->add(Action::Pack);
-            break;
-        case Kind::Cover:
-            if (auto* r = rec_if(ev.objdir)) r->add(Action::Cover);
-            break;
+        case Kind::CgoLinkProbe: r->add(Action::CC); break;
+        case Kind::Pack: r->add(Action::Pack); break;
+        case Kind::Cover: r->add(Action::Cover); break;
         case Kind::BuildId:
-            if (auto* r = rec_if(ev.objdir)) {
-                r->add(Action::BuildId);
-                if (ev.path.find("/exe/") != std::string_view::npos || ev.path.find("\\exe\\") != std::string_view::npos ||
-                    ends_with(ev.path, ".test") || ends_with(ev.path, ".test.exe"))
-                    r->link_done = true;
-                else
-                    r->compile_ok = true;
-            }
+            r->add(Action::BuildId);
+            if (exe_path(ev.path) || ends_with(ev.path, ".test") || ends_with(ev.path, ".test.exe")) r->link_done = true;
+            else r->compile_ok = true;
             break;
         case Kind::CacheStore:
-            note_cache_root(ev.path2);
-            if (auto* r = rec_if(ev.objdir)) {
-                r->add(Action::CacheStore);
-                if (ends_with(ev.path, "_pkg_.a")) r->compile_ok = true;
+            r->add(Action::CacheStore);
+            if (ends_with(ev.path, "_pkg_.a")) r->compile_ok = true;
+            break;
+        case Kind::CacheRestore:
+            r->add(Action::CacheRestore);
+            r->restored = true;
+            break;
+        case Kind::Link:
+            r->add(Action::Link);
+            r->main_flag = true;
+            if (trace::Tokenizer::is_cache_entry(ev.text)) {
+                r->link_main_cached = true;
+                note_cache_root(ev.text);
             }
+            break;
+        case Kind::Vet:
+            r->add(Action::Vet);
+            r->last_vet_line = line_no;
+            if (ev.cmd && ev.cmd->has_word("-json")) r->vet_json = true;
+            break;
+        case Kind::TestRun:
+            r->add(Action::TestRun);
+            r->link_done = true;
+            break;
+        case Kind::RunProgram: r->add(Action::Run); break;
+        default: break;
+        }
+    }
+
+    // A heredoc (or echo) that writes a file: importcfg, link config, ...
+    void on_write(const Event& ev, const trace::Tokenizer& tok) {
+        if (ev.kind == Kind::HeredocHeader || ev.kind == Kind::EchoWrite) {
+            body_index = 0;
+            link_cfg_is_test = false;
+            cfg_key_seen = false;
+        }
+        if (ev.kind == Kind::HeredocBody || ev.kind == Kind::EchoWrite || (ev.kind == Kind::HeredocEnd && !ev.text.empty()))
+            on_write_line(ev, ev.text, tok);
+    }
+
+    // "# pkg" (and the "# [pkg]" line that may follow it) opens a block of
+    // output that belongs to one step.
+    void on_user_header(const Event& ev) {
+        bool second = open_block && open_block->count == 0 && open_block->desc.empty() && starts_with(ev.text, "[") &&
+                      ends_with(ev.text, "]");
+        if (second) {
+            keep(open_block->desc, ev.text.substr(1, ev.text.size() - 2));
+            return;
+        }
+        close_block();
+        Block b;
+        keep(b.header, ev.text);
+        b.replay = pending_replay;
+        b.inv = inv_index();
+        b.line_no = line_no;
+        pending_replay = false;
+        open_block = std::move(b);
+    }
+
+    // Output inside a block; a diagnostic outside one (1.20/1.21 "go build
+    // P:" form, or a log that lost its header) opens a block of its own.
+    void on_block_line(const Event& ev) {
+        if (!open_block) {
+            if (ev.kind != Kind::Diagnostic) return;
+            Block b;
+            b.inv = inv_index();
+            b.line_no = line_no;
+            open_block = std::move(b);
+        }
+        if (open_block->lines.size() < kMaxFailureLines) open_block->lines.push_back(util::clip(ev.line, kMaxLineChars));
+        ++open_block->count;
+    }
+
+    void on_event(const Event& ev, const trace::Tokenizer& tok) {
+        count_line(ev);
+        if (trace::is_trace_only(ev.kind) && ev.kind != Kind::CacheReplay) close_block();
+        switch (ev.kind) {
+        case Kind::WorkDir: on_work_dir(ev); break;
+        case Kind::Compile: on_compile(ev); break;
+        case Kind::CacheStore:
+            note_cache_root(ev.path2);
+            on_step(ev);
+            break;
+        case Kind::CacheRestore:
+            note_cache_root(ev.path);
+            on_step(ev);
             break;
         case Kind::CacheReplay:
             note_cache_root(ev.path);
             pending_replay = true;
             break;
-        case Kind::CacheRestore:
-            note_cache_root(ev.path);
-            if (auto* r = rec_if(ev.objdir)) {
-                r->add(Action::CacheRestore);
-                r->restored = true;
-            }
-            break;
-        case Kind::Link:
-            if (auto* r = rec_if(ev.objdir)) {
-                r->add(Action::Link);
-                r->main_flag = true;
-                if (trace::Tokenizer::is_cache_entry(ev.text)) {
-                    r->link_main_cached = true;
-                    note_cache_root(ev.text);
-                }
-            }
-            break;
-        case Kind::Vet:
-            if (auto* r = rec_if(ev.objdir)) {
-                r->add(Action::Vet);
-                r->last_vet_line = line_no;
-                if (ev.cmd && ev.cmd->has_word("-json")) r->vet_json = true;
-            }
-            break;
-        case Kind::TestRun:
-            if (auto* r = rec_if(ev.objdir)) {
-                r->add(Action::TestRun);
-                r->link_done = true;
-            }
-            break;
+        case Kind::Asm: case Kind::Cgo: case Kind::CgoDynimport: case Kind::CCompile: case Kind::CgoLinkProbe:
+        case Kind::Pack: case Kind::Cover: case Kind::BuildId: case Kind::Link: case Kind::Vet: case Kind::TestRun:
         case Kind::RunProgram:
-            if (auto* r = rec_if(ev.objdir)) r->add(Action::Run);
+            on_step(ev);
             break;
         case Kind::Move:
         case Kind::Copy:
-            if (ev.objdir >= 0 && (ev.path.find("/exe/") != std::string_view::npos ||
-                                   ev.path.find("\\exe\\") != std::string_view::npos)) {
+            if (ev.objdir >= 0 && exe_path(ev.path))
                 if (ObjRec* r = rec(ev.objdir)) {
                     r->add(Action::Install);
                     r->link_done = true;
                 }
-            }
             break;
-        case Kind::HeredocHeader:
-            body_index = 0;
-            link_cfg_is_test = false;
-            cfg_key_seen = false;
+        case Kind::HeredocHeader: case Kind::HeredocBody: case Kind::HeredocEnd: case Kind::EchoWrite:
+            on_write(ev, tok);
             break;
-        case Kind::HeredocBody:
-            on_write_line(ev, ev.text, tok);
-            break;
-        case Kind::HeredocEnd:
-            if (!ev.text.empty()) on_write_line(ev, ev.text, tok);
-            break;
-        case Kind::EchoWrite:
-            body_index = 0;
-            link_cfg_is_test = false;
-            cfg_key_seen = false;
-            on_write_line(ev, ev.text, tok);
-            break;
-        case Kind::UserHeader: {
-            bool second = open_block && open_block->count == 0 && open_block->desc.empty() &&
-                          starts_with(ev.text, "[") && ends_with(ev.text, "]");
-            if (second) {
-                keep(open_block->desc, ev.text.substr(1, ev.text.size() - 2));
-                break;
-            }
-            close_block();
-            Block b;
-            keep(b.header, ev.text);
-            b.replay = pending_replay;
-            b.inv = inv_index();
-            b.line_no = line_no;
-            pending_replay = false;
-            open_block = std::move(b);
-            break;
-        }
+        case Kind::UserHeader: on_user_header(ev); break;
         case Kind::UserOutput:
-            if (open_block) {
-                if (open_block->lines.size() < kMaxFailureLines)
-                    open_block->lines.push_back(util::clip(ev.line, kMaxLineChars));
-                ++open_block->count;
-            }
-            break;
-        case Kind::Diagnostic:
-            // A diagnostic outside a "# pkg" block (1.20/1.21 "go build P:" form,
-            // or a log that lost its header).
-            if (!open_block) {
-                Block b;
-                b.inv = inv_index();
-                b.line_no = line_no;
-                open_block = std::move(b);
-            }
-            if (open_block->lines.size() < kMaxFailureLines)
-                open_block->lines.push_back(util::clip(ev.line, kMaxLineChars));
-            ++open_block->count;
-            break;
+        case Kind::Diagnostic: on_block_line(ev); break;
         case Kind::TestOutput:
             close_block();
             on_test_output(ev.line);
