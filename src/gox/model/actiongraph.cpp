@@ -197,9 +197,10 @@ Timing compute_timing(const ActionGraph& g) {
     return t;
 }
 
-void merge_actiongraph(Build& b, const ActionGraph& g) {
-    b.actiongraph_merged = true;
-    // The invocation whose work dir holds the graph's objdirs (default: the last).
+namespace {
+
+// The invocation whose work dir holds the graph's objdirs (default: the last).
+int graph_invocation(const Build& b, const ActionGraph& g) {
     int inv = b.invocations.empty() ? 0 : static_cast<int>(b.invocations.size()) - 1;
     for (const auto& a : g.actions) {
         if (a.objdir.empty()) continue;
@@ -208,86 +209,86 @@ void merge_actiongraph(Build& b, const ActionGraph& g) {
                 inv = static_cast<int>(i);
         break;
     }
-    if (b.invocations.empty()) b.invocations.emplace_back();
-    std::size_t disagree = 0;
-    std::map<int, const GraphAction*> by_id;
-    for (const auto& a : g.actions) by_id[a.id] = &a;
-    // The C steps of cgo packages (Go 1.20+ makes them actions of their own),
-    // by objdir and package: their time is part of the package's.
-    std::map<std::pair<int, std::string>, std::vector<std::pair<double, double>>> cgo_spans;
+    return inv;
+}
+
+using CgoSpans = std::map<std::pair<int, std::string>, std::vector<std::pair<double, double>>>;
+
+// The C steps of cgo packages (Go 1.20+ makes them actions of their own),
+// by objdir and package: their time is part of the package's.
+CgoSpans cgo_spans_of(const ActionGraph& g) {
+    CgoSpans spans;
     for (const auto& a : g.actions)
         if (a.ran && is_cgo_step(a.mode) && duration(a) > 0)
-            cgo_spans[{a.objdir_number, a.package}].emplace_back(a.time_start, a.time_done);
-    for (const auto& a : g.actions) {
-        if (a.mode != "build" || a.package.empty()) continue;
-        double secs = a.time_done > 0 && a.time_start > 0 ? a.time_done - a.time_start : -1;
-        if (auto it = cgo_spans.find({a.objdir_number, a.package}); secs >= 0 && it != cgo_spans.end()) {
-            // The wall time while at least one of its C steps ran (parallel
-            // compiles of several files count once).
-            auto& v = it->second;
-            std::sort(v.begin(), v.end());
-            double from = v.front().first, to = v.front().second;
-            for (const auto& [s, e] : v) {
-                if (s > to) {
-                    secs += to - from;
-                    from = s;
-                }
-                to = std::max(to, e);
-            }
+            spans[{a.objdir_number, a.package}].emplace_back(a.time_start, a.time_done);
+    return spans;
+}
+
+// A build action's seconds (-1 when untimed), plus the wall time while at
+// least one of its package's C steps ran (parallel compiles of several
+// files count once).
+double build_seconds(const GraphAction& a, CgoSpans& spans) {
+    double secs = a.time_done > 0 && a.time_start > 0 ? a.time_done - a.time_start : -1;
+    auto it = spans.find({a.objdir_number, a.package});
+    if (secs < 0 || it == spans.end()) return secs;
+    auto& v = it->second;
+    std::sort(v.begin(), v.end());
+    double from = v.front().first, to = v.front().second;
+    for (const auto& [s, e] : v) {
+        if (s > to) {
             secs += to - from;
+            from = s;
         }
-        Package* match = nullptr;
-        for (auto& p : b.packages) {
-            if (p.invocation != inv) continue;
-            if (p.objdir >= 0 && p.objdir == a.objdir_number) {
-                match = &p;
-                break;
-            }
-        }
-        if (!match)
-            for (auto& p : b.packages)
-                if (p.invocation == inv && p.objdir < 0 && p.import_path == a.package && !p.seconds) {
-                    match = &p;
-                    break;
-                }
-        auto fill = [&](Package& p) {
-            p.action_id = a.action_id;
-            auto slash = a.build_id.find('/');
-            if (slash != std::string::npos) p.content_id = a.build_id.substr(slash + 1);
-            p.deps.clear();
-            for (int d : a.deps)
-                if (auto it = by_id.find(d); it != by_id.end() && it->second->mode == "build" &&
-                                             !it->second->package.empty() && it->second->package != a.package)
-                    p.deps.push_back(it->second->package);
-            std::sort(p.deps.begin(), p.deps.end());
-            p.deps.erase(std::unique(p.deps.begin(), p.deps.end()), p.deps.end());
-        };
-        if (match) {
-            fill(*match);
-            if (secs >= 0) match->seconds = secs;
-            if (match->import_path == "main") match->import_path = a.package;
-            if (a.ran && match->outcome != Outcome::Rebuilt && match->outcome != Outcome::Failed) ++disagree;
-            continue;
-        }
-        Package p;
-        p.invocation = inv;
-        p.import_path = a.package;
-        p.objdir = a.objdir_number;
-        // No command and no action ID: go never got as far as looking it up
-        // in the cache (a dependency failed, or the run was cut short), so it
-        // is not a cache hit.
-        p.outcome = a.failed ? Outcome::Failed
-                  : a.ran    ? Outcome::Rebuilt
-                  : a.action_id.empty() && a.build_id.empty() ? Outcome::Unknown
-                                                               : Outcome::CacheHit;
-        p.evidence = "actiongraph";
-        if (a.ran) ++disagree;
-        if (secs >= 0) p.seconds = secs;
-        fill(p);
-        p.standard = is_standard_import_path(a.package);
-        b.packages.push_back(std::move(p));
+        to = std::max(to, e);
     }
-    // The test binaries: the link of "P.test" names P's result's cache keys.
+    return secs + to - from;
+}
+
+// The trace's package for a build action: same objdir in the graph's
+// invocation, else a package without objdir (a cache hit) of that path.
+Package* trace_package(Build& b, int inv, const GraphAction& a) {
+    for (auto& p : b.packages)
+        if (p.invocation == inv && p.objdir >= 0 && p.objdir == a.objdir_number) return &p;
+    for (auto& p : b.packages)
+        if (p.invocation == inv && p.objdir < 0 && p.import_path == a.package && !p.seconds) return &p;
+    return nullptr;
+}
+
+// Action and content IDs, and the packages it imports (build actions it
+// depends on).
+void fill_ids(Package& p, const GraphAction& a, const std::map<int, const GraphAction*>& by_id) {
+    p.action_id = a.action_id;
+    auto slash = a.build_id.find('/');
+    if (slash != std::string::npos) p.content_id = a.build_id.substr(slash + 1);
+    p.deps.clear();
+    for (int d : a.deps)
+        if (auto it = by_id.find(d); it != by_id.end() && it->second->mode == "build" && !it->second->package.empty() &&
+                                     it->second->package != a.package)
+            p.deps.push_back(it->second->package);
+    std::sort(p.deps.begin(), p.deps.end());
+    p.deps.erase(std::unique(p.deps.begin(), p.deps.end()), p.deps.end());
+}
+
+// A package the trace never showed (a cache hit prints nothing under -x).
+Package graph_package(const GraphAction& a, int inv) {
+    Package p;
+    p.invocation = inv;
+    p.import_path = a.package;
+    p.objdir = a.objdir_number;
+    // No command and no action ID: go never got as far as looking it up
+    // in the cache (a dependency failed, or the run was cut short), so it
+    // is not a cache hit.
+    p.outcome = a.failed ? Outcome::Failed
+              : a.ran    ? Outcome::Rebuilt
+              : a.action_id.empty() && a.build_id.empty() ? Outcome::Unknown
+                                                           : Outcome::CacheHit;
+    p.evidence = "actiongraph";
+    p.standard = is_standard_import_path(a.package);
+    return p;
+}
+
+// The test binaries: the link of "P.test" names P's result's cache keys.
+void link_test_binaries(Build& b, const ActionGraph& g) {
     for (const auto& a : g.actions) {
         if (a.mode != "link" || !util::ends_with(a.package, ".test")) continue;
         std::string_view pkg = std::string_view(a.package).substr(0, a.package.size() - 5);
@@ -299,6 +300,35 @@ void merge_actiongraph(Build& b, const ActionGraph& g) {
             t.binary_id = last == std::string::npos ? "" : a.build_id.substr(last + 1);
         }
     }
+}
+
+} // namespace
+
+void merge_actiongraph(Build& b, const ActionGraph& g) {
+    b.actiongraph_merged = true;
+    const int inv = graph_invocation(b, g);
+    if (b.invocations.empty()) b.invocations.emplace_back();
+    std::size_t disagree = 0;
+    std::map<int, const GraphAction*> by_id;
+    for (const auto& a : g.actions) by_id[a.id] = &a;
+    CgoSpans spans = cgo_spans_of(g);
+    for (const auto& a : g.actions) {
+        if (a.mode != "build" || a.package.empty()) continue;
+        double secs = build_seconds(a, spans);
+        if (Package* match = trace_package(b, inv, a)) {
+            fill_ids(*match, a, by_id);
+            if (secs >= 0) match->seconds = secs;
+            if (match->import_path == "main") match->import_path = a.package;
+            if (a.ran && match->outcome != Outcome::Rebuilt && match->outcome != Outcome::Failed) ++disagree;
+            continue;
+        }
+        Package p = graph_package(a, inv);
+        if (a.ran) ++disagree;
+        if (secs >= 0) p.seconds = secs;
+        fill_ids(p, a, by_id);
+        b.packages.push_back(std::move(p));
+    }
+    link_test_binaries(b, g);
     b.timing = compute_timing(g);
     if (disagree)
         b.notes.push_back(std::to_string(disagree) +
