@@ -31,6 +31,47 @@ bool has_flag(const std::vector<std::string>& args, std::string_view f) {
     return false;
 }
 
+// The history rows of this run: every package (hash inputs only where the
+// next run may need them) and each test result whose reason was decided.
+std::vector<history::PackageRecord> package_records(const model::Build& b,
+                                                    const std::map<std::string, std::string>& inputs,
+                                                    const std::map<std::string, analysis::TestRecord>& test_records) {
+    std::vector<history::PackageRecord> pkgs;
+    pkgs.reserve(b.packages.size());
+    for (const auto& p : b.packages) {
+        history::PackageRecord k;
+        k.import_path = p.import_path;
+        k.variant = p.for_test == p.import_path ? "" : p.for_test;
+        k.action_id = p.action_id;
+        k.content_id = p.content_id;
+        k.outcome = std::string(model::outcome_name(p.outcome));
+        k.reason = p.reason;
+        k.detail = p.reason_detail;
+        k.seconds = p.seconds.value_or(-1);
+        // Hash inputs are kept for the packages of the module and whatever was
+        // rebuilt: enough to explain the next run, without storing the
+        // standard library's inputs every time.
+        if (!p.standard || p.outcome == model::Outcome::Rebuilt)
+            if (auto it = inputs.find(p.action_id); it != inputs.end()) k.inputs = it->second;
+        pkgs.push_back(std::move(k));
+    }
+    for (const auto& t : b.tests) {
+        auto rec = test_records.find(t.import_path);
+        if (rec == test_records.end()) continue;
+        history::PackageRecord k;
+        k.import_path = t.import_path;
+        k.variant = std::string(analysis::kTestResultVariant);
+        k.action_id = rec->second.test_ids.empty() ? "" : rec->second.test_ids.front();
+        k.content_id = rec->second.input_id;
+        k.outcome = rec->second.status;
+        k.reason = t.reason;
+        k.detail = t.reason_detail;
+        k.inputs = rec->second.to_json();
+        pkgs.push_back(std::move(k));
+    }
+    return pkgs;
+}
+
 } // namespace
 
 nlohmann::json record_history(model::Build& b, nlohmann::json env, const std::string& verb,
@@ -108,39 +149,7 @@ nlohmann::json record_history(model::Build& b, nlohmann::json env, const std::st
     r.env = env.dump();
     r.exit_code = run.exit_code;
     r.seconds = run.seconds;
-    std::vector<history::PackageRecord> pkgs;
-    pkgs.reserve(b.packages.size());
-    for (const auto& p : b.packages) {
-        history::PackageRecord k;
-        k.import_path = p.import_path;
-        k.variant = p.for_test == p.import_path ? "" : p.for_test;
-        k.action_id = p.action_id;
-        k.content_id = p.content_id;
-        k.outcome = std::string(model::outcome_name(p.outcome));
-        k.reason = p.reason;
-        k.detail = p.reason_detail;
-        k.seconds = p.seconds.value_or(-1);
-        // Hash inputs are kept for the packages of the module and whatever was
-        // rebuilt: enough to explain the next run, without storing the
-        // standard library's inputs every time.
-        if (!p.standard || p.outcome == model::Outcome::Rebuilt)
-            if (auto it = inputs.find(p.action_id); it != inputs.end()) k.inputs = it->second;
-        pkgs.push_back(std::move(k));
-    }
-    for (const auto& t : b.tests) {
-        auto rec = test_records.find(t.import_path);
-        if (rec == test_records.end()) continue;
-        history::PackageRecord k;
-        k.import_path = t.import_path;
-        k.variant = std::string(analysis::kTestResultVariant);
-        k.action_id = rec->second.test_ids.empty() ? "" : rec->second.test_ids.front();
-        k.content_id = rec->second.input_id;
-        k.outcome = rec->second.status;
-        k.reason = t.reason;
-        k.detail = t.reason_detail;
-        k.inputs = rec->second.to_json();
-        pkgs.push_back(std::move(k));
-    }
+    std::vector<history::PackageRecord> pkgs = package_records(b, inputs, test_records);
     try {
         auto id = store->add_run(r, pkgs);
         try {

@@ -124,9 +124,8 @@ void diagnose_failure(model::Build& b, const analysis::ErrorCollector& errors, c
     }
 }
 
-} // namespace
-
-int cmd_wrap(const std::vector<std::string>& gox_opts, const std::vector<std::string>& go_line) {
+// gox's options for the wrapped run, checked; nullopt after --help.
+std::optional<WrapOptions> parse_wrap_options(const std::vector<std::string>& gox_opts) {
     WrapOptions o;
     // gox's options are only ever `--name` or `--name=value` (cli.cpp tells
     // them from go's command line): `--summary --why` is a --summary without
@@ -139,7 +138,7 @@ int cmd_wrap(const std::vector<std::string>& gox_opts, const std::vector<std::st
         const std::string value = opt.value.empty() ? "" : opt.value.front();
         if (name == "help") {
             std::fputs(wrap_help().c_str(), stdout);
-            return 0;
+            return std::nullopt;
         }
         if (name == "summary") o.summary = value;
         else if (name == "summary-format") o.summary_format = value;
@@ -178,6 +177,15 @@ int cmd_wrap(const std::vector<std::string>& gox_opts, const std::vector<std::st
     if (!o.report_format.empty() && !report::parse_format(o.report_format))
         usage_error(fmt::format("unknown --report-format \"{}\" (want json, markdown, html, junit, chrome-trace or text)",
                                 o.report_format));
+    return o;
+}
+
+} // namespace
+
+int cmd_wrap(const std::vector<std::string>& gox_opts, const std::vector<std::string>& go_line) {
+    std::optional<WrapOptions> parsed = parse_wrap_options(gox_opts);
+    if (!parsed) return 0; // --help
+    const WrapOptions& o = *parsed;
 
     StepTimer timing(std::getenv("GOX_TIMING") && std::string_view(std::getenv("GOX_TIMING")) == "1");
     const std::string go = process::find_go(o.go);
