@@ -1,0 +1,72 @@
+#pragma once
+// What the wrapper's files share (internal to `gox build|test|...`):
+// the go arguments gox looks at, the wrapper's options, and the steps
+// cmd_wrap (wrap_cmd.cpp) runs after go: the history record
+// (run_record.cpp) and the summary, reports and annotations (wrap_output.cpp).
+
+#include <gox/analysis/testwhy.hpp>
+#include <gox/cli/report_out.hpp>
+#include <gox/model/build.hpp>
+#include <gox/process/go_process.hpp>
+#include <gox/report/document.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace gox::cli::wrap {
+
+struct GoArgs {
+    bool user_x = false, dry_run = false, json = false;
+    bool work = false; // -work: go prints WORK=<dir> itself, -x or not
+    std::string toolexec; // the program of -toolexec (its first word), "" for none
+    std::string user_actiongraph;
+};
+
+// The go flags gox must know about (-x, -n, -json, -work, -toolexec,
+// -debug-actiongraph), from the command line and GOFLAGS.
+GoArgs scan_go_args(const std::string& verb, const std::vector<std::string>& args);
+
+struct WrapOptions {
+    std::string summary = "stderr"; // stderr | off | FILE
+    std::string summary_format = "text";
+    std::string go;
+    bool progress = true;
+    bool history = true;
+    bool why = false; // GODEBUG=gocachehash=1: exact reasons from hash inputs
+    bool repro_clean = false;    // re-run a failure against an empty temporary cache
+    bool no_repro = false;       // ...not even when the failure points at the cache
+    bool verify_suspects = false; // check the suspects' cache files on any failure
+    std::vector<std::string> reports; // --report=FILE (repeatable)
+    std::string report_format;        // --report-format, "" = from each file's extension
+    RedactChoice redact;
+    bool annotations = false;         // --annotations=github
+};
+
+// Reasons from the history, then this run recorded. Never fails the build:
+// a store that cannot be opened or written gives one warning.
+nlohmann::json record_history(model::Build& b, nlohmann::json env, const std::string& verb,
+                              const std::vector<std::string>& args, const process::GoRun& run, const WrapOptions& o,
+                              const std::map<std::string, std::string>& inputs, const analysis::TestCacheCollector& tc,
+                              const std::map<std::string, std::string>& test_inputs, const std::string& test_godebug,
+                              const std::function<std::string(const nlohmann::json& env)>& report_doc);
+
+// The document every JSON summary and report is made from.
+report::Doc run_document(const model::Build& b, const nlohmann::json& env, const process::GoRun& run,
+                         const std::string& verb, const std::vector<std::string>& args);
+
+void print_summary(const report::Doc& doc, const model::Build& b, const process::GoRun& run, const WrapOptions& o);
+
+// The --report files and the GitHub step summary. Failures to write warn
+// and never change the exit status.
+void write_reports(report::Doc doc, const WrapOptions& o);
+
+// GitHub workflow commands for compile errors ("file.go:12:5: message"),
+// on stderr after go's own output.
+// go_dir: go's -C dir ("" without): go names files relative to it.
+void print_annotations(const model::Build& b, const RedactChoice& rc, const std::string& go_dir);
+
+} // namespace gox::cli::wrap
