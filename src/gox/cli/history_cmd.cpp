@@ -52,14 +52,15 @@ history::RunRecord pick_run(const history::Store& s, const std::string& which, c
     return rs[static_cast<std::size_t>(nth)];
 }
 
-constexpr const char* kExplainHelp = R"(usage: gox explain [--format=text|json] [--run=ID] [PACKAGE...] | --reasons | --classes
+constexpr const char* kExplainHelp = R"(usage: gox explain [--format=text|json] [--run=ID] [PACKAGE...] | --reasons | --classes | --outcomes
 
 For the last gox run of the module you are in (or run ID), shows why each
 rebuilt package was rebuilt, following dependency changes to their root:
   example.com/app rebuilt ← dependency_changed: example.com/app/util
   example.com/app/util rebuilt ← source_file_changed: util.go
 Reason ids and remedies are listed by `gox explain --reasons`, the failure
-classes of a diagnosis by `gox explain --classes`.
+classes of a diagnosis by `gox explain --classes`, the outcomes a package can
+have by `gox explain --outcomes`.
 )";
 
 constexpr const char* kDiffHelp = R"(usage: gox diff [--format=text|json] [--fail-over=PCT] [RUN_A RUN_B | A.json B.json]
@@ -109,7 +110,8 @@ int cmd_explain(const std::vector<std::string>& args) {
         ("run", po::value<std::string>(&run_id)->value_name("ID"),
          "the run to explain (default: the newest run of the module you are in)")
         ("reasons", "list every reason id with its description and remedy")
-        ("classes", "list every failure class with its description and remedy");
+        ("classes", "list every failure class with its description and remedy")
+        ("outcomes", "list every package outcome with its description");
     // Accepted and ignored, as before the options were declared.
     spec.hidden.add_options()("all", "");
     auto vm = parse_command(spec, args);
@@ -117,6 +119,12 @@ int cmd_explain(const std::vector<std::string>& args) {
         for (const auto& r : analysis::reason_table())
             std::printf("%-24s %s%s%s\n", std::string(r.id).c_str(), std::string(r.description).c_str(),
                         r.remedy.empty() ? "" : "; remedy: ", std::string(r.remedy).c_str());
+        return 0;
+    }
+    if (vm.count("outcomes")) {
+        for (auto o : model::all_outcomes())
+            std::printf("%-12s %s\n", std::string(model::outcome_name(o)).c_str(),
+                        std::string(model::outcome_description(o)).c_str());
         return 0;
     }
     if (vm.count("classes")) {

@@ -35,6 +35,15 @@ enum class Outcome : std::uint8_t {
 };
 std::string_view outcome_name(Outcome o);
 std::string_view outcome_description(Outcome o);
+// Every outcome, in table order (gox explain --outcomes; test_docs checks the
+// man page against it).
+inline std::vector<Outcome> all_outcomes() {
+    return {
+#define X(id, name, desc) Outcome::id,
+        GOX_OUTCOMES(X)
+#undef X
+    };
+}
 
 // Steps counted per package (a subset of the line kinds, in report order).
 #define GOX_ACTIONS(X)                                                                             \
