@@ -9,6 +9,25 @@
 
 namespace gox::model {
 
+namespace {
+
+// The one place in build*.cpp where a package's outcome is set (packages
+// that only the action graph names get theirs in actiongraph.cpp), with the
+// id of the evidence that decided it. `now` is the evidence so far (nullptr
+// for a new package). An objdir's own evidence (objdir_outcome) comes first;
+// a cache or GOROOT/pkg archive bound to the same path then replaces none, a
+// vet alone or a cache restore; a cache replay replaces only none.
+void decide_outcome(Outcome& outcome, const char*& now, std::pair<Outcome, const char*> by) {
+    if (now) {
+        const bool archive = by.second == kEvPackagefileCache || by.second == kEvInstalled;
+        const bool weaker = now == kEvNone || (archive && (now == kEvVetOnly || now == kEvRestore));
+        if (!weaker) return;
+    }
+    std::tie(outcome, now) = by;
+}
+
+} // namespace
+
 // Whether another objdir of the invocation has the same import path, per
 // objdir in order (counted before the strings are moved out).
 std::vector<char> BuildBuilder::Impl::shared_paths(const Inv& i) {
@@ -43,7 +62,7 @@ void BuildBuilder::Impl::objdir_packages(Inv& i, int ii, Fresh& f) {
         if (p.import_path.empty() && r.compiled && r.main_flag) p.import_path = "main";
         if (p.import_path.empty()) continue; // an objdir that never named its package
         const char* ev = nullptr;
-        std::tie(p.outcome, ev) = objdir_outcome(r);
+        decide_outcome(p.outcome, ev, objdir_outcome(r));
         p.standard = r.compiled ? r.std_flag : is_standard_import_path(p.import_path);
         if (!r.for_test.empty()) {
             p.for_test = std::move(r.for_test);
@@ -66,20 +85,16 @@ void BuildBuilder::Impl::archive_packages(Inv& i, int ii, Fresh& f) {
         if (!f.pkgs[k].actions[static_cast<std::size_t>(Action::Compile)]) uncompiled.emplace(f.pkgs[k].import_path, k);
     for (auto& [archive, pr] : i.by_archive) {
         if (auto it = uncompiled.find(pr.import_path); it != uncompiled.end()) {
-            Package& q = f.pkgs[it->second];
-            const char*& qe = f.evid[it->second];
-            if (q.outcome == Outcome::Unknown || qe == kEvVetOnly || qe == kEvRestore) {
-                q.outcome = pr.outcome;
-                qe = pr.evidence;
-            }
+            decide_outcome(f.pkgs[it->second].outcome, f.evid[it->second], {pr.outcome, pr.evidence});
             continue;
         }
         Package p;
         p.invocation = ii;
         p.import_path = std::move(pr.import_path);
-        p.outcome = pr.outcome;
+        const char* ev = nullptr;
+        decide_outcome(p.outcome, ev, {pr.outcome, pr.evidence});
         p.standard = pr.outcome == Outcome::Installed || is_standard_import_path(p.import_path);
-        f.add(std::move(p), pr.evidence);
+        f.add(std::move(p), ev);
     }
 }
 
@@ -112,10 +127,7 @@ void BuildBuilder::Impl::apply_replays(int ii, Fresh& f) {
         if (it != by_path.end()) {
             for (std::size_t k : it->second) {
                 auto& p = f.pkgs[k];
-                if (p.outcome == Outcome::Unknown) {
-                    p.outcome = Outcome::CacheHit;
-                    f.evid[k] = kEvReplay;
-                }
+                decide_outcome(p.outcome, f.evid[k], {Outcome::CacheHit, kEvReplay});
                 p.actions[static_cast<std::size_t>(Action::CacheReplay)]++;
             }
             continue;
@@ -125,9 +137,10 @@ void BuildBuilder::Impl::apply_replays(int ii, Fresh& f) {
         Package p;
         p.invocation = ii;
         keep(p.import_path, pkg);
-        p.outcome = Outcome::CacheHit;
         p.actions[static_cast<std::size_t>(Action::CacheReplay)] = 1;
-        f.add(std::move(p), kEvReplay);
+        const char* ev = nullptr;
+        decide_outcome(p.outcome, ev, {Outcome::CacheHit, kEvReplay});
+        f.add(std::move(p), ev);
     }
 }
 

@@ -117,6 +117,8 @@ inline std::pair<Outcome, const char*> objdir_outcome(const ObjRec& r) {
     return {Outcome::Unknown, kEvNone};
 }
 
+// A cache or GOROOT/pkg archive an importcfg named: the evidence it gives
+// (decide_outcome in build_fold.cpp makes it a package's outcome).
 struct PathRec {
     std::string import_path;
     Outcome outcome = Outcome::CacheHit;
