@@ -67,7 +67,7 @@ struct Package {
     int invocation = 0;
     int objdir = -1;         // bNNN, -1 for cache hits seen only as a packagefile
     Outcome outcome = Outcome::Unknown;
-    std::string evidence;    // id of what decided the outcome (see build.cpp)
+    std::string evidence;    // id of what decided the outcome (see build_impl.hpp)
     bool standard = false;
     bool main = false;
     std::array<std::uint32_t, kActionCount> actions{};
