@@ -67,6 +67,71 @@ std::vector<std::string> TestCacheInfo::test_ids() const {
     return out;
 }
 
+namespace {
+
+// "save test ID <testID> => input ID <inputID> => <key>", or "test ID ..."
+// (msg without "test ID "): a lookup starts, or its input list was found.
+void read_test_id(TestCacheInfo& t, TestLookup* cur, std::string_view msg) {
+    if (starts_with(msg, "save test ID ")) {
+        std::string_view rest = msg.substr(13);
+        auto in = rest.find(" => input ID ");
+        if (in != std::string_view::npos) t.saves.emplace_back(word(rest), word(rest.substr(in + 13)));
+        return;
+    }
+    std::string_view rest = msg.substr(8);
+    auto in = rest.find(" => input ID ");
+    if (in != std::string_view::npos) {
+        // "test ID <testID> => input ID <inputID> => <key>": the list was found.
+        std::string id(word(rest));
+        if (cur && cur->test_id == id) cur->input_id = std::string(word(rest.substr(in + 13)));
+    } else if (auto arrow = rest.find(" => "); arrow != std::string_view::npos) {
+        // "test ID <hex of the key> => <testID>": a lookup starts.
+        TestLookup l;
+        l.key = unhex(rest.substr(0, arrow));
+        l.test_id = std::string(word(rest.substr(arrow + 4)));
+        t.lookups.push_back(std::move(l));
+    }
+}
+
+// "input file <path>: file used as input is too new" (computeTestInputsID),
+// while looking up (the lookup has no input ID yet) or while saving.
+void read_input_file(TestCacheInfo& t, TestLookup* cur, std::string_view msg) {
+    std::string_view rest = msg.substr(11);
+    auto sep = rest.rfind(": ");
+    std::string path(rest.substr(0, sep));
+    if (rest.find("too new") == std::string_view::npos) return;
+    t.too_new = path;
+    if (cur && cur->result == TestLookup::Result::Pending && cur->input_id.empty()) {
+        cur->result = TestLookup::Result::TooNew;
+        cur->detail = path;
+    } else {
+        t.save_too_new = true;
+    }
+}
+
+// One "<package>: <msg>" line about a test.
+void read_test_message(TestCacheInfo& t, std::string_view msg) {
+    TestLookup* cur = t.lookups.empty() ? nullptr : &t.lookups.back();
+    auto set = [&](TestLookup::Result r) {
+        if (cur && cur->result == TestLookup::Result::Pending) cur->result = r;
+    };
+    if (starts_with(msg, "save test ID ") || starts_with(msg, "test ID ")) {
+        read_test_id(t, cur, msg);
+    } else if (starts_with(msg, "input list not found") || starts_with(msg, "input list malformed")) {
+        set(TestLookup::Result::NoInputList);
+    } else if (starts_with(msg, "input file ")) {
+        read_input_file(t, cur, msg);
+    } else if (starts_with(msg, "test output not found") || starts_with(msg, "test output malformed")) {
+        set(TestLookup::Result::NoOutput);
+    } else if (starts_with(msg, "test output expired")) {
+        set(TestLookup::Result::Expired);
+    } else if (starts_with(msg, "cached cover profile missing") || starts_with(msg, "coverage metadata changed")) {
+        set(TestLookup::Result::CoverChanged);
+    }
+}
+
+} // namespace
+
 void TestCacheCollector::feed(std::string_view line) {
     if (!starts_with(line, "testcache: ")) return;
     m_any = true;
@@ -88,53 +153,7 @@ void TestCacheCollector::feed(std::string_view line) {
     auto colon = line.find(": ");
     if (colon == std::string_view::npos) return;
     TestCacheInfo& t = m_tests[std::string(line.substr(0, colon))];
-    std::string_view msg = line.substr(colon + 2);
-    TestLookup* cur = t.lookups.empty() ? nullptr : &t.lookups.back();
-    auto set = [&](TestLookup::Result r) {
-        if (cur && cur->result == TestLookup::Result::Pending) cur->result = r;
-    };
-    if (starts_with(msg, "save test ID ")) {
-        // "save test ID <testID> => input ID <inputID> => <key>"
-        std::string_view rest = msg.substr(13);
-        auto in = rest.find(" => input ID ");
-        if (in != std::string_view::npos) t.saves.emplace_back(word(rest), word(rest.substr(in + 13)));
-    } else if (starts_with(msg, "test ID ")) {
-        std::string_view rest = msg.substr(8);
-        auto in = rest.find(" => input ID ");
-        if (in != std::string_view::npos) {
-            // "test ID <testID> => input ID <inputID> => <key>": the list was found.
-            std::string id(word(rest));
-            if (cur && cur->test_id == id) cur->input_id = std::string(word(rest.substr(in + 13)));
-        } else if (auto arrow = rest.find(" => "); arrow != std::string_view::npos) {
-            // "test ID <hex of the key> => <testID>": a lookup starts.
-            TestLookup l;
-            l.key = unhex(rest.substr(0, arrow));
-            l.test_id = std::string(word(rest.substr(arrow + 4)));
-            t.lookups.push_back(std::move(l));
-        }
-    } else if (starts_with(msg, "input list not found") || starts_with(msg, "input list malformed")) {
-        set(TestLookup::Result::NoInputList);
-    } else if (starts_with(msg, "input file ")) {
-        // "input file <path>: file used as input is too new" (computeTestInputsID),
-        // while looking up (the lookup has no input ID yet) or while saving.
-        std::string_view rest = msg.substr(11);
-        auto sep = rest.rfind(": ");
-        std::string path(rest.substr(0, sep));
-        if (rest.find("too new") == std::string_view::npos) return;
-        t.too_new = path;
-        if (cur && cur->result == TestLookup::Result::Pending && cur->input_id.empty()) {
-            cur->result = TestLookup::Result::TooNew;
-            cur->detail = path;
-        } else {
-            t.save_too_new = true;
-        }
-    } else if (starts_with(msg, "test output not found") || starts_with(msg, "test output malformed")) {
-        set(TestLookup::Result::NoOutput);
-    } else if (starts_with(msg, "test output expired")) {
-        set(TestLookup::Result::Expired);
-    } else if (starts_with(msg, "cached cover profile missing") || starts_with(msg, "coverage metadata changed")) {
-        set(TestLookup::Result::CoverChanged);
-    }
+    read_test_message(t, line.substr(colon + 2));
 }
 
 // ---- flags ------------------------------------------------------------------
