@@ -67,6 +67,71 @@ std::vector<std::string> TestCacheInfo::test_ids() const {
     return out;
 }
 
+namespace {
+
+// "save test ID <testID> => input ID <inputID> => <key>", or "test ID ..."
+// (msg without "test ID "): a lookup starts, or its input list was found.
+void read_test_id(TestCacheInfo& t, TestLookup* cur, std::string_view msg) {
+    if (starts_with(msg, "save test ID ")) {
+        std::string_view rest = msg.substr(13);
+        auto in = rest.find(" => input ID ");
+        if (in != std::string_view::npos) t.saves.emplace_back(word(rest), word(rest.substr(in + 13)));
+        return;
+    }
+    std::string_view rest = msg.substr(8);
+    auto in = rest.find(" => input ID ");
+    if (in != std::string_view::npos) {
+        // "test ID <testID> => input ID <inputID> => <key>": the list was found.
+        std::string id(word(rest));
+        if (cur && cur->test_id == id) cur->input_id = std::string(word(rest.substr(in + 13)));
+    } else if (auto arrow = rest.find(" => "); arrow != std::string_view::npos) {
+        // "test ID <hex of the key> => <testID>": a lookup starts.
+        TestLookup l;
+        l.key = unhex(rest.substr(0, arrow));
+        l.test_id = std::string(word(rest.substr(arrow + 4)));
+        t.lookups.push_back(std::move(l));
+    }
+}
+
+// "input file <path>: file used as input is too new" (computeTestInputsID),
+// while looking up (the lookup has no input ID yet) or while saving.
+void read_input_file(TestCacheInfo& t, TestLookup* cur, std::string_view msg) {
+    std::string_view rest = msg.substr(11);
+    auto sep = rest.rfind(": ");
+    std::string path(rest.substr(0, sep));
+    if (rest.find("too new") == std::string_view::npos) return;
+    t.too_new = path;
+    if (cur && cur->result == TestLookup::Result::Pending && cur->input_id.empty()) {
+        cur->result = TestLookup::Result::TooNew;
+        cur->detail = path;
+    } else {
+        t.save_too_new = true;
+    }
+}
+
+// One "<package>: <msg>" line about a test.
+void read_test_message(TestCacheInfo& t, std::string_view msg) {
+    TestLookup* cur = t.lookups.empty() ? nullptr : &t.lookups.back();
+    auto set = [&](TestLookup::Result r) {
+        if (cur && cur->result == TestLookup::Result::Pending) cur->result = r;
+    };
+    if (starts_with(msg, "save test ID ") || starts_with(msg, "test ID ")) {
+        read_test_id(t, cur, msg);
+    } else if (starts_with(msg, "input list not found") || starts_with(msg, "input list malformed")) {
+        set(TestLookup::Result::NoInputList);
+    } else if (starts_with(msg, "input file ")) {
+        read_input_file(t, cur, msg);
+    } else if (starts_with(msg, "test output not found") || starts_with(msg, "test output malformed")) {
+        set(TestLookup::Result::NoOutput);
+    } else if (starts_with(msg, "test output expired")) {
+        set(TestLookup::Result::Expired);
+    } else if (starts_with(msg, "cached cover profile missing") || starts_with(msg, "coverage metadata changed")) {
+        set(TestLookup::Result::CoverChanged);
+    }
+}
+
+} // namespace
+
 void TestCacheCollector::feed(std::string_view line) {
     if (!starts_with(line, "testcache: ")) return;
     m_any = true;
@@ -88,53 +153,7 @@ void TestCacheCollector::feed(std::string_view line) {
     auto colon = line.find(": ");
     if (colon == std::string_view::npos) return;
     TestCacheInfo& t = m_tests[std::string(line.substr(0, colon))];
-    std::string_view msg = line.substr(colon + 2);
-    TestLookup* cur = t.lookups.empty() ? nullptr : &t.lookups.back();
-    auto set = [&](TestLookup::Result r) {
-        if (cur && cur->result == TestLookup::Result::Pending) cur->result = r;
-    };
-    if (starts_with(msg, "save test ID ")) {
-        // "save test ID <testID> => input ID <inputID> => <key>"
-        std::string_view rest = msg.substr(13);
-        auto in = rest.find(" => input ID ");
-        if (in != std::string_view::npos) t.saves.emplace_back(word(rest), word(rest.substr(in + 13)));
-    } else if (starts_with(msg, "test ID ")) {
-        std::string_view rest = msg.substr(8);
-        auto in = rest.find(" => input ID ");
-        if (in != std::string_view::npos) {
-            // "test ID <testID> => input ID <inputID> => <key>": the list was found.
-            std::string id(word(rest));
-            if (cur && cur->test_id == id) cur->input_id = std::string(word(rest.substr(in + 13)));
-        } else if (auto arrow = rest.find(" => "); arrow != std::string_view::npos) {
-            // "test ID <hex of the key> => <testID>": a lookup starts.
-            TestLookup l;
-            l.key = unhex(rest.substr(0, arrow));
-            l.test_id = std::string(word(rest.substr(arrow + 4)));
-            t.lookups.push_back(std::move(l));
-        }
-    } else if (starts_with(msg, "input list not found") || starts_with(msg, "input list malformed")) {
-        set(TestLookup::Result::NoInputList);
-    } else if (starts_with(msg, "input file ")) {
-        // "input file <path>: file used as input is too new" (computeTestInputsID),
-        // while looking up (the lookup has no input ID yet) or while saving.
-        std::string_view rest = msg.substr(11);
-        auto sep = rest.rfind(": ");
-        std::string path(rest.substr(0, sep));
-        if (rest.find("too new") == std::string_view::npos) return;
-        t.too_new = path;
-        if (cur && cur->result == TestLookup::Result::Pending && cur->input_id.empty()) {
-            cur->result = TestLookup::Result::TooNew;
-            cur->detail = path;
-        } else {
-            t.save_too_new = true;
-        }
-    } else if (starts_with(msg, "test output not found") || starts_with(msg, "test output malformed")) {
-        set(TestLookup::Result::NoOutput);
-    } else if (starts_with(msg, "test output expired")) {
-        set(TestLookup::Result::Expired);
-    } else if (starts_with(msg, "cached cover profile missing") || starts_with(msg, "coverage metadata changed")) {
-        set(TestLookup::Result::CoverChanged);
-    }
+    read_test_message(t, line.substr(colon + 2));
 }
 
 // ---- flags ------------------------------------------------------------------
@@ -476,6 +495,103 @@ private:
     const TestRecord* m_prev;
 };
 
+// ---- steps of decide_test_reasons, per test ---------------------------------
+
+// What go said about the test (--why), or nullptr.
+const TestCacheInfo* cache_info_of(const TestRunFacts& f, const std::string& import_path) {
+    if (f.testcache)
+        if (auto it = f.testcache->tests().find(import_path); it != f.testcache->tests().end()) return &it->second;
+    return nullptr;
+}
+
+// The test's last run in the history, or nullptr.
+const TestRecord* previous_of(const TestRunFacts& f, const std::string& import_path) {
+    auto pv = f.previous.find(import_path);
+    return pv == f.previous.end() ? nullptr : &pv->second;
+}
+
+// This run's status, binary, flags and environment.
+TestRecord new_record(const model::TestResult& t, const TestRunFacts& f, const std::vector<std::string>& args) {
+    TestRecord r;
+    r.status = t.cached ? "cached" : t.status;
+    r.link_id = t.link_action_id;
+    r.binary_id = t.binary_id;
+    r.args = args;
+    r.godebug = f.godebug;
+    r.goflags = f.goflags;
+    r.go_version = f.go_version;
+    return r;
+}
+
+// Sets r.why and what made the run uncacheable: go's word for it when its
+// testcache lines came, else uncacheable (from the flags).
+void set_uncacheable(TestRecord& r, const TestRunFacts& f, const TestCacheInfo* info, const std::string& uncacheable) {
+    if (f.testcache && f.testcache->any()) {
+        r.why = true;
+        if (!f.testcache->uncacheable_args().empty())
+            r.uncacheable = uncacheable.empty() ? join(f.testcache->uncacheable_args(), ", ") : uncacheable;
+        else if (f.testcache->local_directory_mode()) r.uncacheable = "local directory mode (no package named)";
+        else if (info && !info->disabled.empty()) r.uncacheable = info->disabled;
+    } else {
+        r.uncacheable = uncacheable;
+    }
+}
+
+// Sets the test IDs, input ID and inputs go printed, and returns whether the
+// result was saved (or came from the cache).
+bool set_ids(TestRecord& r, const model::TestResult& t, const TestRunFacts& f, const TestCacheInfo* info) {
+    if (!info) {
+        // Without go's lines: a passing, cacheable run was saved (unless
+        // a file was too new, which only --why shows).
+        return t.cached || (t.status == "ok" && r.uncacheable.empty() && !r.why);
+    }
+    r.test_ids = info->test_ids();
+    r.too_new = info->too_new;
+    if (const auto* h = info->hit_lookup()) r.input_id = h->input_id;
+    else if (!info->saves.empty()) r.input_id = info->saves.front().second;
+    else
+        for (const auto& l : info->lookups)
+            if (!l.input_id.empty()) r.input_id = l.input_id;
+    if (!r.input_id.empty() && f.test_inputs)
+        if (auto in = f.test_inputs->find(r.input_id); in != f.test_inputs->end()) r.inputs = in->second;
+    return info->hit() || !info->saves.empty();
+}
+
+// Sets r.stored: this run's result when it was saved, else the previous
+// run's record of the newest saved one.
+void set_stored(TestRecord& r, const model::TestResult& t, const TestRecord* prev) {
+    if (r.saved) {
+        r.stored.known = true;
+        r.stored.test_ids = r.test_ids;
+        r.stored.input_id = r.input_id;
+        r.stored.inputs = r.inputs;
+        r.stored.link_id = r.link_id;
+        r.stored.binary_id = r.binary_id;
+        r.stored.args = r.args;
+        r.stored.godebug = r.godebug;
+        // A cached run was not linked: keep the binary ID go saved it
+        // with, and the other test ID it was saved under.
+        if (t.cached && prev && prev->stored.known && prev->stored.link_id == r.link_id) {
+            r.stored.binary_id = prev->stored.binary_id;
+            if (prev->stored.input_id == r.input_id)
+                for (const auto& id : prev->stored.test_ids)
+                    if (!contains(r.stored.test_ids, id)) r.stored.test_ids.push_back(id);
+        }
+    } else if (prev) {
+        r.stored = prev->stored;
+    }
+}
+
+// Sets t's reason and detail from d.
+void set_reason(model::TestResult& t, const Decision& d, const TestCacheInfo* info) {
+    t.reason = std::string(reason_name(d.reason));
+    t.reason_detail = d.detail;
+    // Whatever made it run, say that this result was not cached either.
+    if (info && info->save_too_new && d.reason != Reason::TestFileTooNew)
+        t.reason_detail += (t.reason_detail.empty() ? "" : "; ") + std::string("result not cached: ") +
+                           info->too_new + " is less than 2 s old";
+}
+
 } // namespace
 
 std::map<std::string, TestRecord> decide_test_reasons(model::Build& b, const TestRunFacts& f) {
@@ -485,76 +601,14 @@ std::map<std::string, TestRecord> decide_test_reasons(model::Build& b, const Tes
     for (auto& t : b.tests) {
         bool ran = !t.cached && (t.status == "ok" || t.status == "fail");
         if (!ran && !t.cached) continue;
-        const TestCacheInfo* info = nullptr;
-        if (f.testcache)
-            if (auto it = f.testcache->tests().find(t.import_path); it != f.testcache->tests().end()) info = &it->second;
-        auto pv = f.previous.find(t.import_path);
-        const TestRecord* prev = pv == f.previous.end() ? nullptr : &pv->second;
+        const TestCacheInfo* info = cache_info_of(f, t.import_path);
+        const TestRecord* prev = previous_of(f, t.import_path);
 
-        TestRecord r;
-        r.status = t.cached ? "cached" : t.status;
-        r.link_id = t.link_action_id;
-        r.binary_id = t.binary_id;
-        r.args = args;
-        r.godebug = f.godebug;
-        r.goflags = f.goflags;
-        r.go_version = f.go_version;
-        if (f.testcache && f.testcache->any()) {
-            r.why = true;
-            if (!f.testcache->uncacheable_args().empty())
-                r.uncacheable = uncacheable.empty() ? join(f.testcache->uncacheable_args(), ", ") : uncacheable;
-            else if (f.testcache->local_directory_mode()) r.uncacheable = "local directory mode (no package named)";
-            else if (info && !info->disabled.empty()) r.uncacheable = info->disabled;
-        } else {
-            r.uncacheable = uncacheable;
-        }
-        bool saved = false;
-        if (info) {
-            r.test_ids = info->test_ids();
-            r.too_new = info->too_new;
-            if (const auto* h = info->hit_lookup()) r.input_id = h->input_id;
-            else if (!info->saves.empty()) r.input_id = info->saves.front().second;
-            else
-                for (const auto& l : info->lookups)
-                    if (!l.input_id.empty()) r.input_id = l.input_id;
-            if (!r.input_id.empty() && f.test_inputs)
-                if (auto in = f.test_inputs->find(r.input_id); in != f.test_inputs->end()) r.inputs = in->second;
-            saved = info->hit() || !info->saves.empty();
-        } else {
-            // Without go's lines: a passing, cacheable run was saved (unless
-            // a file was too new, which only --why shows).
-            saved = t.cached || (t.status == "ok" && r.uncacheable.empty() && !r.why);
-        }
-        r.saved = saved;
-        if (saved) {
-            r.stored.known = true;
-            r.stored.test_ids = r.test_ids;
-            r.stored.input_id = r.input_id;
-            r.stored.inputs = r.inputs;
-            r.stored.link_id = r.link_id;
-            r.stored.binary_id = r.binary_id;
-            r.stored.args = r.args;
-            r.stored.godebug = r.godebug;
-            // A cached run was not linked: keep the binary ID go saved it
-            // with, and the other test ID it was saved under.
-            if (t.cached && prev && prev->stored.known && prev->stored.link_id == r.link_id) {
-                r.stored.binary_id = prev->stored.binary_id;
-                if (prev->stored.input_id == r.input_id)
-                    for (const auto& id : prev->stored.test_ids)
-                        if (!contains(r.stored.test_ids, id)) r.stored.test_ids.push_back(id);
-            }
-        } else if (prev) {
-            r.stored = prev->stored;
-        }
-        if (ran) {
-            Decision d = Decider(b, f, t, r, info, prev).decide();
-            t.reason = std::string(reason_name(d.reason));
-            t.reason_detail = d.detail;
-            // Whatever made it run, say that this result was not cached either.
-            if (info && info->save_too_new && d.reason != Reason::TestFileTooNew)
-                t.reason_detail += (t.reason_detail.empty() ? "" : "; ") + std::string("result not cached: ") +
-                                   info->too_new + " is less than 2 s old";
-        }
+        TestRecord r = new_record(t, f, args);
+        set_uncacheable(r, f, info, uncacheable);
+        r.saved = set_ids(r, t, f, info);
+        set_stored(r, t, prev);
+        if (ran) set_reason(t, Decider(b, f, t, r, info, prev).decide(), info);
         out[t.import_path] = std::move(r);
     }
     return out;

@@ -12,6 +12,8 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <optional>
+#include <utility>
 
 namespace gox::cli {
 
@@ -118,22 +120,10 @@ const po::options_description& gox_options() {
     return all;
 }
 
-} // namespace
-
-void usage_error(const std::string& msg, const std::string& hint) {
-    std::fprintf(stderr, "gox: %s\n", msg.c_str());
-    if (!hint.empty()) std::fprintf(stderr, "%s\n", hint.c_str());
-    std::exit(util::kExitGoxError);
-}
-
-int run(int argc, char** argv) {
-    std::vector<std::string> args(argv + 1, argv + argc);
-    if (args.empty()) {
-        std::fputs(main_help().c_str(), stderr);
-        return util::kExitGoxError;
-    }
-    const std::string& first = args.front();
-    std::vector<std::string> rest(args.begin() + 1, args.end());
+// gox --version, gox help and gox's own commands: their exit status, or
+// nullopt when first names none of them. `gox help TOPIC` for a topic of
+// go's execs `go help TOPIC`.
+std::optional<int> run_own_command(const std::string& first, const std::vector<std::string>& rest) {
     if (first == "--version") return print_version();
     if (first == "help") {
         // gox's help, or a gox command's; any other topic is go's.
@@ -148,16 +138,26 @@ int run(int argc, char** argv) {
     if (first == "history") return cmd_history(rest);
     if (first == "doctor") return cmd_doctor(rest);
     if (first == "report") return cmd_report(rest);
+    return std::nullopt;
+}
 
-    // gox's options, then go's command line: [-C dir] VERB [-C dir] ...
-    std::size_t i = 0;
-    bool help = false;
-    for (; i < args.size() && !args[i].empty() && args[i][0] == '-' && !is_chdir_flag(args[i]); ++i) {
-        const std::string& a = args[i];
+// The options gox takes before go's command line ([-C dir] VERB [-C dir] ...).
+struct LeadingOptions {
+    std::size_t end = 0;  // index of the first word of go's command line
+    bool help = false;    // -h or --help
+    bool version = false; // --version: the scan stopped there
+};
+
+// Reads gox's options at the start of args; a mistyped one is a usage error.
+LeadingOptions scan_leading_options(const std::vector<std::string>& args) {
+    LeadingOptions o;
+    for (; o.end < args.size() && !args[o.end].empty() && args[o.end][0] == '-' && !is_chdir_flag(args[o.end]); ++o.end) {
+        const std::string& a = args[o.end];
         if (a == "-h" || a == "--help") {
-            help = true;
+            o.help = true;
         } else if (a == "--version") {
-            return print_version();
+            o.version = true;
+            return o;
         } else if (!find_wrap_option(a)) {
             // Close to one of gox's options: say so. Anything else starts
             // go's command line, and go judges it (`gox -x build` is
@@ -167,30 +167,29 @@ int run(int argc, char** argv) {
             usage_error(fmt::format("unknown option {}", a), "Did you mean " + s + "?");
         }
     }
-    std::vector<std::string> opts(args.begin(), args.begin() + static_cast<std::ptrdiff_t>(i));
-    std::vector<std::string> line(args.begin() + static_cast<std::ptrdiff_t>(i), args.end());
-    GoLine gl = read_go_line(line);
-    if (help && !is_go_verb(gl.verb)) {
-        std::fputs(main_help().c_str(), stdout);
-        return 0;
+    return o;
+}
+
+// build, test, install, run, vet: gox runs go and summarises the build.
+int run_wrapped(std::vector<std::string> opts, const std::vector<std::string>& line, const GoLine& gl, bool help) {
+    if (gl.args.size() > gl.chdir.size && (gl.args[gl.chdir.size] == "--help" || gl.args[gl.chdir.size] == "-h"))
+        help = true;
+    if (help) {
+        // gox's options are still checked: `gox --bogus=1 build --help` fails.
+        opts.push_back("--help");
+        return cmd_wrap(opts, {gl.verb});
     }
-    if (is_go_verb(gl.verb)) {
-        if (gl.args.size() > gl.chdir.size && (gl.args[gl.chdir.size] == "--help" || gl.args[gl.chdir.size] == "-h"))
-            help = true;
-        if (help) {
-            // gox's options are still checked: `gox --bogus=1 build --help` fails.
-            opts.push_back("--help");
-            return cmd_wrap(opts, {gl.verb});
-        }
-        return cmd_wrap(opts, line);
-    }
+    return cmd_wrap(opts, line);
+}
+
+// Every other go verb, and any word go itself must judge, is go's: exec'd
+// with the arguments untouched. gox's options other than --go mean nothing
+// there.
+[[noreturn]] void exec_unwrapped(const std::vector<std::string>& opts, const std::vector<std::string>& line, const GoLine& gl) {
     // gox --why -C src build: gox's options come first.
     if (gl.chdir.present() && gl.chdir.at == 0 && find_wrap_option(gl.verb))
         usage_error(fmt::format("{} is gox's option: give it before go's -C", gl.verb),
                     fmt::format("gox {} {} ...", gl.verb, fmt::join(line.begin(), line.begin() + static_cast<std::ptrdiff_t>(gl.chdir.size), " ")));
-    // Every other go verb, and any word go itself must judge, is go's: exec'd
-    // with the arguments untouched. gox's options other than --go mean
-    // nothing there.
     std::string go_path;
     for (const auto& a : opts) {
         const WrapOption* o = find_wrap_option(a);
@@ -210,6 +209,37 @@ int run(int argc, char** argv) {
     std::vector<std::string> argv_go = {process::find_go(go_path)};
     argv_go.insert(argv_go.end(), line.begin(), line.end());
     process::exec_go(argv_go);
+}
+
+} // namespace
+
+void usage_error(const std::string& msg, const std::string& hint) {
+    std::fprintf(stderr, "gox: %s\n", msg.c_str());
+    if (!hint.empty()) std::fprintf(stderr, "%s\n", hint.c_str());
+    std::exit(util::kExitGoxError);
+}
+
+int run(int argc, char** argv) {
+    std::vector<std::string> args(argv + 1, argv + argc);
+    if (args.empty()) {
+        std::fputs(main_help().c_str(), stderr);
+        return util::kExitGoxError;
+    }
+    std::vector<std::string> rest(args.begin() + 1, args.end());
+    if (auto status = run_own_command(args.front(), rest)) return *status;
+
+    // gox's options, then go's command line: [-C dir] VERB [-C dir] ...
+    LeadingOptions lead = scan_leading_options(args);
+    if (lead.version) return print_version();
+    std::vector<std::string> opts(args.begin(), args.begin() + static_cast<std::ptrdiff_t>(lead.end));
+    std::vector<std::string> line(args.begin() + static_cast<std::ptrdiff_t>(lead.end), args.end());
+    GoLine gl = read_go_line(line);
+    if (lead.help && !is_go_verb(gl.verb)) {
+        std::fputs(main_help().c_str(), stdout);
+        return 0;
+    }
+    if (is_go_verb(gl.verb)) return run_wrapped(std::move(opts), line, gl, lead.help);
+    exec_unwrapped(opts, line, gl);
 }
 
 } // namespace gox::cli
