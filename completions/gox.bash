@@ -44,7 +44,7 @@ _gox() {
     explain|diff|history)
         case $cur in
         --format=*) COMPREPLY=($(compgen -W "text json" -- "${cur#*=}")) ;;
-        *) COMPREPLY=($(compgen -W "--format= --run= --reasons --classes --outcomes --all --fail-over= --help" -- "$cur")) ;;
+        *) COMPREPLY=($(compgen -W "--format= --run= --reasons --classes --outcomes --evidence --all --fail-over= --help" -- "$cur")) ;;
         esac ;;
     *)
         # The go verb's own arguments: go's flags and packages are go's; offer

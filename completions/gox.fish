@@ -27,6 +27,7 @@ complete -c gox -n "__fish_seen_subcommand_from explain" -l run -x
 complete -c gox -n "__fish_seen_subcommand_from explain" -l reasons
 complete -c gox -n "__fish_seen_subcommand_from explain" -l classes
 complete -c gox -n "__fish_seen_subcommand_from explain" -l outcomes
+complete -c gox -n "__fish_seen_subcommand_from explain" -l evidence
 complete -c gox -n "__fish_seen_subcommand_from history" -l all
 complete -c gox -n "__fish_seen_subcommand_from doctor" -l format -x -a 'text json'
 complete -c gox -n "__fish_seen_subcommand_from doctor" -l mod-verify -d 'also go mod verify'

@@ -53,6 +53,13 @@ def every_outcome_is_in_the_man_page():
     check(len(names) >= 5 and "cache_hit" in names, names)
     for o in names:
         check(f".B {o}" in out, o)
+    # And every evidence id that decides one (gox explain --evidence).
+    p = gox("explain", "--evidence")
+    eq(p.returncode, 0, p.stderr)
+    ids = [l.split()[0] for l in p.stdout.decode().splitlines() if l.strip()]
+    check(len(ids) >= 10 and "compile" in ids and "actiongraph" in ids, ids)
+    for e in ids:  # (MAN has its font escapes removed)
+        check(re.search(r"(?<![\w-])" + re.escape(e) + r"(?![\w-])", out), f"evidence {e} in the man page's OUTCOMES")
 
 @test
 def every_option_in_help_is_in_the_man_page():
@@ -203,7 +210,7 @@ def destdir_install_runs_and_has_man_page_and_completions():
 # gox must suggest for it.
 COMMAND_OPTIONS = {
     "parse": (["--format", "--actiongraph", "--stdout"], "--actiongrph=x", "--actiongraph"),
-    "explain": (["--format", "--run", "--reasons", "--classes", "--outcomes"], "--reason", "--reasons"),
+    "explain": (["--format", "--run", "--reasons", "--classes", "--outcomes", "--evidence"], "--reason", "--reasons"),
     "diff": (["--format", "--fail-over"], "--fail-ovr=5", "--fail-over"),
     "history": (["--format", "--all"], "--al", "--all"),
     "doctor": (["--format", "--mod-verify", "--verify-cache"], "--verify", "--verify-cache"),

@@ -52,7 +52,7 @@ history::RunRecord pick_run(const history::Store& s, const std::string& which, c
     return rs[static_cast<std::size_t>(nth)];
 }
 
-constexpr const char* kExplainHelp = R"(usage: gox explain [--format=text|json] [--run=ID] [PACKAGE...] | --reasons | --classes | --outcomes
+constexpr const char* kExplainHelp = R"(usage: gox explain [--format=text|json] [--run=ID] [PACKAGE...] | --reasons | --classes | --outcomes | --evidence
 
 For the last gox run of the module you are in (or run ID), shows why each
 rebuilt package was rebuilt, following dependency changes to their root:
@@ -60,7 +60,8 @@ rebuilt package was rebuilt, following dependency changes to their root:
   example.com/app/util rebuilt ← source_file_changed: util.go
 Reason ids and remedies are listed by `gox explain --reasons`, the failure
 classes of a diagnosis by `gox explain --classes`, the outcomes a package can
-have by `gox explain --outcomes`.
+have by `gox explain --outcomes` and the evidence ids that decide them by
+`gox explain --evidence`.
 )";
 
 constexpr const char* kDiffHelp = R"(usage: gox diff [--format=text|json] [--fail-over=PCT] [RUN_A RUN_B | A.json B.json]
@@ -111,7 +112,8 @@ int cmd_explain(const std::vector<std::string>& args) {
          "the run to explain (default: the newest run of the module you are in)")
         ("reasons", "list every reason id with its description and remedy")
         ("classes", "list every failure class with its description and remedy")
-        ("outcomes", "list every package outcome with its description");
+        ("outcomes", "list every package outcome with its description")
+        ("evidence", "list every evidence id (what decided a package's outcome) with its description");
     // Accepted and ignored, as before the options were declared.
     spec.hidden.add_options()("all", "");
     auto vm = parse_command(spec, args);
@@ -125,6 +127,10 @@ int cmd_explain(const std::vector<std::string>& args) {
         for (auto o : model::all_outcomes())
             std::printf("%-12s %s\n", std::string(model::outcome_name(o)).c_str(),
                         std::string(model::outcome_description(o)).c_str());
+        return 0;
+    }
+    if (vm.count("evidence")) {
+        for (const auto& e : model::kEvidenceTable) std::printf("%-28s %s\n", e.id, e.description);
         return 0;
     }
     if (vm.count("classes")) {

@@ -282,7 +282,7 @@ Package graph_package(const GraphAction& a, int inv) {
               : a.ran    ? Outcome::Rebuilt
               : a.action_id.empty() && a.build_id.empty() ? Outcome::Unknown
                                                            : Outcome::CacheHit;
-    p.evidence = "actiongraph";
+    p.evidence = kEvActionGraph;
     p.standard = is_standard_import_path(a.package);
     return p;
 }

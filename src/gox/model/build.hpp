@@ -28,6 +28,36 @@ namespace gox::model {
     X(Failed, "failed", "its compile (or its cgo or C compile step) ran and failed")                                              \
     X(Unknown, "unknown", "the trace names it but shows neither a compile nor a cache use")
 
+// The evidence that decided a package's outcome: X(id, name, description).
+// Each name is one object (kEvCompile...), compared by address inside the
+// model; Package::evidence carries the name into the JSON document.
+#define GOX_EVIDENCE(X)                                                                            \
+    X(Compile, "compile", "rebuilt: a compile ran for it")                                         \
+    X(CompileFailed, "compile_failed", "failed: its compile ran and failed")                       \
+    X(CgoFailed, "cgo_failed", "failed: its cgo or C compile step failed, go never compiled it")  \
+    X(LinkInputCache, "link_input_from_cache", "cache_hit: a link read its archive from the build cache") \
+    X(PackagefileCache, "packagefile_from_cache", "cache_hit: an importcfg named its archive in the build cache") \
+    X(Installed, "packagefile_from_goroot_pkg", "installed: an importcfg named its archive under GOROOT/pkg (Go 1.19)") \
+    X(Replay, "cache_replay", "cache_hit: go replayed its compiler output from the cache")        \
+    X(Restore, "cache_restore", "cache_hit: its cgo files were restored from the cache")          \
+    X(VetOnly, "vet_without_compile", "cache_hit: its objdir only ran vet, so its archive came from the cache") \
+    X(ActionGraph, "actiongraph", "from -debug-actiongraph: a package the trace does not show (a cache hit prints nothing under -x)") \
+    X(None, "no_evidence", "unknown: the trace names it but shows neither a compile nor a cache use")
+
+#define X(id, name, desc) inline constexpr char kEv##id[] = name;
+GOX_EVIDENCE(X)
+#undef X
+
+struct EvidenceInfo {
+    const char* id;
+    const char* description;
+};
+inline constexpr EvidenceInfo kEvidenceTable[] = {
+#define X(id, name, desc) {kEv##id, desc},
+    GOX_EVIDENCE(X)
+#undef X
+};
+
 enum class Outcome : std::uint8_t {
 #define X(id, name, desc) id,
     GOX_OUTCOMES(X)
@@ -67,7 +97,7 @@ struct Package {
     int invocation = 0;
     int objdir = -1;         // bNNN, -1 for cache hits seen only as a packagefile
     Outcome outcome = Outcome::Unknown;
-    std::string evidence;    // id of what decided the outcome (see build_impl.hpp)
+    std::string evidence;    // id of what decided the outcome (GOX_EVIDENCE)
     bool standard = false;
     bool main = false;
     std::array<std::uint32_t, kActionCount> actions{};

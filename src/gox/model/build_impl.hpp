@@ -67,17 +67,7 @@ inline constexpr std::size_t kMaxExamples = 10;
 inline constexpr std::size_t kMaxListedCases = 50000;
 inline constexpr std::size_t kMaxBlocks = 4096;
 
-// Evidence ids (documented in the JSON schema in man/gox.1).
-inline constexpr char kEvCompile[] = "compile";
-inline constexpr char kEvCompileFailed[] = "compile_failed";
-inline constexpr char kEvCgoFailed[] = "cgo_failed";
-inline constexpr char kEvLinkInputCache[] = "link_input_from_cache";
-inline constexpr char kEvPackagefileCache[] = "packagefile_from_cache";
-inline constexpr char kEvInstalled[] = "packagefile_from_goroot_pkg";
-inline constexpr char kEvReplay[] = "cache_replay";
-inline constexpr char kEvRestore[] = "cache_restore";
-inline constexpr char kEvVetOnly[] = "vet_without_compile";
-inline constexpr char kEvNone[] = "no_evidence";
+// Evidence ids: the GOX_EVIDENCE table in build.hpp (kEvCompile, ...).
 
 // Strings taken from the trace into the model are clipped (memory bounds).
 inline void keep(std::string& dst, std::string_view v) { dst.assign(v.substr(0, kMaxKeptChars)); }
