@@ -102,6 +102,29 @@ std::string chain_for(const std::map<std::string, history::PackageRecord>& by_pa
     return out;
 }
 
+// explain --reasons, --classes, --outcomes, --evidence: one of gox's tables,
+// as the man page documents it. Returns whether one was asked for.
+bool print_vocabulary(const po::variables_map& vm) {
+    if (vm.count("reasons")) {
+        for (const auto& r : analysis::reason_table())
+            std::printf("%-24s %s%s%s\n", std::string(r.id).c_str(), std::string(r.description).c_str(),
+                        r.remedy.empty() ? "" : "; remedy: ", std::string(r.remedy).c_str());
+    } else if (vm.count("outcomes")) {
+        for (auto o : model::all_outcomes())
+            std::printf("%-12s %s\n", std::string(model::outcome_name(o)).c_str(),
+                        std::string(model::outcome_description(o)).c_str());
+    } else if (vm.count("evidence")) {
+        for (const auto& e : model::kEvidenceTable) std::printf("%-28s %s\n", e.id, e.description);
+    } else if (vm.count("classes")) {
+        for (auto c : analysis::all_classes())
+            std::printf("%-26s %s; remedy: %s\n", std::string(analysis::class_name(c)).c_str(),
+                        std::string(analysis::class_title(c)).c_str(), std::string(analysis::class_remedy(c)).c_str());
+    } else {
+        return false;
+    }
+    return true;
+}
+
 } // namespace
 
 int cmd_explain(const std::vector<std::string>& args) {
@@ -117,28 +140,7 @@ int cmd_explain(const std::vector<std::string>& args) {
     // Accepted and ignored, as before the options were declared.
     spec.hidden.add_options()("all", "");
     auto vm = parse_command(spec, args);
-    if (vm.count("reasons")) {
-        for (const auto& r : analysis::reason_table())
-            std::printf("%-24s %s%s%s\n", std::string(r.id).c_str(), std::string(r.description).c_str(),
-                        r.remedy.empty() ? "" : "; remedy: ", std::string(r.remedy).c_str());
-        return 0;
-    }
-    if (vm.count("outcomes")) {
-        for (auto o : model::all_outcomes())
-            std::printf("%-12s %s\n", std::string(model::outcome_name(o)).c_str(),
-                        std::string(model::outcome_description(o)).c_str());
-        return 0;
-    }
-    if (vm.count("evidence")) {
-        for (const auto& e : model::kEvidenceTable) std::printf("%-28s %s\n", e.id, e.description);
-        return 0;
-    }
-    if (vm.count("classes")) {
-        for (auto c : analysis::all_classes())
-            std::printf("%-26s %s; remedy: %s\n", std::string(analysis::class_name(c)).c_str(),
-                        std::string(analysis::class_title(c)).c_str(), std::string(analysis::class_remedy(c)).c_str());
-        return 0;
-    }
+    if (print_vocabulary(vm)) return 0;
     check_format("explain", format);
     auto store = open_history();
     auto run = pick_run(*store, run_id, run_id.empty() ? current_module(*store) : "", 0);
