@@ -5,61 +5,16 @@
 #include <gox/analysis/reasons.hpp>
 #include <gox/history/store.hpp>
 
+#include "temp_store.hpp"
+
 #include <nlohmann/json.hpp>
 
-#include <filesystem>
-#include <random>
 
 using namespace gox;
 
-namespace {
-
-struct TempStore {
-    std::string path;
-    history::Store store;
-    TempStore() : path(make_path()), store(path) {}
-    ~TempStore() {
-        std::error_code ec;
-        std::filesystem::remove_all(std::filesystem::path(path).parent_path(), ec);
-    }
-    static std::string make_path() {
-        std::mt19937_64 rng(std::random_device{}());
-        auto dir = std::filesystem::temp_directory_path() / ("gox-unit-store-" + std::to_string(rng()));
-        return (dir / "history.db").string();
-    }
-    std::int64_t add(const std::string& verb, const std::vector<std::string>& args,
-                     const std::vector<history::PackageRecord>& pkgs, const std::string& root = "/m") {
-        history::RunRecord r;
-        r.module_root = root;
-        r.verb = verb;
-        r.args = nlohmann::json(args).dump();
-        return store.add_run(r, pkgs);
-    }
-};
-
-history::PackageRecord rec(const std::string& path, const std::string& action, const std::string& content,
-                           const std::string& outcome = "rebuilt") {
-    history::PackageRecord p;
-    p.import_path = path;
-    p.action_id = action;
-    p.content_id = content;
-    p.outcome = outcome;
-    return p;
-}
-
-model::Package pkg(const std::string& path, const std::string& action, const std::string& content,
-                   std::vector<std::string> deps = {}) {
-    model::Package p;
-    p.import_path = path;
-    p.for_test = path;
-    p.outcome = model::Outcome::Rebuilt;
-    p.action_id = action;
-    p.content_id = content;
-    p.deps = std::move(deps);
-    return p;
-}
-
-} // namespace
+using testing::pkg;
+using testing::rec;
+using testing::TempStore;
 
 TEST_CASE("run kinds: what builds packages differently throughout a run", "[reasons]") {
     using analysis::run_kind;
@@ -140,31 +95,32 @@ TEST_CASE("assign_reasons from the history alone", "[reasons]") {
     ctx.store = &t.store;
     ctx.module_root = "/m";
     ctx.kind = "build";
-    analysis::assign_reasons(b, ctx);
-    CHECK(b.packages[0].reason == "inputs_changed");
-    CHECK(b.packages[0].reason_detail == "D1 → D2");
-    CHECK(b.packages[1].reason == "dependency_changed");
-    CHECK(b.packages[1].reason_detail == "m/dep");
-    CHECK(b.packages[2].reason == "cache_entry_missing");
-    CHECK(b.packages[3].reason == "inputs_changed");
-    CHECK(b.packages[3].output_unchanged);
-    CHECK(b.packages[4].reason == "no_history");
-    CHECK(b.packages[5].reason.empty());
+    std::vector<analysis::Verdict> v = analysis::assign_reasons(b, ctx);
+    REQUIRE(v.size() == b.packages.size());
+    CHECK(v[0].id() == "inputs_changed");
+    CHECK(v[0].detail == "D1 → D2");
+    CHECK(v[1].id() == "dependency_changed");
+    CHECK(v[1].detail == "m/dep");
+    CHECK(v[2].id() == "cache_entry_missing");
+    CHECK(v[3].id() == "inputs_changed");
+    CHECK(v[3].output_unchanged);
+    CHECK(v[4].id() == "no_history");
+    CHECK(v[5].id().empty());
 
     SECTION("compared with the vet run when asked for the newest of any kind") {
         ctx.kind.clear();
-        analysis::assign_reasons(b, ctx);
-        CHECK(b.packages[2].reason == "inputs_changed");
-        CHECK(b.packages[2].reason_detail == "SV → S1");
+        v = analysis::assign_reasons(b, ctx);
+        CHECK(v[2].id() == "inputs_changed");
+        CHECK(v[2].detail == "SV → S1");
     }
     SECTION("-a and GODEBUG=gocacheverify=1 decide alone") {
         ctx.forced = true;
-        analysis::assign_reasons(b, ctx);
-        CHECK(b.packages[4].reason == "forced");
+        v = analysis::assign_reasons(b, ctx);
+        CHECK(v[4].id() == "forced");
         ctx.forced = false;
         ctx.verify_mode = true;
-        analysis::assign_reasons(b, ctx);
-        CHECK(b.packages[4].reason == "verify_mode");
+        v = analysis::assign_reasons(b, ctx);
+        CHECK(v[4].id() == "verify_mode");
     }
     SECTION("an action ID built before in any run: the cache held it once") {
         TempStore u;
@@ -172,12 +128,12 @@ TEST_CASE("assign_reasons from the history alone", "[reasons]") {
         model::Build nb;
         nb.packages.push_back(pkg("m/moved", "N1", "NC1"));
         ctx.store = &u.store;
-        analysis::assign_reasons(nb, ctx);
-        CHECK(nb.packages[0].reason == "cache_entry_missing");
+        auto nv = analysis::assign_reasons(nb, ctx);
+        CHECK(nv[0].id() == "cache_entry_missing");
     }
     SECTION("no store: no history") {
         ctx.store = nullptr;
-        analysis::assign_reasons(b, ctx);
-        CHECK(b.packages[2].reason == "no_history");
+        v = analysis::assign_reasons(b, ctx);
+        CHECK(v[2].id() == "no_history");
     }
 }

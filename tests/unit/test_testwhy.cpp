@@ -8,6 +8,7 @@
 // its JSON form, as the history does, once with go's testcache and testInputs
 // lines (--why) and once without them (the cheap decision).
 #include <catch2/catch.hpp>
+#include <gox/analysis/analyse.hpp>
 #include <gox/analysis/hashes.hpp>
 #include <gox/analysis/testwhy.hpp>
 #include <gox/analysis/why.hpp>
@@ -18,6 +19,8 @@
 #include <map>
 #include <optional>
 #include <sstream>
+
+#include "temp_store.hpp"
 
 using namespace gox;
 using namespace gox::analysis;
@@ -74,10 +77,41 @@ struct Outcome {
     std::string reason, detail;
 };
 
+// One run through analyse() against the store, then recorded in it as the
+// wrapper records a run.
+Outcome analysed(const model::Build& b, const TestRunFacts& f, gox::testing::TempStore& store) {
+    RunFacts facts;
+    facts.verb = "test";
+    facts.args = f.args;
+    facts.env = {{"GOFLAGS", f.goflags}, {"GOVERSION", f.go_version}};
+    facts.test_godebug = f.godebug;
+    facts.place = place_of("/MOD/go.mod", "/MOD", &store.store);
+    facts.diag.exit_code = b.tests[0].status == "fail" ? 1 : 0;
+    Collected in;
+    in.testcache = f.testcache;
+    in.test_inputs = f.test_inputs;
+    RunAnalysis a = analyse(b, &store.store, facts, in);
+    CHECK(a.warnings.empty());
+    REQUIRE(a.tests.size() == b.tests.size());
+    REQUIRE(a.packages.size() == b.packages.size());
+    history::RunRecord r;
+    r.module_root = facts.place.module_root;
+    r.verb = facts.verb;
+    r.args = nlohmann::json(facts.args).dump();
+    store.store.add_run(r, history_records(b, a, {}));
+    return {b.tests[0].cached, std::string(a.test(0).id()), a.test(0).detail};
+}
+
+// How a replayed run is decided: decide_test_reasons with the previous
+// record handed over, or the wrapper's path without go: analyse() with a
+// history store, and the run recorded in it (history_records) for the next.
+enum class Via { Decide, Analyse };
+
 // Drives the decision over every run of a version; why: with go's lines.
-std::vector<std::pair<std::string, Outcome>> replay(const std::string& version, bool why) {
+std::vector<std::pair<std::string, Outcome>> replay(const std::string& version, bool why, Via via = Via::Decide) {
     std::vector<std::pair<std::string, Outcome>> out;
     std::optional<TestRecord> prev;
+    gox::testing::TempStore store;
     for (const auto& run : read_runs(version)) {
         model::Build b;
         for (const auto& l : run.out) {
@@ -111,23 +145,29 @@ std::vector<std::pair<std::string, Outcome>> replay(const std::string& version, 
             f.testcache = &tc;
             f.test_inputs = &inputs;
         }
+        if (via == Via::Analyse) {
+            out.push_back({run.name, analysed(b, f, store)});
+            continue;
+        }
         if (prev) f.previous["example.com/tr/store"] = *prev;
-        auto recs = decide_test_reasons(b, f);
+        auto decided = decide_test_reasons(b, f);
+        REQUIRE(decided.verdicts.size() == b.tests.size());
+        auto& recs = decided.records;
         REQUIRE(recs.count("example.com/tr/store"));
         // Through the history's form and back.
         const auto& r = recs["example.com/tr/store"];
         prev = TestRecord::from_history(r.to_json(), r.test_ids.empty() ? "" : r.test_ids.front(), r.input_id, r.status);
         CHECK(prev->to_json() == r.to_json());
-        out.push_back({run.name, {b.tests[0].cached, b.tests[0].reason, b.tests[0].reason_detail}});
+        out.push_back({run.name, {b.tests[0].cached, std::string(decided.verdicts[0].id()), decided.verdicts[0].detail}});
     }
     return out;
 }
 
-void check_version(const std::string& version) {
+void check_version(const std::string& version, Via via = Via::Decide) {
     auto runs = read_runs(version);
     REQUIRE(runs.size() == 26);
-    auto with = replay(version, true);
-    auto without = replay(version, false);
+    auto with = replay(version, true, via);
+    auto without = replay(version, false, via);
     // What the cheap decision (no --why) says where --why names more.
     const std::map<std::string, std::string> cheap = {
         {"env-changed", "test_inputs_changed"},       {"env-unset", "test_inputs_changed"},
@@ -166,6 +206,12 @@ void check_version(const std::string& version) {
 TEST_CASE("test reasons from real Go 1.19 testcache lines", "[testwhy]") { check_version("go1.19"); }
 TEST_CASE("test reasons from real Go 1.26 testcache lines", "[testwhy]") { check_version("go1.26"); }
 TEST_CASE("test reasons from real Go 1.27 testcache lines", "[testwhy]") { check_version("go1.27"); }
+// The same runs through analyse() and a real history store: what the
+// wrapper does after go, with the records the history keeps in between.
+TEST_CASE("test reasons through analyse() and the history store (Go 1.26, 1.19)", "[testwhy][analyse]") {
+    check_version("go1.26", Via::Analyse);
+    check_version("go1.19", Via::Analyse);
+}
 
 TEST_CASE("a cached run prints one lookup, a re-run two: all test IDs are kept", "[testwhy]") {
     // Go 1.26.8, the three runs: APP_MODE=a, a (cached), b.

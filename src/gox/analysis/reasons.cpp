@@ -26,6 +26,13 @@ const ReasonInfo* find_reason(std::string_view id) {
     return nullptr;
 }
 
+std::optional<Reason> reason_from_name(std::string_view id) {
+    const auto& t = reason_table();
+    for (std::size_t i = 0; i < t.size(); ++i)
+        if (t[i].id == id) return static_cast<Reason>(i);
+    return std::nullopt;
+}
+
 std::string run_kind(std::string_view verb, const std::vector<std::string>& args) {
     std::string kind = verb == "vet" ? "vet" : "build";
     std::string cover, coverpkg, covermode, sanitizer;
@@ -80,7 +87,8 @@ namespace {
 std::string variant_of(const model::Package& p) { return p.for_test == p.import_path ? "" : p.for_test; }
 } // namespace
 
-void assign_reasons(model::Build& b, const ReasonContext& ctx) {
+std::vector<Verdict> assign_reasons(const model::Build& b, const ReasonContext& ctx) {
+    std::vector<Verdict> out(b.packages.size());
     // This run's content IDs by import path (the non-test variant wins).
     std::map<std::string, const model::Package*> by_path;
     for (const auto& p : b.packages)
@@ -96,11 +104,13 @@ void assign_reasons(model::Build& b, const ReasonContext& ctx) {
         return prev_cache.emplace(key, std::move(r)).first->second;
     };
 
-    for (auto& p : b.packages) {
+    for (std::size_t i = 0; i < b.packages.size(); ++i) {
+        const model::Package& p = b.packages[i];
         if (p.outcome != model::Outcome::Rebuilt && p.outcome != model::Outcome::Failed) continue;
+        Verdict& v = out[i];
         auto set = [&](Reason r, std::string detail = {}) {
-            p.reason = std::string(reason_name(r));
-            p.reason_detail = std::move(detail);
+            v.reason = r;
+            v.detail = std::move(detail);
         };
         if (ctx.forced) {
             set(Reason::Forced);
@@ -135,10 +145,11 @@ void assign_reasons(model::Build& b, const ReasonContext& ctx) {
         }
         // Inputs changed but the compiled output did not: go stops there, so
         // the packages that import it stay cached (content-based staleness).
-        if (!p.content_id.empty() && p.content_id == prev->content_id) p.output_unchanged = true;
+        if (!p.content_id.empty() && p.content_id == prev->content_id) v.output_unchanged = true;
         if (!changed.empty()) set(Reason::DependencyChanged, changed);
         else set(Reason::InputsChanged, p.action_id.empty() ? "" : prev->action_id + " → " + p.action_id);
     }
+    return out;
 }
 
 std::string module_path_of(const std::string& gomod) {

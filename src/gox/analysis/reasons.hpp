@@ -62,6 +62,17 @@ struct ReasonInfo {
 const std::vector<ReasonInfo>& reason_table();
 std::string_view reason_name(Reason r);
 const ReasonInfo* find_reason(std::string_view id);
+std::optional<Reason> reason_from_name(std::string_view id);
+
+// Why one package was rebuilt, or why one test ran.
+struct Verdict {
+    std::optional<Reason> reason; // none: not rebuilt (or not run), or unknown
+    std::string detail;
+    bool output_unchanged = false; // rebuilt, but its content ID is the previous one (cutoff)
+
+    // The reason id ("" without a reason): the spelling JSON and history use.
+    std::string_view id() const { return reason ? reason_name(*reason) : std::string_view(); }
+};
 
 // What kind of run a go command line is, as far as the packages it builds
 // are concerned: "vet" (go vet builds packages with forcelibrary in their
@@ -89,9 +100,9 @@ struct ReasonContext {
     bool verify_mode = false;              // GODEBUG=gocacheverify=1
 };
 
-// Sets reason/reason_detail/output_unchanged on every rebuilt or failed
-// package of b (the action graph must have been merged for IDs).
-void assign_reasons(model::Build& b, const ReasonContext& ctx);
+// The verdict of every package of b, in b.packages' order: a reason for each
+// rebuilt or failed one (the action graph must have been merged for IDs).
+std::vector<Verdict> assign_reasons(const model::Build& b, const ReasonContext& ctx);
 
 // Runs are compared within one module root, but a module that moved (or
 // another checkout of it) has no run under its new root, and every package

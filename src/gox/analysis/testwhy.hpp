@@ -31,7 +31,9 @@
 // action ID and the binary's content ID), the flags and the history.
 
 #include <gox/analysis/hashes.hpp>
+#include <gox/analysis/reasons.hpp>
 #include <gox/model/build.hpp>
+#include <gox/trace/test_cache.hpp>
 
 #include <map>
 #include <string>
@@ -40,49 +42,10 @@
 
 namespace gox::analysis {
 
-// One lookup of a result (tryCacheWithID).
-struct TestLookup {
-    enum class Result {
-        Pending,     // no verdict line yet (at the end: a hit when the input ID came)
-        NoInputList, // no list of inputs under the test ID (never saved, or gone)
-        TooNew,      // a file it read is less than 2 s old: no input ID
-        NoOutput,    // inputs listed, but no output saved for these input values
-        Expired,     // go clean -testcache
-        CoverChanged // the cover profile is gone, or (newer Go, -coverpkg) a covered package changed
-    };
-    std::string key;      // what the test ID hashes: a link action ID or binary content ID (20 chars)
-    std::string test_id;  // 64 hex
-    std::string input_id; // 64 hex, "" until go found an input list
-    Result result = Result::Pending;
-    std::string detail;   // the too-new file
-};
-
-struct TestCacheInfo {
-    std::vector<TestLookup> lookups;
-    std::vector<std::pair<std::string, std::string>> saves; // (test ID, input ID) it was saved under
-    std::string too_new;  // the file go found too new, lookup or save ("" if none)
-    bool save_too_new = false; // ...and it was when saving: the result was not saved
-    std::string disabled; // why go did not cache this test ("" if it did not say)
-    bool hit() const;     // the result came from the cache
-    const TestLookup* hit_lookup() const;
-    std::vector<std::string> test_ids() const; // of every lookup and save, in order, once each
-};
-
-// Reads go's GODEBUG=gocachetest=1 lines ("testcache: ...").
-class TestCacheCollector {
-public:
-    void feed(std::string_view line); // one "testcache: ..." line; others are ignored
-    const std::map<std::string, TestCacheInfo>& tests() const { return m_tests; }
-    const std::vector<std::string>& uncacheable_args() const { return m_uncacheable; }
-    bool local_directory_mode() const { return m_local; }
-    bool any() const { return m_any; } // a testcache line came
-
-private:
-    std::map<std::string, TestCacheInfo> m_tests;
-    std::vector<std::string> m_uncacheable;
-    bool m_local = false;
-    bool m_any = false;
-};
+// go's testcache lines, read with the other trace formats.
+using trace::TestCacheCollector;
+using trace::TestCacheInfo;
+using trace::TestLookup;
 
 // What the history keeps of one test in one run (PackageRecord::inputs of
 // the kTestResultVariant record, as JSON): enough for the next run to match
@@ -134,11 +97,16 @@ struct TestRunFacts {
     std::map<std::string, TestRecord> previous;                   // by import path: the test's last run
 };
 
-// Sets reason and reason_detail on every test of b that ran (ok or fail, not
-// cached; the detail also says when go did not cache this run's result
-// because a file was too new) and returns this run's record of every test that ran or was cached,
-// by import path, for the history.
-std::map<std::string, TestRecord> decide_test_reasons(model::Build& b, const TestRunFacts& f);
+struct TestDecisions {
+    // One per test of b, in b.tests' order: a reason for each that ran (ok
+    // or fail, not cached; the detail also says when go did not cache this
+    // run's result because a file was too new).
+    std::vector<Verdict> verdicts;
+    // This run's record of every test that ran or was cached, by import
+    // path, for the history.
+    std::map<std::string, TestRecord> records;
+};
+TestDecisions decide_test_reasons(const model::Build& b, const TestRunFacts& f);
 
 // The first go test argument (or GOFLAGS word) that makes results
 // uncacheable, with its value, or "local directory mode (no package named)"

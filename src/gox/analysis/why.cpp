@@ -168,22 +168,25 @@ std::pair<std::string, std::string> reason_from_changes(const std::vector<HashCh
     return named(r, detail_of(c, r));
 }
 
-void refine_reasons(model::Build& b, const std::map<std::string, std::string>& this_inputs,
+void refine_reasons(const model::Build& b, std::vector<Verdict>& verdicts,
+                    const std::map<std::string, std::string>& this_inputs,
                     const std::map<std::string, std::string>& prev_inputs) {
-    for (auto& p : b.packages) {
+    verdicts.resize(b.packages.size());
+    for (std::size_t i = 0; i < b.packages.size(); ++i) {
+        const model::Package& p = b.packages[i];
+        Verdict& v = verdicts[i];
         if (p.outcome != model::Outcome::Rebuilt && p.outcome != model::Outcome::Failed) continue;
-        if (!p.reason.empty() && p.reason != reason_name(Reason::InputsChanged) &&
-            p.reason != reason_name(Reason::DependencyChanged))
-            continue;
+        if (v.reason && *v.reason != Reason::InputsChanged && *v.reason != Reason::DependencyChanged) continue;
         auto cur = this_inputs.find(p.action_id);
         std::string variant = p.for_test == p.import_path ? "" : p.for_test;
         auto prev = prev_inputs.find(p.import_path + '\0' + variant);
         if (cur == this_inputs.end() || prev == prev_inputs.end() || prev->second.empty()) continue;
         auto changes = diff_inputs(chunks_from_json(prev->second), chunks_from_json(cur->second));
         auto [id, detail] = reason_from_changes(changes);
-        if (id.empty()) continue;
-        p.reason = id;
-        p.reason_detail = detail;
+        auto r = reason_from_name(id);
+        if (!r) continue;
+        v.reason = *r;
+        v.detail = detail;
     }
 }
 

@@ -31,7 +31,9 @@ std::pair<std::string, std::string> reason_from_changes(const std::vector<HashCh
 // For every rebuilt package whose reason is inputs_changed (or that has no
 // reason yet) and whose previous inputs are known: the exact reason.
 // prev_inputs: import path + '\0' + variant → stored inputs of its previous run.
-void refine_reasons(model::Build& b, const std::map<std::string, std::string>& this_inputs,
+// verdicts: assign_reasons' (one per package of b), refined in place.
+void refine_reasons(const model::Build& b, std::vector<Verdict>& verdicts,
+                    const std::map<std::string, std::string>& this_inputs,
                     const std::map<std::string, std::string>& prev_inputs);
 
 } // namespace gox::analysis

@@ -89,7 +89,7 @@ std::string chain_for(const std::map<std::string, history::PackageRecord>& by_pa
         if (it == by_path.end() || it->second.reason.empty() || !seen.insert(cur).second) break;
         const auto& r = it->second;
         out += " rebuilt ← " + r.reason;
-        if (r.reason == "dependency_changed" && !r.detail.empty()) {
+        if (r.reason == analysis::reason_name(analysis::Reason::DependencyChanged) && !r.detail.empty()) {
             out += ": " + r.detail;
             cur = r.detail;
             continue;
@@ -402,7 +402,7 @@ int cmd_history(const std::vector<std::string>& args) {
         std::size_t rebuilt = 0, total = 0;
         for (auto& p : store->packages(r.id)) {
             ++total;
-            if (p.outcome == "rebuilt") ++rebuilt;
+            if (p.outcome == model::outcome_name(model::Outcome::Rebuilt)) ++rebuilt;
         }
         std::printf("%6lld  %s  go %s %s  exit %d  %.2fs  %zu/%zu rebuilt\n", static_cast<long long>(r.id),
                     r.go_version.c_str(), r.verb.c_str(), r.args.c_str(), r.exit_code, r.seconds, rebuilt, total);

@@ -1,6 +1,6 @@
 // gox parse: a saved trace in, the build model out.
 
-#include <gox/analysis/diagnosis.hpp>
+#include <gox/analysis/analyse.hpp>
 #include <gox/cli/cli.hpp>
 #include <gox/cli/command_line.hpp>
 #include <gox/model/actiongraph.hpp>
@@ -117,17 +117,15 @@ int cmd_parse(const std::vector<std::string>& args) {
         if (!g) throw util::Fatal(fmt::format("--actiongraph {}: {}", actiongraph, err));
         model::merge_actiongraph(b, *g);
     }
-    if (b.failed()) {
-        // A saved trace: classify from what go printed (no exit status, no
-        // filesystem facts, no cache to check).
-        analysis::DiagContext ctx;
-        ctx.exit_code = 1;
-        b.diagnosis = analysis::diagnose(b, nullptr, ctx);
-    }
+    // A saved trace: a failure classified from what go printed (no exit
+    // status, no filesystem facts, no cache to check, no history).
+    analysis::RunFacts facts;
+    facts.saved_trace = true;
+    const analysis::RunAnalysis a = analysis::analyse(b, nullptr, facts, {});
     if (format == "json") {
-        report::write_json(b, [](std::string_view part) { std::fwrite(part.data(), 1, part.size(), stdout); });
+        report::write_json(b, a, [](std::string_view part) { std::fwrite(part.data(), 1, part.size(), stdout); });
     } else {
-        std::string out = report::render_text(b, {.color = false, .max_listed = 20});
+        std::string out = report::render_text(b, a, {.color = false, .max_listed = 20});
         std::fwrite(out.data(), 1, out.size(), stdout);
     }
     if (std::fflush(stdout) != 0) throw util::Fatal(fmt::format("writing output: {}", std::strerror(errno)));

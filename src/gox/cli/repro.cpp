@@ -120,9 +120,12 @@ void failed_again(model::Repro& r, const model::Diagnosis& d, const model::Diagn
     for (const auto& f : cd.failed)
         for (const auto& l : f.first_lines)
             if (r.clean_first_lines.size() < 5) r.clean_first_lines.push_back(l);
-    static const std::set<std::string> kEnvironmental = {"disk_full", "temp_dir_unusable", "interrupted",
-                                                         "missing_package_or_module", "unknown"};
-    if (cd.cls != d.cls && kEnvironmental.count(cd.cls)) {
+    using analysis::FailureClass;
+    static const std::set<FailureClass> kEnvironmental = {FailureClass::DiskFull, FailureClass::TempDirUnusable,
+                                                          FailureClass::Interrupted, FailureClass::MissingPackageOrModule,
+                                                          FailureClass::Unknown};
+    auto clean = analysis::class_from_name(cd.cls);
+    if (cd.cls != d.cls && clean && kEnvironmental.count(*clean)) {
         r.verdict = "inconclusive";
         r.detail = fmt::format("the clean run failed differently ({}), so it cannot tell", cd.cls);
     } else {

@@ -77,19 +77,13 @@ std::string wrap_help() {
            format_options(wrap_options().failure, 30) + kWrapEnd;
 }
 
-// A failed run: its diagnosis, the suspects' cache files checked, and a
-// re-run against an empty cache when asked or when the failure points at
-// the cache.
-void diagnose_failure(model::Build& b, const analysis::ErrorCollector& errors, const nlohmann::json& env,
-                      const std::string& go, const std::string& verb, const std::vector<std::string>& args,
-                      const process::GoRun& run, const WrapOptions& o) {
+// What the diagnosis of a failed run needs to know about the places go
+// writes to and go's environment (read only when go failed).
+analysis::DiagContext diag_context(const nlohmann::json& env, const std::string& verb, const process::GoRun& run) {
     analysis::DiagContext ctx;
     ctx.exit_code = run.exit_code;
     ctx.interrupted = run.term_signal != 0 || process::received_signal() != 0;
-    if (ctx.exit_code == 0 && !ctx.interrupted) {
-        if (o.repro_clean) b.notes.push_back("--repro-clean: the command succeeded, there is nothing to reproduce");
-        return;
-    }
+    if (ctx.exit_code == 0 && !ctx.interrupted) return ctx;
     auto str = [&](const char* k) { return env.contains(k) && env[k].is_string() ? env[k].get<std::string>() : ""; };
     ctx.gocache = str("GOCACHE");
     ctx.goroot = str("GOROOT");
@@ -105,23 +99,33 @@ void diagnose_failure(model::Build& b, const analysis::ErrorCollector& errors, c
         if (const char* v = std::getenv(k)) ctx.env[k] = v;
     for (const char* k : {"GOTOOLCHAIN", "GOPROXY"}) // also from go env's file (go env -w)
         if (!ctx.env.count(k) && !str(k).empty()) ctx.env[k] = str(k);
-    b.diagnosis = analysis::diagnose(b, &errors, ctx);
-    if (!b.diagnosis) return;
-    auto cls = analysis::class_from_name(b.diagnosis->cls).value_or(analysis::FailureClass::Unknown);
-    bool about_cache = analysis::class_about_cache(cls);
-    if (o.verify_suspects || (about_cache && cls != analysis::FailureClass::CacheUnusable))
-        b.diagnosis->verified = verify_suspects(b, *b.diagnosis, errors);
-    if (!ctx.interrupted && !o.no_repro && (o.repro_clean || about_cache)) {
+    return ctx;
+}
+
+// What a failed run's diagnosis may do besides reading: check the suspects'
+// cache files, and re-run against an empty temporary cache (cli/repro.cpp).
+analysis::FailureFollowUp follow_up(const std::string& go, const std::string& verb, const std::vector<std::string>& args,
+                                    const model::Build& b, const analysis::ErrorCollector& errors,
+                                    const WrapOptions& o) {
+    analysis::FailureFollowUp f;
+    f.verify_always = o.verify_suspects;
+    f.repro_always = o.repro_clean;
+    f.repro_never = o.no_repro;
+    f.verify_suspects = [&errors](const model::Build& build, const model::Diagnosis& d) {
+        return verify_suspects(build, d, errors);
+    };
+    f.reproduce = [&go, &verb, &args, &b, &errors, &o](const model::Diagnosis& d) {
         ReproRequest req;
         req.go = go;
         req.verb = verb;
         req.args = args;
         req.failing = &b;
         req.errors = &errors;
-        req.diagnosis = &*b.diagnosis;
+        req.diagnosis = &d;
         req.announce = o.summary != "off";
-        b.diagnosis->repro = repro_clean(req);
-    }
+        return repro_clean(req);
+    };
+    return f;
 }
 
 // gox's options for the wrapped run, checked; nullopt after --help.
@@ -180,178 +184,250 @@ std::optional<WrapOptions> parse_wrap_options(const std::vector<std::string>& go
     return o;
 }
 
-} // namespace
 
-int cmd_wrap(const std::vector<std::string>& gox_opts, const std::vector<std::string>& go_line) {
-    std::optional<WrapOptions> parsed = parse_wrap_options(gox_opts);
-    if (!parsed) return 0; // --help
-    const WrapOptions& o = *parsed;
+// How go is run: its command line with gox's flags, where the action graph
+// goes, and what gox adds to go's GODEBUG (--why).
+struct GoPlan {
+    std::string go;
+    GoLine gl;          // the verb, and -C (before or after it) moved first in args
+    GoArgs g;
+    std::string tmpdir; // gox's private temp dir ("" when the user named the graph file)
+    std::string graph;  // the -debug-actiongraph file
+    std::vector<std::string> argv;
+    bool add_x = false;
+    std::string godebug; // go's GODEBUG (the user's, plus what gox adds)
+    bool add_hash = false, add_testcache = false;
+    process::EnvOverrides env_changes;
+};
 
-    StepTimer timing(std::getenv("GOX_TIMING") && std::string_view(std::getenv("GOX_TIMING")) == "1");
-    const std::string go = process::find_go(o.go);
-    // go's command line: the verb, and -C (before or after it) moved first
-    // in args, the form everything after this reads.
-    const GoLine gl = read_go_line(go_line);
-    const std::string& verb = gl.verb;
-    const std::vector<std::string>& args = gl.args;
-    GoArgs g = scan_go_args(verb, args);
-
+GoPlan plan_go_run(const WrapOptions& o, const std::vector<std::string>& go_line) {
+    GoPlan p;
+    p.go = process::find_go(o.go);
+    p.gl = read_go_line(go_line);
+    p.g = scan_go_args(p.gl.verb, p.gl.args);
     // The action graph goes to a private temp dir unless the user asked for it.
-    std::string tmpdir, graph = g.user_actiongraph;
+    p.graph = p.g.user_actiongraph;
     // go writes a relative -debug-actiongraph=FILE in its -C dir.
-    if (!graph.empty() && graph[0] != '/' && gl.chdir.present()) graph = go_work_dir(args) + "/" + graph;
-    if (graph.empty()) {
+    if (!p.graph.empty() && p.graph[0] != '/' && p.gl.chdir.present()) p.graph = go_work_dir(p.gl.args) + "/" + p.graph;
+    if (p.graph.empty()) {
         std::string tmpl = (std::filesystem::temp_directory_path() / "gox-XXXXXX").string();
         if (::mkdtemp(tmpl.data())) {
-            tmpdir = tmpl;
-            graph = tmpdir + "/actiongraph.json";
+            p.tmpdir = tmpl;
+            p.graph = p.tmpdir + "/actiongraph.json";
         }
     }
     // go gets the user's command line as given, with gox's flags after the
     // verb and a -C that follows it.
-    std::vector<std::string> argv = {go};
-    bool add_x = !g.user_x && !g.dry_run && !g.json;
-    argv.insert(argv.end(), go_line.begin(), go_line.begin() + static_cast<std::ptrdiff_t>(gl.inject_at));
-    if (add_x) argv.push_back("-x");
-    if (g.user_actiongraph.empty() && !graph.empty()) argv.push_back("-debug-actiongraph=" + graph);
-    argv.insert(argv.end(), go_line.begin() + static_cast<std::ptrdiff_t>(gl.inject_at), go_line.end());
+    p.argv = {p.go};
+    p.add_x = !p.g.user_x && !p.g.dry_run && !p.g.json;
+    auto inject = go_line.begin() + static_cast<std::ptrdiff_t>(p.gl.inject_at);
+    p.argv.insert(p.argv.end(), go_line.begin(), inject);
+    if (p.add_x) p.argv.push_back("-x");
+    if (p.g.user_actiongraph.empty() && !p.graph.empty()) p.argv.push_back("-debug-actiongraph=" + p.graph);
+    p.argv.insert(p.argv.end(), inject, go_line.end());
+    // go (and only go) gets gocachehash=1 (--why) and, for go test,
+    // gocachetest=1 (cheap: a few lines per test) added to GODEBUG; lines of
+    // a setting the user had already made stay visible.
+    const char* gd0 = std::getenv("GODEBUG");
+    p.godebug = gd0 ? gd0 : "";
+    p.add_hash = o.why && p.godebug.find("gocachehash=1") == std::string::npos;
+    // GODEBUG is itself an input of every test result (testInputs hashes
+    // it), so gox may only touch it when asked to: --why.
+    p.add_testcache = p.gl.verb == "test" && o.why && p.godebug.find("gocachetest=1") == std::string::npos;
+    if (p.add_hash) p.godebug += std::string(p.godebug.empty() ? "" : ",") + "gocachehash=1";
+    if (p.add_testcache) p.godebug += std::string(p.godebug.empty() ? "" : ",") + "gocachetest=1";
+    if (p.add_hash || p.add_testcache) p.env_changes.emplace_back("GODEBUG", p.godebug);
+    return p;
+}
 
+// What is read from go's stderr on the way, besides the model.
+struct Collectors {
+    analysis::HashCollector hashes;
+    analysis::TestCacheCollector testcache;
+    analysis::ErrorCollector errors;
+};
+
+// The stream's settings: which of gox's additions to hide, and who else
+// reads each event.
+void watch_trace(model::TraceStream& stream, Collectors& c, Progress& progress, const GoPlan& p, const WrapOptions& o) {
+    stream.hide_hash_lines = p.add_hash;
+    stream.hide_testcache_lines = p.add_testcache;
+    stream.on_event = [&c, &progress, why = o.why](const trace::Event& ev) {
+        progress.on_event(ev);
+        if (why && ev.kind == trace::Kind::Hash) c.hashes.feed(ev.line);
+        if (ev.kind == trace::Kind::TestCache) c.testcache.feed(ev.line);
+        c.errors.on_event(ev);
+    };
+    stream.show_work_dir = p.g.work;
+    stream.set_toolexec(p.g.toolexec);
+}
+
+// The environment fingerprint: reused when its inputs are unchanged, else
+// asked from go env on a thread while go builds (nothing in gox's own
+// environment changes meanwhile: go gets its GODEBUG passed).
+class Fingerprint {
+public:
+    Fingerprint(const std::string& go, const std::vector<std::string>& args) {
+        try {
+            m_cache.emplace(go, args);
+            m_cached = m_cache->lookup();
+        } catch (const std::exception&) {
+            m_cache.reset();
+        }
+        if (!m_cached)
+            m_pending = std::async(std::launch::async, [go, args] {
+                try {
+                    return env_fingerprint(go, args);
+                } catch (const std::exception&) {
+                    return nlohmann::json::object();
+                }
+            });
+    }
+    // Waits for go env when the analysis failed before it was collected.
+    void finish() {
+        if (m_pending.valid()) m_pending.wait();
+    }
+    nlohmann::json get(StepTimer& timing) {
+        if (m_cached) {
+            timing.step("env fingerprint (reused)");
+            return std::move(*m_cached);
+        }
+        nlohmann::json env = m_pending.get();
+        timing.step("env fingerprint (wait for go env)");
+        if (m_cache) m_cache->store(env);
+        timing.step("env fingerprint (store)");
+        return env;
+    }
+
+private:
+    std::optional<FingerprintCache> m_cache;
+    std::optional<nlohmann::json> m_cached;
+    std::future<nlohmann::json> m_pending;
+};
+
+// go run with its stdout passed on as it comes (only when gox set
+// gocachehash=1 does it go through the filter that drops HASH lines of
+// nested go runs) and its stderr into the stream.
+process::GoRun run_go(const GoPlan& p, model::TraceStream& stream, Progress& progress) {
+    model::HashLineFilter stdout_hashes([](std::string_view b) { process::write_all(1, b); });
+    process::GoRun run = process::run_go(
+        p.argv,
+        [&](std::string_view b) {
+            progress.clear();
+            if (p.add_hash) stdout_hashes.feed(b);
+            else process::write_all(1, b);
+            stream.feed_stdout(b);
+        },
+        [&](std::string_view b) { stream.feed(b); }, p.env_changes);
+    stdout_hashes.finish();
+    progress.clear();
+    return run;
+}
+
+// The model of the run, with the action graph merged and gox's notes on
+// what the run could not show.
+model::Build finish_model(model::TraceStream& stream, const GoPlan& p, StepTimer& timing) {
+    model::Build b = stream.take_build();
+    timing.step("model");
+    if (!p.add_x && !p.g.user_x)
+        b.notes.push_back(p.g.json ? "-json: the summary comes from the action graph alone" : "-n: nothing ran");
+    if (!p.graph.empty()) {
+        std::string err;
+        if (auto ag = model::read_actiongraph_file(p.graph, err)) model::merge_actiongraph(b, *ag);
+        else if (!p.g.dry_run) b.notes.push_back("no action graph (" + err + ")");
+        timing.step("action graph");
+    }
+    if (p.add_testcache)
+        b.notes.push_back("--why sets GODEBUG, which every test result depends on: results cached by runs "
+                          "without --why are not reused by this one, nor this one's by them");
+    return b;
+}
+
+// After go: the analysis, the history record, the summary and the reports.
+void after_go(model::Build& b, Collectors& c, nlohmann::json env, const GoPlan& p, const process::GoRun& run,
+              const WrapOptions& o, StepTimer& timing) {
+    const std::string& verb = p.gl.verb;
+    const std::vector<std::string>& args = p.gl.args;
+    std::map<std::string, std::string> inputs, test_inputs;
+    if (o.why) {
+        c.hashes.finish();
+        inputs = analysis::inputs_by_action(c.hashes.records());
+        test_inputs = analysis::test_inputs_by_sum(c.hashes.records());
+        timing.step("hash inputs");
+    }
+    std::unique_ptr<history::Store> store = open_run_store(o);
+    analysis::RunFacts facts = run_facts(env, verb, args, p.godebug, store.get());
+    facts.diag = diag_context(env, verb, run);
+    facts.dry_run = p.g.dry_run;
+    analysis::RunAnalysis a = analysis::analyse(b, store.get(), facts, {&inputs, &test_inputs, &c.testcache, &c.errors},
+                                                follow_up(p.go, verb, args, b, c.errors, o));
+    for (const auto& w : a.warnings) std::fprintf(stderr, "gox: warning: %s\n", w.c_str());
+    timing.step("analysis");
+    // The history keeps the run's document path-normalised (not redacted).
+    record_run(store.get(), b, a, facts, run, inputs, [&] {
+        auto d = run_document(b, a, env, run, verb, args);
+        report::normalise_paths(d, "");
+        return d.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+    });
+    timing.step("history");
+    report::Doc doc = run_document(b, a, env, run, verb, args);
+    timing.step("document");
+    print_summary(doc, b, a, run, o);
+    timing.step("summary");
+    if (o.annotations) print_annotations(b, o.redact, p.gl.chdir.dir);
+    write_reports(std::move(doc), o);
+    timing.step("reports");
+}
+
+} // namespace
+
+// gox's temp dir removed, and GOX_TIMING's table printed.
+void cleanup(const GoPlan& p, StepTimer& timing) {
+    if (!p.tmpdir.empty()) {
+        std::error_code ec;
+        std::filesystem::remove_all(p.tmpdir, ec);
+    }
+    timing.step("cleanup");
+    timing.print();
+}
+
+// The wrapper's pipeline, step by step.
+int cmd_wrap(const std::vector<std::string>& gox_opts, const std::vector<std::string>& go_line) {
+    std::optional<WrapOptions> parsed = parse_wrap_options(gox_opts);
+    if (!parsed) return 0; // --help
+    const WrapOptions& o = *parsed;
+    StepTimer timing(std::getenv("GOX_TIMING") && std::string_view(std::getenv("GOX_TIMING")) == "1");
+
+    const GoPlan plan = plan_go_run(o, go_line);
     Progress progress(o.progress && ::isatty(2) && !std::getenv("CI"));
     model::TraceStream stream(
         [&](std::string_view b) {
             progress.clear();
             process::write_all(2, b);
         },
-        !add_x);
-    analysis::HashCollector hashes;
-    analysis::TestCacheCollector testcache;
-    analysis::ErrorCollector errors;
-    // go (and only go) gets gocachehash=1 (--why) and, for go test,
-    // gocachetest=1 (cheap: a few lines per test) added to GODEBUG; lines of
-    // a setting the user had already made stay visible.
-    const char* gd0 = std::getenv("GODEBUG");
-    std::string godebug = gd0 ? gd0 : "";
-    bool add_hash = o.why && godebug.find("gocachehash=1") == std::string::npos;
-    // GODEBUG is itself an input of every test result (testInputs hashes
-    // it), so gox may only touch it when asked to: --why.
-    bool add_testcache = verb == "test" && o.why && godebug.find("gocachetest=1") == std::string::npos;
-    if (add_hash) godebug += std::string(godebug.empty() ? "" : ",") + "gocachehash=1";
-    if (add_testcache) godebug += std::string(godebug.empty() ? "" : ",") + "gocachetest=1";
-    stream.hide_hash_lines = add_hash;
-    stream.hide_testcache_lines = add_testcache;
-    stream.on_event = [&](const trace::Event& ev) {
-        progress.on_event(ev);
-        if (o.why && ev.kind == trace::Kind::Hash) hashes.feed(ev.line);
-        if (ev.kind == trace::Kind::TestCache) testcache.feed(ev.line);
-        errors.on_event(ev);
-    };
-    process::EnvOverrides go_env_changes;
-    if (add_hash || add_testcache) go_env_changes.emplace_back("GODEBUG", godebug);
-    stream.show_work_dir = g.work;
-    stream.set_toolexec(g.toolexec);
+        !plan.add_x);
+    Collectors collected;
+    watch_trace(stream, collected, progress, plan, o);
     // Test hook for the fail-open guarantees (tests/cli/test_failopen.py):
     // GOX_TEST_FAULT=stream:N fails the model at go's Nth stderr line,
     // =analysis fails the analysis after go has exited.
     std::string_view fault = std::getenv("GOX_TEST_FAULT") ? std::getenv("GOX_TEST_FAULT") : "";
     if (starts_with(fault, "stream:")) stream.fault_at_line = std::strtoul(fault.data() + 7, nullptr, 10);
-    // The environment fingerprint: reused when its inputs are unchanged,
-    // else asked from go env on a thread while go builds (nothing in gox's
-    // own environment changes meanwhile: go gets its GODEBUG passed).
-    std::optional<FingerprintCache> fp_cache;
-    std::optional<nlohmann::json> fp_cached;
-    std::future<nlohmann::json> fp_pending;
-    try {
-        fp_cache.emplace(go, args);
-        fp_cached = fp_cache->lookup();
-    } catch (const std::exception&) {
-        fp_cache.reset();
-    }
-    if (!fp_cached)
-        fp_pending = std::async(std::launch::async, [go, args] {
-            try {
-                return env_fingerprint(go, args);
-            } catch (const std::exception&) {
-                return nlohmann::json::object();
-            }
-        });
+    Fingerprint fingerprint(plan.go, plan.gl.args);
     timing.step("before go");
-    // go's stdout is passed on as it comes; only when gox set gocachehash=1
-    // does it go through the filter that drops HASH lines of nested go runs.
-    model::HashLineFilter stdout_hashes([](std::string_view b) { process::write_all(1, b); });
-    process::GoRun run = process::run_go(
-        argv,
-        [&](std::string_view b) {
-            progress.clear();
-            if (add_hash) stdout_hashes.feed(b);
-            else process::write_all(1, b);
-            stream.feed_stdout(b);
-        },
-        [&](std::string_view b) { stream.feed(b); }, go_env_changes);
-    stdout_hashes.finish();
-    progress.clear();
+    const process::GoRun run = run_go(plan, stream, progress);
     timing.step("go");
 
     // From here on nothing may change what the user sees of go's run.
     try {
         if (fault == "analysis") throw std::runtime_error("injected fault (GOX_TEST_FAULT=analysis)");
-        model::Build b = stream.take_build();
-        timing.step("model");
-        if (!add_x && !g.user_x) b.notes.push_back(g.json ? "-json: the summary comes from the action graph alone"
-                                                          : "-n: nothing ran");
-        if (!graph.empty()) {
-            std::string err;
-            if (auto ag = model::read_actiongraph_file(graph, err)) model::merge_actiongraph(b, *ag);
-            else if (!g.dry_run) b.notes.push_back("no action graph (" + err + ")");
-            timing.step("action graph");
-        }
-        std::map<std::string, std::string> inputs, test_inputs;
-        if (o.why) {
-            hashes.finish();
-            inputs = analysis::inputs_by_action(hashes.records());
-            test_inputs = analysis::test_inputs_by_sum(hashes.records());
-            timing.step("hash inputs");
-        }
-        if (add_testcache)
-            b.notes.push_back("--why sets GODEBUG, which every test result depends on: results cached by runs "
-                              "without --why are not reused by this one, nor this one's by them");
-        // The history keeps the run's document path-normalised (not redacted).
-        auto history_doc = [&](const nlohmann::json& env) {
-            auto d = run_document(b, env, run, verb, args);
-            report::normalise_paths(d, "");
-            return d.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
-        };
-        nlohmann::json env;
-        if (fp_cached) {
-            env = std::move(*fp_cached);
-            timing.step("env fingerprint (reused)");
-        } else {
-            env = fp_pending.get();
-            timing.step("env fingerprint (wait for go env)");
-            if (fp_cache) fp_cache->store(env);
-            timing.step("env fingerprint (store)");
-        }
-        // Before the history and the reports, which both carry the diagnosis.
-        if (!g.dry_run) diagnose_failure(b, errors, env, go, verb, args, run, o);
-        timing.step("diagnosis");
-        env = record_history(b, std::move(env), verb, args, run, o, inputs, testcache, test_inputs, godebug, history_doc);
-        timing.step("history");
-        report::Doc doc = run_document(b, env, run, verb, args);
-        timing.step("document");
-        print_summary(doc, b, run, o);
-        timing.step("summary");
-        if (o.annotations) print_annotations(b, o.redact, gl.chdir.dir);
-        write_reports(std::move(doc), o);
-        timing.step("reports");
+        model::Build b = finish_model(stream, plan, timing);
+        after_go(b, collected, fingerprint.get(timing), plan, run, o, timing);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "gox: warning: analysis failed: %s\n", e.what());
     }
-    if (fp_pending.valid()) fp_pending.wait(); // the analysis failed before it was collected
-    if (!tmpdir.empty()) {
-        std::error_code ec;
-        std::filesystem::remove_all(tmpdir, ec);
-    }
-    timing.step("cleanup");
-    timing.print();
+    fingerprint.finish();
+    cleanup(plan, timing);
     process::exit_like(run);
 }
 

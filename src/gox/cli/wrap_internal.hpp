@@ -1,10 +1,12 @@
 #pragma once
 // What the wrapper's files share (internal to `gox build|test|...`):
 // the go arguments gox looks at, the wrapper's options, and the steps
-// cmd_wrap (wrap_cmd.cpp) runs after go: the history record
-// (run_record.cpp) and the summary, reports and annotations (wrap_output.cpp).
+// cmd_wrap (wrap_cmd.cpp) runs after go: the history store, the facts the
+// analysis reads and the history record (run_record.cpp), and the summary,
+// reports and annotations (wrap_output.cpp).
 
-#include <gox/analysis/testwhy.hpp>
+#include <gox/analysis/analyse.hpp>
+#include <gox/history/store.hpp>
 #include <gox/cli/report_out.hpp>
 #include <gox/model/build.hpp>
 #include <gox/process/go_process.hpp>
@@ -14,6 +16,7 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -46,19 +49,29 @@ struct WrapOptions {
     bool annotations = false;         // --annotations=github
 };
 
-// Reasons from the history, then this run recorded. Never fails the build:
-// a store that cannot be opened or written gives one warning.
-nlohmann::json record_history(model::Build& b, nlohmann::json env, const std::string& verb,
-                              const std::vector<std::string>& args, const process::GoRun& run, const WrapOptions& o,
-                              const std::map<std::string, std::string>& inputs, const analysis::TestCacheCollector& tc,
-                              const std::map<std::string, std::string>& test_inputs, const std::string& test_godebug,
-                              const std::function<std::string(const nlohmann::json& env)>& report_doc);
+// The history store of a wrapped run; null with --no-history or when it
+// cannot be opened (one warning: the history never fails a build).
+std::unique_ptr<history::Store> open_run_store(const WrapOptions& o);
+
+// The facts the analysis reads about this run (analysis/analyse.hpp). Adds
+// the command line and the module path to env, the environment fingerprint
+// that the history and the reports keep.
+analysis::RunFacts run_facts(nlohmann::json& env, const std::string& verb, const std::vector<std::string>& args,
+                             const std::string& test_godebug, const history::Store* store);
+
+// This run recorded in the store (nothing without one), with the analysis'
+// verdicts and the hash inputs the next run's --why compares with. Never
+// fails the build: a store that cannot be written gives one warning.
+void record_run(history::Store* store, const model::Build& b, const analysis::RunAnalysis& a,
+                const analysis::RunFacts& f, const process::GoRun& run,
+                const std::map<std::string, std::string>& inputs, const std::function<std::string()>& report_doc);
 
 // The document every JSON summary and report is made from.
-report::Doc run_document(const model::Build& b, const nlohmann::json& env, const process::GoRun& run,
-                         const std::string& verb, const std::vector<std::string>& args);
+report::Doc run_document(const model::Build& b, const analysis::RunAnalysis& a, const nlohmann::json& env,
+                         const process::GoRun& run, const std::string& verb, const std::vector<std::string>& args);
 
-void print_summary(const report::Doc& doc, const model::Build& b, const process::GoRun& run, const WrapOptions& o);
+void print_summary(const report::Doc& doc, const model::Build& b, const analysis::RunAnalysis& a,
+                   const process::GoRun& run, const WrapOptions& o);
 
 // The --report files and the GitHub step summary. Failures to write warn
 // and never change the exit status.

@@ -20,9 +20,9 @@
 namespace gox::cli::wrap {
 
 // The document every JSON summary and report is made from.
-report::Doc run_document(const model::Build& b, const nlohmann::json& env, const process::GoRun& run,
-                         const std::string& verb, const std::vector<std::string>& args) {
-    auto j = report::to_json(b);
+report::Doc run_document(const model::Build& b, const analysis::RunAnalysis& a, const nlohmann::json& env,
+                         const process::GoRun& run, const std::string& verb, const std::vector<std::string>& args) {
+    auto j = report::to_json(b, a);
     j["command"] = {{"verb", verb}, {"exit_code", run.exit_code}, {"seconds", run.seconds}, {"args", args}};
     // The environment fingerprint, so that gox diff can compare two saved
     // summaries (CI against a laptop).
@@ -30,14 +30,15 @@ report::Doc run_document(const model::Build& b, const nlohmann::json& env, const
     return j;
 }
 
-void print_summary(const report::Doc& doc, const model::Build& b, const process::GoRun& run, const WrapOptions& o) {
+void print_summary(const report::Doc& doc, const model::Build& b, const analysis::RunAnalysis& a,
+                   const process::GoRun& run, const WrapOptions& o) {
     if (o.summary == "off") return;
     std::string text;
     if (o.summary_format == "json") {
         text = doc.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
     } else {
         bool color = o.summary == "stderr" && ::isatty(2) && !std::getenv("NO_COLOR");
-        text = report::render_summary(b, {.color = color, .max_listed = 10}, run.seconds);
+        text = report::render_summary(b, a, {.color = color, .max_listed = 10}, run.seconds);
     }
     if (o.summary == "stderr") {
         process::write_all(2, text);

@@ -5,7 +5,6 @@
 // BuildBuilder from the tokenizer's events, one line at a time: what it keeps
 // grows with the number of packages, not with the number of lines.
 
-#include <gox/model/diagnosis.hpp>
 #include <gox/trace/event.hpp>
 #include <gox/trace/tokenizer.hpp>
 
@@ -106,10 +105,6 @@ struct Package {
     std::string action_id;         // 20-character build ID form of the action hash
     std::string content_id;        // of its compiled output ("" if it did not finish)
     std::vector<std::string> deps; // import paths of the packages it imports (build actions)
-    // Filled by analysis::assign_reasons.
-    std::string reason;            // reason id (analysis/reasons.hpp), "" when not rebuilt
-    std::string reason_detail;
-    bool output_unchanged = false; // rebuilt, but its content ID is the previous one (cutoff)
 };
 
 struct Failure {
@@ -137,8 +132,6 @@ struct TestResult {
     std::string import_path;
     std::string status; // ok | fail | build_failed | setup_failed | no_test_files
     bool cached = false;
-    std::string reason; // why it ran (analysis/testwhy), "" if cached or unknown
-    std::string reason_detail;
     // From -debug-actiongraph (the link of "P.test"), when merged: the link's
     // action ID and the test binary's content ID ("" when it was not linked:
     // a cached result). go looks the result up under a hash of each.
@@ -222,7 +215,6 @@ struct Build {
     bool actiongraph_merged = false;
     std::optional<Timing> timing;
     std::vector<std::string> notes; // what gox could not work out
-    std::optional<Diagnosis> diagnosis; // failed runs (analysis/diagnosis.cpp)
     std::optional<LogInfo> log;         // gox parse of a log with a CI prefix; none for a bare trace
 
     Unlisted unlisted;

@@ -1,5 +1,6 @@
 #include <gox/report/report.hpp>
 
+#include <gox/analysis/analyse.hpp>
 #include <gox/analysis/diagnosis.hpp>
 
 namespace gox::report {
@@ -33,7 +34,7 @@ ordered_json failure_json(const model::Failure& f) {
     return o;
 }
 
-ordered_json package_json(const model::Package& p) {
+ordered_json package_json(const model::Package& p, const analysis::Verdict& v) {
     ordered_json o;
     o["import_path"] = p.import_path;
     o["for_test"] = nullable(p.for_test);
@@ -50,22 +51,22 @@ ordered_json package_json(const model::Package& p) {
     if (p.seconds) o["seconds"] = *p.seconds;
     if (!p.action_id.empty()) o["action_id"] = p.action_id;
     if (!p.content_id.empty()) o["content_id"] = p.content_id;
-    if (!p.reason.empty()) {
-        o["reason"] = p.reason;
-        o["reason_detail"] = nullable(p.reason_detail);
-        o["output_unchanged"] = p.output_unchanged;
+    if (v.reason) {
+        o["reason"] = v.id();
+        o["reason_detail"] = nullable(v.detail);
+        o["output_unchanged"] = v.output_unchanged;
     }
     return o;
 }
 
-ordered_json test_json(const model::TestResult& t) {
+ordered_json test_json(const model::TestResult& t, const analysis::Verdict& v) {
     ordered_json o;
     o["package"] = t.import_path;
     o["status"] = t.status;
     o["cached"] = t.cached;
-    if (!t.reason.empty()) {
-        o["reason"] = t.reason;
-        o["reason_detail"] = nullable(t.reason_detail);
+    if (v.reason) {
+        o["reason"] = v.id();
+        o["reason_detail"] = nullable(v.detail);
     }
     return o;
 }
@@ -152,9 +153,29 @@ ordered_json timing_json(const model::Timing& t) {
     return tj;
 }
 
+// The per-package and per-test JSON with the analysis' verdicts (items are
+// elements of b.packages and b.tests: their index is their verdict's).
+auto packages_json(const model::Build& b, const analysis::RunAnalysis& a) {
+    return [&b, &a](const model::Package& p) {
+        return package_json(p, a.package(static_cast<std::size_t>(&p - b.packages.data())));
+    };
+}
+auto tests_json(const model::Build& b, const analysis::RunAnalysis& a) {
+    return [&b, &a](const model::TestResult& t) {
+        return test_json(t, a.test(static_cast<std::size_t>(&t - b.tests.data())));
+    };
+}
+
+// The model's notes, then the analysis'.
+std::vector<std::string> all_notes(const model::Build& b, const analysis::RunAnalysis& a) {
+    std::vector<std::string> n = b.notes;
+    n.insert(n.end(), a.notes.begin(), a.notes.end());
+    return n;
+}
+
 // The whole document, in key order; with lists=false the four lists above
 // are left empty.
-ordered_json document(const model::Build& b, bool lists) {
+ordered_json document(const model::Build& b, const analysis::RunAnalysis& a, bool lists) {
     ordered_json j;
     j["schema_version"] = kSchemaVersion;
     j["go_version"] = nullable(b.go_version);
@@ -162,9 +183,9 @@ ordered_json document(const model::Build& b, bool lists) {
     j["summary"] = summary_json(b);
     j["failed"] = b.failed();
     j["failures"] = list(lists, b.failures, failure_json);
-    j["diagnosis"] = b.diagnosis ? analysis::diagnosis_json(*b.diagnosis) : ordered_json(nullptr);
-    j["packages"] = list(lists, b.packages, package_json);
-    j["tests"] = list(lists, b.tests, test_json);
+    j["diagnosis"] = a.diagnosis ? analysis::diagnosis_json(*a.diagnosis) : ordered_json(nullptr);
+    j["packages"] = list(lists, b.packages, packages_json(b, a));
+    j["tests"] = list(lists, b.tests, tests_json(b, a));
     // Per-test results (go test output named them): only when there are any,
     // so documents of builds keep their shape.
     if (!b.test_cases.empty()) j["test_cases"] = test_cases_json(b);
@@ -185,7 +206,7 @@ ordered_json document(const model::Build& b, bool lists) {
         lf["streams"] = b.log->streams;
         j["log_format"] = std::move(lf);
     }
-    j["notes"] = b.notes;
+    j["notes"] = all_notes(b, a);
     return j;
 }
 
@@ -221,16 +242,18 @@ template <class Item, class F> void write_list(const std::vector<Item>& items, F
 }
 } // namespace
 
-ordered_json to_json(const model::Build& b) { return document(b, true); }
+ordered_json to_json(const model::Build& b, const analysis::RunAnalysis& a) { return document(b, a, true); }
 
-std::string render_json(const model::Build& b) {
+std::string render_json(const model::Build& b, const analysis::RunAnalysis& a) {
     std::string s;
-    write_json(b, [&](std::string_view part) { s += part; });
+    write_json(b, a, [&](std::string_view part) { s += part; });
     return s;
 }
 
-void write_json(const model::Build& b, const JsonSink& out) {
-    const ordered_json head = document(b, false);
+void write_json(const model::Build& b, const JsonSink& out) { write_json(b, analysis::no_analysis(), out); }
+
+void write_json(const model::Build& b, const analysis::RunAnalysis& a, const JsonSink& out) {
+    const ordered_json head = document(b, a, false);
     out("{");
     bool first = true;
     for (const auto& [key, value] : head.items()) {
@@ -240,8 +263,8 @@ void write_json(const model::Build& b, const JsonSink& out) {
         out(": ");
         if (key == "invocations") write_list(b.invocations, invocation_json, out);
         else if (key == "failures") write_list(b.failures, failure_json, out);
-        else if (key == "packages") write_list(b.packages, package_json, out);
-        else if (key == "tests") write_list(b.tests, test_json, out);
+        else if (key == "packages") write_list(b.packages, packages_json(b, a), out);
+        else if (key == "tests") write_list(b.tests, tests_json(b, a), out);
         else write_nested(value, 1, out);
     }
     out(first ? "}\n" : "\n}\n");

@@ -28,14 +28,14 @@ std::string variant_name(const model::Package& p) {
 // Packages whose compile failed but that no failure (nor the diagnosis)
 // names: the failure lines list the others. Failed packages are never listed
 // as rebuilt, so the counts and the lists agree.
-std::vector<std::string> failed_unnamed(const model::Build& b) {
+std::vector<std::string> failed_unnamed(const model::Build& b, const std::optional<model::Diagnosis>& diagnosis) {
     std::vector<std::string> out;
     for (const auto& p : b.packages) {
         if (p.outcome != Outcome::Failed || p.standard) continue;
         bool named = std::any_of(b.failures.begin(), b.failures.end(),
                                  [&](const model::Failure& f) { return f.import_path == p.import_path; });
-        if (b.diagnosis)
-            named = named || std::any_of(b.diagnosis->failed.begin(), b.diagnosis->failed.end(),
+        if (diagnosis)
+            named = named || std::any_of(diagnosis->failed.begin(), diagnosis->failed.end(),
                                          [&](const model::FailedPackage& f) { return f.package == p.import_path; });
         if (!named) out.push_back(variant_name(p));
     }
@@ -43,7 +43,7 @@ std::vector<std::string> failed_unnamed(const model::Build& b) {
 }
 } // namespace
 
-std::string render_text(const model::Build& b, const TextOptions& opt) {
+std::string render_text(const model::Build& b, const analysis::RunAnalysis& a, const TextOptions& opt) {
     std::string out;
     auto bold = [&](std::string_view s) {
         return opt.color ? fmt::format("\x1b[1m{}\x1b[0m", s) : std::string(s);
@@ -98,10 +98,10 @@ std::string render_text(const model::Build& b, const TextOptions& opt) {
         if (more > opt.max_listed) out += fmt::format("  … and {} more\n", more - std::min(listed.size(), opt.max_listed));
     }
     if (std_rebuilt) out += fmt::format("  (+ {} standard library package(s) rebuilt)\n", std_rebuilt);
-    const auto unnamed = failed_unnamed(b);
-    if (b.diagnosis || b.failed() || !unnamed.empty()) out += bold("failed:") + "\n";
-    if (b.diagnosis) {
-        for (const auto& l : analysis::diagnosis_text(*b.diagnosis)) out += "  " + l + "\n";
+    const auto unnamed = failed_unnamed(b, a.diagnosis);
+    if (a.diagnosis || b.failed() || !unnamed.empty()) out += bold("failed:") + "\n";
+    if (a.diagnosis) {
+        for (const auto& l : analysis::diagnosis_text(*a.diagnosis)) out += "  " + l + "\n";
     } else {
         for (auto& f : b.failures) {
             out += fmt::format("  {} {}\n", f.kind, f.import_path.empty() ? "(no package)" : f.import_path);
@@ -113,6 +113,7 @@ std::string render_text(const model::Build& b, const TextOptions& opt) {
         out += fmt::format("unrecognized lines: {} (first: {})\n", b.lines.unrecognized,
                            b.lines.unrecognized_examples.empty() ? "" : b.lines.unrecognized_examples.front());
     for (auto& n : b.notes) out += fmt::format("note: {}\n", n);
+    for (auto& n : a.notes) out += fmt::format("note: {}\n", n);
     return out;
 }
 
@@ -134,7 +135,7 @@ std::string summary_head(const model::Build& b, double go_seconds) {
 }
 
 // "rebuilt: P (reason: detail), ..." for the module's packages; "" if none.
-std::string rebuilt_line(const model::Build& b, std::size_t max_listed) {
+std::string rebuilt_line(const model::Build& b, const analysis::RunAnalysis& a, std::size_t max_listed) {
     std::vector<const model::Package*> listed;
     for (auto& p : b.packages)
         if (p.outcome == Outcome::Rebuilt && !p.standard) listed.push_back(&p);
@@ -142,10 +143,11 @@ std::string rebuilt_line(const model::Build& b, std::size_t max_listed) {
     std::string names;
     for (std::size_t i = 0; i < listed.size() && i < max_listed; ++i) {
         const auto& p = *listed[i];
+        const analysis::Verdict& v = a.package(static_cast<std::size_t>(&p - b.packages.data()));
         std::string why;
-        if (!p.reason.empty())
-            why = " (" + p.reason + (p.reason_detail.empty() ? "" : ": " + p.reason_detail) +
-                  (p.output_unchanged ? "; output unchanged, dependents not rebuilt" : "") + ")";
+        if (v.reason)
+            why = " (" + std::string(v.id()) + (v.detail.empty() ? "" : ": " + v.detail) +
+                  (v.output_unchanged ? "; output unchanged, dependents not rebuilt" : "") + ")";
         names += (i ? ", " : "") + variant_name(p) + why;
     }
     if (listed.size() > max_listed) names += fmt::format(", … {} more", listed.size() - max_listed);
@@ -153,7 +155,7 @@ std::string rebuilt_line(const model::Build& b, std::size_t max_listed) {
 }
 
 // go test: per package, the test binary and the result.
-std::string test_line(const model::Build& b, const model::TestResult& t) {
+std::string test_line(const model::Build& b, const model::TestResult& t, const analysis::Verdict& v) {
     bool linked = false;
     for (auto& p : b.packages)
         if (p.import_path == t.import_path + ".test" && p.actions[static_cast<std::size_t>(model::Action::Link)])
@@ -162,7 +164,7 @@ std::string test_line(const model::Build& b, const model::TestResult& t) {
     std::string binary = linked ? "built" : t.cached ? "not needed" : "from cache";
     std::string result = t.cached ? "cached" : t.status == "ok" ? "run, passed" : t.status == "fail" ? "run, failed"
                                                                                  : t.status;
-    std::string why = t.reason.empty() ? "" : " (" + t.reason + (t.reason_detail.empty() ? "" : ": " + t.reason_detail) + ")";
+    std::string why = v.reason ? " (" + std::string(v.id()) + (v.detail.empty() ? "" : ": " + v.detail) + ")" : "";
     return fmt::format("test {}: binary {}, result {}{}", t.import_path, binary, result, why);
 }
 
@@ -197,23 +199,24 @@ void timing_lines(const model::Build& b, const std::function<void(const std::str
 
 } // namespace
 
-std::string render_summary(const model::Build& b, const TextOptions& opt, double go_seconds) {
+std::string render_summary(const model::Build& b, const analysis::RunAnalysis& a, const TextOptions& opt,
+                           double go_seconds) {
     std::string out;
     std::string tag = opt.color ? "\x1b[1mgox:\x1b[0m" : "gox:";
     auto line = [&](const std::string& s) { out += tag + " " + s + "\n"; };
     line(summary_head(b, go_seconds));
-    if (auto r = rebuilt_line(b, opt.max_listed); !r.empty()) line(r);
-    for (const auto& t : b.tests)
-        if (t.status != "no_test_files") line(test_line(b, t));
+    if (auto r = rebuilt_line(b, a, opt.max_listed); !r.empty()) line(r);
+    for (std::size_t i = 0; i < b.tests.size(); ++i)
+        if (b.tests[i].status != "no_test_files") line(test_line(b, b.tests[i], a.test(i)));
     if (b.timing) timing_lines(b, line);
-    if (b.diagnosis) {
-        for (const auto& l : analysis::diagnosis_text(*b.diagnosis)) line(l);
+    if (a.diagnosis) {
+        for (const auto& l : analysis::diagnosis_text(*a.diagnosis)) line(l);
     } else {
         for (auto& f : b.failures)
             line(fmt::format("failed: {} {}{}", f.kind, f.import_path.empty() ? "(no package)" : f.import_path,
                              f.first_lines.empty() ? "" : ": " + f.first_lines.front()));
     }
-    if (const auto unnamed = failed_unnamed(b); !unnamed.empty()) {
+    if (const auto unnamed = failed_unnamed(b, a.diagnosis); !unnamed.empty()) {
         std::string names;
         for (std::size_t i = 0; i < unnamed.size() && i < opt.max_listed; ++i) names += (i ? ", " : "") + unnamed[i];
         if (unnamed.size() > opt.max_listed) names += fmt::format(", … {} more", unnamed.size() - opt.max_listed);
@@ -222,6 +225,7 @@ std::string render_summary(const model::Build& b, const TextOptions& opt, double
     if (b.lines.unrecognized)
         line(fmt::format("{} line(s) of go's output were not understood (shown unchanged)", b.lines.unrecognized));
     for (auto& n : b.notes) line("note: " + n);
+    for (auto& n : a.notes) line("note: " + n);
     return out;
 }
 

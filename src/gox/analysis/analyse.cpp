@@ -1,0 +1,178 @@
+// The analysis step after go (analyse.hpp): diagnosis, package reasons,
+// exact reasons from hash inputs, test reasons, in that order, each from
+// plain inputs into one RunAnalysis.
+
+#include <gox/analysis/analyse.hpp>
+#include <gox/analysis/why.hpp>
+
+#include <cstdint>
+#include <exception>
+#include <filesystem>
+
+namespace gox::analysis {
+
+namespace {
+
+const Verdict kNoVerdict{};
+
+bool has_flag(const std::vector<std::string>& args, std::string_view f) {
+    for (const auto& a : args) {
+        if (a == "--" || a == "-args") break;
+        if (a == f || a == std::string(f) + "=true" || a == "-" + std::string(f)) return true;
+    }
+    return false;
+}
+
+std::string env_string(const nlohmann::json& env, const char* key) {
+    return env.is_object() && env.contains(key) && env[key].is_string() ? env[key].get<std::string>() : "";
+}
+
+// Whether the run failed: go's exit status, or for a saved trace (which has
+// none) the failures go printed.
+bool run_failed(const model::Build& b, const RunFacts& f) {
+    if (f.saved_trace) return b.failed();
+    return f.diag.exit_code != 0 || f.diag.interrupted;
+}
+
+// The diagnosis, then what it may do besides reading: check the suspects'
+// cache files, and re-run against an empty cache when asked or when the
+// failure points at the cache.
+void diagnose_run(const model::Build& b, const RunFacts& f, const Collected& in, const FailureFollowUp& fu,
+                  RunAnalysis& out) {
+    if (!run_failed(b, f)) {
+        if (fu.repro_always) out.notes.push_back("--repro-clean: the command succeeded, there is nothing to reproduce");
+        return;
+    }
+    out.diagnosis = diagnose(b, in.errors, f.diag);
+    if (!out.diagnosis) return;
+    auto cls = class_from_name(out.diagnosis->cls).value_or(FailureClass::Unknown);
+    bool about_cache = class_about_cache(cls);
+    if (fu.verify_suspects && (fu.verify_always || (about_cache && cls != FailureClass::CacheUnusable)))
+        out.diagnosis->verified = fu.verify_suspects(b, *out.diagnosis);
+    if (fu.reproduce && !f.diag.interrupted && !fu.repro_never && (fu.repro_always || about_cache))
+        out.diagnosis->repro = fu.reproduce(*out.diagnosis);
+}
+
+// Why each rebuilt package missed: the history's previous run of the same
+// kind, then (--why) the first hash input that differs from that run's.
+void package_reasons(const model::Build& b, const history::Store* store, const RunFacts& f, const Collected& in,
+                     RunAnalysis& out) {
+    std::string godebug = env_string(f.env, "GODEBUG");
+    if (!f.godebug.empty()) godebug += "," + f.godebug;
+    ReasonContext ctx;
+    ctx.store = store;
+    ctx.module_root = f.place.compare_root.empty() ? f.place.module_root : f.place.compare_root;
+    ctx.kind = run_kind(f.verb, f.args);
+    ctx.forced = has_flag(f.args, "-a");
+    ctx.verify_mode = godebug.find("gocacheverify=1") != std::string::npos;
+    out.packages = assign_reasons(b, ctx);
+    if (!store || !in.inputs || in.inputs->empty()) return;
+    std::map<std::string, std::string> prev_inputs;
+    for (const auto& p : b.packages) {
+        if (p.outcome != model::Outcome::Rebuilt && p.outcome != model::Outcome::Failed) continue;
+        std::string variant = p.for_test == p.import_path ? "" : p.for_test;
+        if (auto prev = previous_record(*store, ctx.module_root, p.import_path, variant, INT64_MAX, ctx.kind))
+            prev_inputs[p.import_path + '\0' + variant] = prev->inputs;
+    }
+    refine_reasons(b, out.packages, *in.inputs, prev_inputs);
+}
+
+// go test: why each test ran instead of coming from the cache, from this
+// run's facts and each test's last recorded run.
+void test_reasons(const model::Build& b, const history::Store* store, const RunFacts& f, const Collected& in,
+                  RunAnalysis& out) {
+    TestRunFacts facts;
+    facts.args = f.args;
+    facts.goflags = env_string(f.env, "GOFLAGS");
+    facts.godebug = f.test_godebug;
+    std::string version = env_string(f.env, "GOVERSION");
+    facts.go_version = version.empty() ? b.go_version : version;
+    facts.testcache = in.testcache;
+    facts.test_inputs = in.test_inputs;
+    if (store)
+        for (const auto& t : b.tests)
+            if (auto r = store->previous(f.place.module_root, t.import_path, std::string(kTestResultVariant), INT64_MAX))
+                facts.previous[t.import_path] = TestRecord::from_history(r->inputs, r->action_id, r->content_id, r->outcome);
+    TestDecisions d = decide_test_reasons(b, facts);
+    out.tests = std::move(d.verdicts);
+    out.test_records = std::move(d.records);
+}
+
+} // namespace
+
+const RunAnalysis& no_analysis() {
+    static const RunAnalysis none;
+    return none;
+}
+
+const Verdict& RunAnalysis::package(std::size_t i) const { return i < packages.size() ? packages[i] : kNoVerdict; }
+const Verdict& RunAnalysis::test(std::size_t i) const { return i < tests.size() ? tests[i] : kNoVerdict; }
+
+RunPlace place_of(const std::string& gomod, const std::string& cwd, const history::Store* store) {
+    RunPlace p;
+    p.cwd = cwd;
+    bool no_module = gomod.empty() || gomod == "/dev/null";
+    p.module_root = no_module ? cwd : std::filesystem::path(gomod).parent_path().string();
+    p.module_path = module_path_of(gomod);
+    // A module that moved is compared with its runs at the old root.
+    p.compare_root = store ? previous_module_root(*store, p.module_root, p.module_path) : p.module_root;
+    return p;
+}
+
+std::vector<history::PackageRecord> history_records(const model::Build& b, const RunAnalysis& a,
+                                                    const std::map<std::string, std::string>& inputs) {
+    std::vector<history::PackageRecord> pkgs;
+    pkgs.reserve(b.packages.size());
+    for (std::size_t i = 0; i < b.packages.size(); ++i) {
+        const model::Package& p = b.packages[i];
+        history::PackageRecord k;
+        k.import_path = p.import_path;
+        k.variant = p.for_test == p.import_path ? "" : p.for_test;
+        k.action_id = p.action_id;
+        k.content_id = p.content_id;
+        k.outcome = std::string(model::outcome_name(p.outcome));
+        k.reason = std::string(a.package(i).id());
+        k.detail = a.package(i).detail;
+        k.seconds = p.seconds.value_or(-1);
+        // Hash inputs are kept for the packages of the module and whatever was
+        // rebuilt: enough to explain the next run, without storing the
+        // standard library's inputs every time.
+        if (!p.standard || p.outcome == model::Outcome::Rebuilt)
+            if (auto it = inputs.find(p.action_id); it != inputs.end()) k.inputs = it->second;
+        pkgs.push_back(std::move(k));
+    }
+    for (std::size_t i = 0; i < b.tests.size(); ++i) {
+        const model::TestResult& t = b.tests[i];
+        auto rec = a.test_records.find(t.import_path);
+        if (rec == a.test_records.end()) continue;
+        history::PackageRecord k;
+        k.import_path = t.import_path;
+        k.variant = std::string(kTestResultVariant);
+        k.action_id = rec->second.test_ids.empty() ? "" : rec->second.test_ids.front();
+        k.content_id = rec->second.input_id;
+        k.outcome = rec->second.status;
+        k.reason = std::string(a.test(i).id());
+        k.detail = a.test(i).detail;
+        k.inputs = rec->second.to_json();
+        pkgs.push_back(std::move(k));
+    }
+    return pkgs;
+}
+
+RunAnalysis analyse(const model::Build& b, const history::Store* store, const RunFacts& facts, const Collected& in,
+                    const FailureFollowUp& follow_up) {
+    RunAnalysis out;
+    // Before the reasons: a failed run's diagnosis is what its reader wants first.
+    if (!facts.dry_run) diagnose_run(b, facts, in, follow_up, out);
+    // A saved trace has no history to compare with.
+    if (facts.saved_trace) return out;
+    try {
+        package_reasons(b, store, facts, in, out);
+        if (facts.verb == "test") test_reasons(b, store, facts, in, out);
+    } catch (const std::exception& e) {
+        out.warnings.push_back(e.what());
+    }
+    return out;
+}
+
+} // namespace gox::analysis
