@@ -5,6 +5,7 @@ complete -c gox -f -n "not __fish_seen_subcommand_from $verbs" -a "$verbs"
 complete -c gox -n "not __fish_seen_subcommand_from $verbs" -l summary -r -d 'where the summary goes: stderr, off or a file'
 complete -c gox -n "not __fish_seen_subcommand_from $verbs" -l summary-format -x -a 'text json' -d 'summary format'
 complete -c gox -n "not __fish_seen_subcommand_from $verbs" -l why -d 'name the exact input that changed'
+complete -c gox -n "not __fish_seen_subcommand_from $verbs" -l baseline -r -F -d 'compare with another run: a JSON summary or a history run id'
 complete -c gox -n "not __fish_seen_subcommand_from $verbs" -l no-history -d 'neither read nor write the run history'
 complete -c gox -n "not __fish_seen_subcommand_from $verbs" -l no-progress -d 'no progress line'
 complete -c gox -n "not __fish_seen_subcommand_from $verbs" -l repro-clean -d 're-run a failure against an empty temporary cache'

@@ -65,7 +65,14 @@ void package_reasons(const model::Build& b, const history::Store* store, const R
     ctx.kind = run_kind(f.verb, f.args);
     ctx.forced = has_flag(f.args, "-a");
     ctx.verify_mode = godebug.find("gocacheverify=1") != std::string::npos;
+    ctx.baseline = f.baseline;
     out.packages = assign_reasons(b, ctx);
+    if (f.baseline) {
+        out.notes.push_back("package reasons compare with the baseline " + f.baseline->label +
+                            (f.baseline->go_version.empty() ? "" : " (" + f.baseline->go_version + ")") +
+                            ", not with this machine's previous run");
+        return;
+    }
     if (!store || !in.inputs || in.inputs->empty()) return;
     std::map<std::string, std::string> prev_inputs;
     for (const auto& p : b.packages) {

@@ -82,6 +82,7 @@ struct RunFacts {
     DiagContext diag;               // exit status, interruption, places go writes to
     bool saved_trace = false;       // gox parse: no history, no cache to check
     bool dry_run = false;           // go -n: nothing ran, nothing to diagnose
+    const Baseline* baseline = nullptr; // --baseline: the run package reasons compare with
 };
 
 // What was collected while go ran; each may be null.

@@ -100,9 +100,20 @@ std::vector<Verdict> assign_reasons(const model::Build& b, const ReasonContext& 
         auto it = prev_cache.find(key);
         if (it != prev_cache.end()) return it->second;
         std::optional<history::PackageRecord> r;
-        if (ctx.store) r = previous_record(*ctx.store, ctx.module_root, path, variant, ctx.this_run, ctx.kind);
+        if (ctx.baseline) {
+            if (auto b = ctx.baseline->packages.find(key); b != ctx.baseline->packages.end()) r = b->second;
+        } else if (ctx.store) {
+            r = previous_record(*ctx.store, ctx.module_root, path, variant, ctx.this_run, ctx.kind);
+        }
         return prev_cache.emplace(key, std::move(r)).first->second;
     };
+    // Whether an earlier run built this action ID at all: the cache held it once.
+    auto seen_before = [&](const std::string& action_id) {
+        if (action_id.empty()) return false;
+        if (ctx.baseline) return ctx.baseline->action_ids.count(action_id) > 0;
+        return ctx.store && ctx.store->action_seen(ctx.module_root, action_id, ctx.this_run);
+    };
+    const char* previous_run = ctx.baseline ? "the baseline" : "the previous run";
 
     for (std::size_t i = 0; i < b.packages.size(); ++i) {
         const model::Package& p = b.packages[i];
@@ -122,14 +133,14 @@ std::vector<Verdict> assign_reasons(const model::Build& b, const ReasonContext& 
         }
         const auto& prev = previous(p.import_path, variant_of(p));
         if (!prev) {
-            if (ctx.store && !p.action_id.empty() && ctx.store->action_seen(ctx.module_root, p.action_id, ctx.this_run))
+            if (seen_before(p.action_id))
                 set(Reason::CacheEntryMissing, "action " + p.action_id + " was built before");
             else
-                set(Reason::NoHistory);
+                set(Reason::NoHistory, ctx.baseline ? "not in the baseline" : "");
             continue;
         }
         if (!p.action_id.empty() && p.action_id == prev->action_id) {
-            set(Reason::CacheEntryMissing, "same action ID " + p.action_id + " as the previous run");
+            set(Reason::CacheEntryMissing, "same action ID " + p.action_id + " as " + previous_run);
             continue;
         }
         // A dependency whose output differs from what it was in the previous run.
@@ -150,6 +161,33 @@ std::vector<Verdict> assign_reasons(const model::Build& b, const ReasonContext& 
         else set(Reason::InputsChanged, p.action_id.empty() ? "" : prev->action_id + " → " + p.action_id);
     }
     return out;
+}
+
+std::optional<Baseline> baseline_from_doc(const nlohmann::json& doc, const std::string& label, std::string& err) {
+    if (!doc.is_object() || !doc.contains("schema_version") || !doc.contains("packages") || !doc["packages"].is_array()) {
+        err = "not a gox JSON summary (--summary-format=json): no schema_version and packages";
+        return std::nullopt;
+    }
+    auto str = [](const nlohmann::json& o, const char* k) {
+        return o.contains(k) && o[k].is_string() ? o[k].get<std::string>() : std::string();
+    };
+    Baseline b;
+    b.label = label;
+    b.go_version = str(doc, "go_version");
+    for (const auto& p : doc["packages"]) {
+        if (!p.is_object()) continue;
+        history::PackageRecord r;
+        r.import_path = str(p, "import_path");
+        std::string for_test = str(p, "for_test");
+        r.variant = for_test == r.import_path ? "" : for_test;
+        r.action_id = str(p, "action_id");
+        r.content_id = str(p, "content_id");
+        r.outcome = str(p, "outcome");
+        if (r.import_path.empty()) continue;
+        if (!r.action_id.empty()) b.action_ids.insert(r.action_id);
+        b.packages[r.import_path + '\0' + r.variant] = std::move(r);
+    }
+    return b;
 }
 
 std::string module_path_of(const std::string& gomod) {

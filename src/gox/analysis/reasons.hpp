@@ -8,7 +8,11 @@
 #include <gox/history/store.hpp>
 #include <gox/model/build.hpp>
 
+#include <map>
 #include <optional>
+#include <set>
+
+#include <nlohmann/json.hpp>
 
 #include <string>
 #include <string_view>
@@ -91,6 +95,18 @@ std::optional<history::PackageRecord> previous_record(const history::Store& stor
                                                       const std::string& import_path, const std::string& variant,
                                                       std::int64_t before_run, const std::string& kind);
 
+// Another run to compare with instead of the history's previous one: a JSON
+// summary saved on another machine or by another job (a CI artifact of the
+// main branch), or a run of the history named by id (gox --baseline).
+struct Baseline {
+    std::string label; // what to call it in notes: the file, or "run N"
+    std::map<std::string, history::PackageRecord> packages; // by import path + '\0' + variant
+    std::set<std::string> action_ids;
+    std::string go_version;
+};
+// From a summary document (gox's JSON schema); nullopt and err when it is not one.
+std::optional<Baseline> baseline_from_doc(const nlohmann::json& doc, const std::string& label, std::string& err);
+
 struct ReasonContext {
     const history::Store* store = nullptr; // null: no history available
     std::string module_root;
@@ -98,6 +114,7 @@ struct ReasonContext {
     std::int64_t this_run = INT64_MAX;      // records before this run are "previous"
     bool forced = false;                   // -a
     bool verify_mode = false;              // GODEBUG=gocacheverify=1
+    const Baseline* baseline = nullptr;    // compare with it instead of the store
 };
 
 // The verdict of every package of b, in b.packages' order: a reason for each

@@ -28,6 +28,7 @@ inline constexpr WrapOption kWrapOptions[] = {
     {"--summary-format", "text|json", OptionGroup::Run, "the JSON shares the `gox parse` schema"},
     {"--go", "PATH", OptionGroup::AnyVerb, "the go command to run (default: $GOX_GO, then go on PATH); also for the verbs gox passes through"},
     {"--why", "", OptionGroup::Run, "name the exact input that changed for every rebuilt package (file, dependency, flag, env var, Go version...): runs go with GODEBUG=gocachehash=1 and compares with the previous run's inputs"},
+    {"--baseline", "FILE|RUN", OptionGroup::Run, "compare with another run instead of this machine's previous one: a JSON summary saved elsewhere (--summary-format=json; e.g. the main branch's CI artifact) or a run id of the history; each rebuilt package then says why this run missed what that run built. A baseline that cannot be read gives a warning, and the previous run is used"},
     {"--no-history", "", OptionGroup::Run, "neither read nor write the run history (default store: $GOX_HISTORY, else $XDG_STATE_HOME/gox/history.db, else ~/.local/state/gox/history.db)"},
     {"--no-progress", "", OptionGroup::Run, "no progress line (drawn only when stderr is a terminal and CI is unset; erased before go's output)"},
     {"--report", "FILE", OptionGroup::Run, "also write a report to FILE (repeatable); the format comes from the extension: .json, .md, .html, .xml (JUnit), .trace.json (Chrome trace), .txt"},

@@ -8,7 +8,12 @@
 #include <gox/cli/cli.hpp>
 #include <gox/history/store.hpp>
 
+#include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
+#include <fstream>
+#include <iterator>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -52,6 +57,32 @@ analysis::RunFacts run_facts(nlohmann::json& env, const std::string& verb, const
     env[analysis::kModulePathKey] = f.place.module_path;
     f.env = env;
     return f;
+}
+
+std::optional<analysis::Baseline> load_baseline(const std::string& what, const history::Store* store) {
+    std::string err, label = what, text;
+    bool run_id = !what.empty() && std::all_of(what.begin(), what.end(), [](char c) { return c >= '0' && c <= '9'; });
+    if (run_id && !std::filesystem::exists(what)) {
+        label = "run " + what;
+        std::optional<std::string> doc;
+        if (!store) err = "no history to find it in";
+        else if (!(doc = store->report(std::stoll(what)))) err = "the history has no run " + what + " with a summary";
+        else text = *doc;
+    } else {
+        std::ifstream in(what, std::ios::binary);
+        if (!in) err = std::string("cannot read it: ") + std::strerror(errno);
+        else text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    }
+    std::optional<analysis::Baseline> b;
+    if (err.empty()) {
+        auto doc = nlohmann::json::parse(text, nullptr, false);
+        if (doc.is_discarded()) err = "not JSON";
+        else b = analysis::baseline_from_doc(doc, label, err);
+    }
+    if (!b)
+        std::fprintf(stderr, "gox: warning: --baseline %s: %s (compared with this machine's previous run instead)\n",
+                     what.c_str(), err.c_str());
+    return b;
 }
 
 void record_run(history::Store* store, const model::Build& b, const analysis::RunAnalysis& a,

@@ -25,6 +25,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -154,6 +155,7 @@ std::optional<WrapOptions> parse_wrap_options(const std::vector<std::string>& go
         else if (name == "no-repro") o.no_repro = true;
         else if (name == "verify-suspects") o.verify_suspects = true;
         else if (name == "report") o.reports.push_back(value);
+        else if (name == "baseline") o.baseline = value;
         else if (name == "report-format") o.report_format = value;
         else if (name == "redact-paths") o.redact.redact_paths = true;
         else if (name == "no-redact") o.redact.redact = false;
@@ -167,6 +169,10 @@ std::optional<WrapOptions> parse_wrap_options(const std::vector<std::string>& go
     }
     if (o.repro_clean && o.no_repro) usage_error("--repro-clean and --no-repro contradict each other");
     if (o.summary.empty()) usage_error("--summary needs a value: stderr, off or a file name");
+    if (o.baseline.empty() && std::any_of(gox_opts.begin(), gox_opts.end(), [](const std::string& a) {
+            return a == "--baseline" || a == "--baseline=";
+        }))
+        usage_error("--baseline needs a value: a JSON summary file or a run id of the history");
     if (o.summary_format != "text" && o.summary_format != "json")
         usage_error(fmt::format("unknown --summary-format \"{}\" (want text or json)", o.summary_format));
     for (const auto& r : o.reports) {
@@ -359,6 +365,9 @@ void after_go(model::Build& b, Collectors& c, nlohmann::json env, const GoPlan& 
     analysis::RunFacts facts = run_facts(env, verb, args, p.godebug, store.get());
     facts.diag = diag_context(env, verb, run);
     facts.dry_run = p.g.dry_run;
+    std::optional<analysis::Baseline> baseline;
+    if (!o.baseline.empty()) baseline = load_baseline(o.baseline, store.get());
+    facts.baseline = baseline ? &*baseline : nullptr;
     analysis::RunAnalysis a = analysis::analyse(b, store.get(), facts, {&inputs, &test_inputs, &c.testcache, &c.errors},
                                                 follow_up(p.go, verb, args, b, c.errors, o));
     for (const auto& w : a.warnings) std::fprintf(stderr, "gox: warning: %s\n", w.c_str());

@@ -17,6 +17,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,7 @@ struct WrapOptions {
     bool progress = true;
     bool history = true;
     bool why = false; // GODEBUG=gocachehash=1: exact reasons from hash inputs
+    std::string baseline; // --baseline=FILE|RUN ("" for none)
     bool repro_clean = false;    // re-run a failure against an empty temporary cache
     bool no_repro = false;       // ...not even when the failure points at the cache
     bool verify_suspects = false; // check the suspects' cache files on any failure
@@ -58,6 +60,10 @@ std::unique_ptr<history::Store> open_run_store(const WrapOptions& o);
 // that the history and the reports keep.
 analysis::RunFacts run_facts(nlohmann::json& env, const std::string& verb, const std::vector<std::string>& args,
                              const std::string& test_godebug, const history::Store* store);
+
+// The --baseline run: a JSON summary file, or a run id of the store. A
+// baseline that cannot be read gives one warning and none is used.
+std::optional<analysis::Baseline> load_baseline(const std::string& what, const history::Store* store);
 
 // This run recorded in the store (nothing without one), with the analysis'
 // verdicts and the hash inputs the next run's --why compares with. Never
