@@ -96,10 +96,10 @@ const ordered_json& package(const ordered_json& doc, const std::string& ip) {
 }
 
 // The inputs of kind (and key) in a package's key_inputs.
-std::vector<ordered_json> inputs_of(const ordered_json& p, const std::string& kind, const std::string& key = "\x01") {
-    std::vector<ordered_json> out;
-    for (const auto& e : p["key_inputs"])
-        if (e[0] == kind && (key == "\x01" || e[1] == key)) out.push_back(e);
+std::vector<KeyInput> inputs_of(const ordered_json& p, const std::string& kind, const std::string& key = "\x01") {
+    std::vector<KeyInput> out;
+    for (auto& in : key_inputs_from_json(json::parse(p["key_inputs"].dump())))
+        if (in.kind == kind && (key == "\x01" || in.key == key)) out.push_back(in);
     return out;
 }
 
@@ -126,38 +126,37 @@ TEST_CASE("key inputs: kinds, digests, and values only where safe", "[key_inputs
     REQUIRE(lib.contains("key_inputs"));
     auto ki = lib["key_inputs"];
     // In go's hashing order: the salt first.
-    CHECK(ki[0] == ordered_json::array({"toolchain", "", short_digest("go1.26.8"), "go1.26.8"}));
+    CHECK(ki[0] == "toolchain\t\t" + short_digest("go1.26.8") + "\tgo1.26.8");
     auto dir = inputs_of(lib, "package_dir");
     REQUIRE(dir.size() == 1);
-    CHECK(dir[0][3] == "$MODROOT/lib");
-    CHECK(dir[0][2] == short_digest("dir " + top() + kA + "/lib\n"));
-    CHECK(inputs_of(lib, "target")[0][3] == "linux/amd64");
-    CHECK(inputs_of(lib, "go_directive")[0][3] == "1.22");
-    CHECK(inputs_of(lib, "env", "GOAMD64")[0][3] == "v1");
-    CHECK(inputs_of(lib, "compile_tool")[0] ==
-          ordered_json::array({"compile_tool", "compile version go1.26.8",
-                               short_digest("compile compile version go1.26.8 [] []\n"), "[] []"}));
+    CHECK(dir[0].value == "$MODROOT/lib");
+    CHECK(dir[0].digest == short_digest("dir " + top() + kA + "/lib\n"));
+    CHECK(inputs_of(lib, "target")[0].value == "linux/amd64");
+    CHECK(inputs_of(lib, "go_directive")[0].value == "1.22");
+    CHECK(inputs_of(lib, "env", "GOAMD64")[0].value == "v1");
+    CHECK(ki[7] == "compile_tool\tcompile version go1.26.8\t" + short_digest("compile compile version go1.26.8 [] []\n") +
+                     "\t[] []");
     // Files and dependencies: a digest of go's content ID, no value.
     auto file = inputs_of(lib, "file", "lib.go");
     REQUIRE(file.size() == 1);
-    CHECK(file[0].size() == 3);
-    CHECK(file[0][2].get<std::string>().size() == 16);
+    CHECK(!file[0].has_value);
+    CHECK(file[0].digest.size() == 16);
     auto deps = inputs_of(lib, "dependency");
     CHECK(deps.size() == 3);
-    for (const auto& d : deps) CHECK(d.size() == 3);
+    for (const auto& d : deps) CHECK(!d.has_value);
     // No absolute path of the machine anywhere.
     for (const auto& p : doc["packages"]) CHECK(p["key_inputs"].dump().find(top()) == std::string::npos);
     // The module cache is found from the dependency's dir and import path.
     auto errgroup_dir = inputs_of(package(doc, "golang.org/x/sync/errgroup"), "package_dir");
     REQUIRE(errgroup_dir.size() == 1);
-    CHECK(errgroup_dir[0][3] == "$GOMODCACHE/golang.org/x/sync@v0.10.0/errgroup");
+    CHECK(errgroup_dir[0].value == "$GOMODCACHE/golang.org/x/sync@v0.10.0/errgroup");
     // The main package's build info, entry by entry.
     const auto& app = package(doc, "example.com/app/cmd/app");
     auto dep = inputs_of(app, "modinfo", "dep golang.org/x/sync");
     REQUIRE(dep.size() == 1);
-    CHECK(dep[0][3].get<std::string>().rfind("v0.10.0 h1:", 0) == 0);
-    CHECK(inputs_of(app, "modinfo", "build CGO_ENABLED")[0][3] == "1");
-    CHECK(inputs_of(app, "modinfo", "build DefaultGODEBUG")[0].size() == 3); // long: digest only
+    CHECK(dep[0].value.rfind("v0.10.0 h1:", 0) == 0);
+    CHECK(inputs_of(app, "modinfo", "build CGO_ENABLED")[0].value == "1");
+    CHECK(!inputs_of(app, "modinfo", "build DefaultGODEBUG")[0].has_value); // long: digest only
     // Every package with an action ID got its inputs.
     for (const auto& p : doc["packages"]) CHECK(p["key_inputs"].size() > 5);
 }
@@ -168,8 +167,8 @@ TEST_CASE("key inputs: the same layout compares equal by value, the directory by
         auto da = inputs_of(package(a, ip), "package_dir"), db = inputs_of(package(b, ip), "package_dir");
         REQUIRE(da.size() == 1);
         REQUIRE(db.size() == 1);
-        CHECK(da[0][3] == db[0][3]);
-        CHECK(da[0][2] != db[0][2]);
+        CHECK(da[0].value == db[0].value);
+        CHECK(da[0].digest != db[0].digest);
     }
     // With -trimpath the two checkouts have the same key inputs throughout.
     ordered_json ta = make_doc("trimpath_a", {kA, {"-trimpath", "./..."}, nullptr, ""});
@@ -177,7 +176,7 @@ TEST_CASE("key inputs: the same layout compares equal by value, the directory by
     REQUIRE(ta["packages"].size() == tb["packages"].size());
     for (std::size_t i = 0; i < ta["packages"].size(); ++i)
         CHECK(ta["packages"][i]["key_inputs"] == tb["packages"][i]["key_inputs"]);
-    CHECK(inputs_of(package(ta, "golang.org/x/sync/errgroup"), "module")[0][3] == "golang.org/x/sync@v0.10.0");
+    CHECK(inputs_of(package(ta, "golang.org/x/sync/errgroup"), "module")[0].value == "golang.org/x/sync@v0.10.0");
     CrossDiff d = diff(ta, tb);
     CHECK(d.available);
     CHECK(d.differ == 0);
@@ -223,7 +222,7 @@ TEST_CASE("key inputs: secrets and environment values are digests only", "[key_i
     CHECK(back[9].key == "build -tags");
     CHECK(back[9].value == "special");
     CHECK(back[2].value == "$MODROOT/lib");
-    CHECK(key_inputs_from_json(json::parse("[[\"file\", 3]]")).empty());
+    CHECK(key_inputs_from_json(json::parse("[\"file\\tlib.go\", 3]")).empty());
 }
 
 TEST_CASE("cross diff: checkout path", "[cross_diff]") {

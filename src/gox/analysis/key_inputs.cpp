@@ -153,8 +153,8 @@ bool digest_only(std::string_view id) {
 
 void push(nlohmann::ordered_json& out, std::string_view kind, const std::string& key, std::string_view hashed,
           const std::string* value) {
-    nlohmann::ordered_json e = nlohmann::ordered_json::array({std::string(kind), key, short_digest(hashed)});
-    if (value) e.push_back(*value);
+    std::string e = std::string(kind) + '\t' + key + '\t' + short_digest(hashed);
+    if (value) e += '\t' + *value;
     out.push_back(std::move(e));
 }
 
@@ -247,12 +247,14 @@ std::vector<KeyInput> key_inputs_from_json(const nlohmann::json& v) {
     std::vector<KeyInput> out;
     if (!v.is_array()) return out;
     for (const auto& e : v) {
-        if (!e.is_array() || e.size() < 3 || !e[0].is_string() || !e[1].is_string() || !e[2].is_string()) return {};
-        KeyInput k{e[0].get<std::string>(), e[1].get<std::string>(), e[2].get<std::string>(), "", false};
-        if (e.size() > 3 && e[3].is_string()) {
-            k.value = e[3].get<std::string>();
-            k.has_value = true;
-        }
+        if (!e.is_string()) return {};
+        const std::string& s = e.get_ref<const std::string&>();
+        std::size_t t1 = s.find('\t'), t2 = t1 == std::string::npos ? t1 : s.find('\t', t1 + 1);
+        if (t2 == std::string::npos) return {};
+        std::size_t t3 = s.find('\t', t2 + 1);
+        KeyInput k{s.substr(0, t1), s.substr(t1 + 1, t2 - t1 - 1), s.substr(t2 + 1, t3 == std::string::npos ? t3 : t3 - t2 - 1),
+                   "", t3 != std::string::npos};
+        if (k.has_value) k.value = s.substr(t3 + 1);
         out.push_back(std::move(k));
     }
     return out;

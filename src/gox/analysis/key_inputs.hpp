@@ -4,7 +4,8 @@
 // compact form that a JSON summary can carry to another machine, so that two
 // summaries can be compared input by input (cross_diff.hpp).
 //
-// Each input is [kind, key, digest] or [kind, key, digest, value]:
+// Each input is one string, its fields separated by tabs (one line each in
+// an indented document): "kind\tkey\tdigest" or "kind\tkey\tdigest\tvalue".
 //   kind:   a GOX_HASH_INPUTS id (hashes.hpp);
 //   key:    what a keyed input is keyed by (file name, dependency import path,
 //           variable name, C compiler) or, for modinfo, the build-info entry

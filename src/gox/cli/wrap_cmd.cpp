@@ -2,6 +2,7 @@
 // exactly what plain go shows, then summarise what the build cache did.
 
 #include <gox/analysis/hashes.hpp>
+#include <gox/analysis/key_inputs.hpp>
 #include <gox/analysis/testwhy.hpp>
 #include <gox/analysis/why.hpp>
 #include <gox/cli/cli.hpp>
@@ -336,6 +337,7 @@ int cmd_wrap(const std::vector<std::string>& gox_opts, const std::vector<std::st
         env = record_history(b, std::move(env), verb, args, run, o, inputs, testcache, test_inputs, godebug, history_doc);
         timing.step("history");
         report::Doc doc = run_document(b, env, run, verb, args);
+        if (o.why) analysis::attach_key_inputs(doc, inputs); // issue 16: each package's portable key inputs
         timing.step("document");
         print_summary(doc, b, run, o);
         timing.step("summary");
