@@ -130,6 +130,16 @@ def checkout_path_and_race_on_b():
     eq(lines[2], f"  3 packages: package directory differs ({a_dir} vs {b_dir}) → build with -trimpath", "second group")
     eq(names_line(lines[3]), MODULE_PKGS, "the directory group's packages")
     check(names_line(lines[1]) <= set(std), f"the race group names standard packages: {lines[1]}")
+    # The same causes in gox diff --format=json.
+    p = gox("diff", "--format=json", a, b)
+    check(p.returncode == 0, p.stderr.decode(errors="replace"))
+    causes = json.loads(p.stdout)["causes"]
+    eq([(c["reason"], c["detail"], c["packages"], c["standard"]) for c in causes],
+       [("race", "-race only on B", len(std), len(std)),
+        ("package_dir", f"package directory differs ({a_dir} vs {b_dir})", 3, 0)], "causes")
+    eq(sorted(causes[0]["import_paths"]), std, "the race cause's packages")
+    eq(set(causes[1]["import_paths"]), MODULE_PKGS, "the directory cause's packages")
+    eq(causes[1]["remedy"], "build with -trimpath", "remedy")
     w.done()
 
 
@@ -168,6 +178,8 @@ def without_why_there_is_no_section():
     check(all("key_inputs" not in p for p in da["packages"] + db["packages"]), "key_inputs without --why")
     text = diff_text(a, b)
     check(HEADER not in text, text)
+    p = gox("diff", "--format=json", a, b)
+    check("causes" not in json.loads(p.stdout), "causes without key_inputs")
     check("packages: " in text and "work time:" in text, text)
     w.done()
 

@@ -491,6 +491,14 @@ std::string group_label(const CauseGroup& g) {
     return s;
 }
 
+nlohmann::ordered_json causes_json(const CrossDiff& d) {
+    nlohmann::ordered_json out = nlohmann::ordered_json::array();
+    for (const auto& g : d.groups)
+        out.push_back({{"reason", g.cause}, {"detail", g.title}, {"remedy", g.remedy}, {"packages", g.packages},
+                       {"standard", g.standard}, {"through_dependency", g.indirect}, {"import_paths", g.names}});
+    return out;
+}
+
 std::string render_cross_diff(const CrossDiff& d, std::size_t names_per_group) {
     if (!d.available) return "";
     std::string s = "why B missed what A had (the first key input that differs, by cause):\n";

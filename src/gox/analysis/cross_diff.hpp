@@ -44,6 +44,11 @@ CrossDiff cross_diff(const nlohmann::json& a, const nlohmann::json& b);
 // The section gox diff prints: "" when !available. Lines are indented by two.
 std::string render_cross_diff(const CrossDiff& d, std::size_t names_per_group = 6);
 
+// The causes as JSON, for gox diff --format=json: a list ordered by packages
+// affected, each {reason, detail, remedy, packages (count), standard,
+// through_dependency, import_paths}.
+nlohmann::ordered_json causes_json(const CrossDiff& d);
+
 // The group's label: "181 standard-library packages", "3 packages (1 through
 // a dependency)".
 std::string group_label(const CauseGroup& g);

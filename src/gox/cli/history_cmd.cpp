@@ -374,6 +374,8 @@ int cmd_diff(const std::vector<std::string>& args) {
         j["packages"] = d.packages;
         j["action_ids_same"] = d.same_ids;
         j["action_ids_differ"] = d.diff_ids;
+        // Two summaries made with --why: why B missed what A had, by cause.
+        if (auto x = analysis::cross_diff(a.doc, b.doc); x.available) j["causes"] = analysis::causes_json(x);
         std::printf("%s\n", j.dump(2).c_str());
         return over ? 1 : 0;
     }
