@@ -340,3 +340,65 @@ TEST_CASE("cross diff: Go version, and identical sides", "[cross_diff]") {
     CHECK(!diff(doc_a(), bare).available);
     CHECK(render_cross_diff(diff(doc_a(), bare)).empty());
 }
+
+TEST_CASE("key inputs: the module cache's root from an escaped module path", "[key_inputs]") {
+    KeyRoots roots;
+    roots.module_root = "/src/app";
+    std::vector<std::string> chunks = {"go1.26.8", "compile\n",
+                                       "dir /opt/mods/github.com/!burnt!sushi/toml@v1.4.0/internal\n"};
+    auto ki = key_inputs_from_json(json::parse(portable_key_inputs(chunks, "github.com/BurntSushi/toml/internal", roots).dump()));
+    REQUIRE(ki.size() == 3);
+    CHECK(roots.gomodcache == "/opt/mods");
+    CHECK(ki[2].value == "$GOMODCACHE/github.com/!burnt!sushi/toml@v1.4.0/internal");
+    // A directory that only looks like one keeps its path.
+    KeyRoots none;
+    auto other = key_inputs_from_json(
+        json::parse(portable_key_inputs({"go1.26.8", "dir /x/y@z/w\n"}, "example.com/w", none).dump()));
+    CHECK(none.gomodcache.empty());
+    CHECK(other[1].value == "/x/y@z/w");
+}
+
+namespace {
+
+// A one-package document from chunks (the action ID made from them).
+json synthetic_doc(const std::vector<std::string>& chunks) {
+    KeyRoots roots;
+    roots.module_root = "/src/app";
+    std::string all;
+    for (const auto& c : chunks) all += c;
+    json p = {{"import_path", "example.com/app"}, {"for_test", nullptr}, {"standard", false},
+              {"action_id", short_digest(all)}};
+    p["key_inputs"] = json::parse(portable_key_inputs(chunks, "example.com/app", roots).dump());
+    return json{{"packages", json::array({p})}};
+}
+
+std::vector<std::string> main_chunks(const std::string& target, const std::string& cflags, const std::string& rev) {
+    std::string bare; // the flags unquoted, as the build info has them
+    for (char c : cflags)
+        if (c != '"') bare += c;
+    return {"go1.26.8", "compile\n", "dir /src/app\n", "goos " + target + "\n",
+            "CC=[\"gcc\"] [" + cflags + "] [] [] []\n",
+            "modinfo \"path\\texample.com/app\\nbuild\\tCGO_CFLAGS=" + bare + "\\nbuild\\tvcs.revision=" + rev + "\\n\"\n",
+            "file main.go abcdefghij0123456789\n"};
+}
+
+} // namespace
+
+TEST_CASE("cross diff: target, C flags with a secret, VCS stamp", "[cross_diff]") {
+    auto base = synthetic_doc(main_chunks("linux goarch amd64", "\"-O2\"", "aaaa"));
+    auto cross = cross_diff(base, synthetic_doc(main_chunks("linux goarch arm64", "\"-O2\"", "aaaa")));
+    REQUIRE(cross.groups.size() == 1);
+    CHECK(cross.groups[0].cause == "target");
+    CHECK(cross.groups[0].title == "GOOS/GOARCH linux/amd64 vs linux/arm64");
+    auto secret = cross_diff(base, synthetic_doc(main_chunks("linux goarch amd64", "\"-DPASSWORD=hunter2hunter2\"", "aaaa")));
+    REQUIRE(secret.groups.size() == 1);
+    CHECK(secret.groups[0].cause == "cgo_flags");
+    CHECK(render_cross_diff(secret).find("hunter2") == std::string::npos);
+    CHECK(causes_json(secret).dump().find("hunter2") == std::string::npos);
+    auto vcs = cross_diff(base, synthetic_doc(main_chunks("linux goarch amd64", "\"-O2\"", "bbbb")));
+    REQUIRE(vcs.groups.size() == 1);
+    CHECK(vcs.groups[0].cause == "vcs_stamp");
+    CHECK(vcs.groups[0].title == "VCS stamp differs");
+    CHECK(vcs.packages[0].detail == "vcs.revision aaaa vs bbbb");
+    CHECK(vcs.groups[0].remedy.find("-buildvcs=false") != std::string::npos);
+}
