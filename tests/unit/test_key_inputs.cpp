@@ -260,6 +260,12 @@ TEST_CASE("cross diff: -race on B", "[cross_diff]") {
     CrossDiff r = diff(make_doc("race", {kA, {"-race", "./..."}, nullptr, ""}), doc_a());
     REQUIRE(r.groups.size() == 1);
     CHECK(r.groups[0].title == "-race only on A");
+    // -race from B's GOFLAGS: the title says where it was set.
+    ordered_json via = make_doc("race", {kA, {"./..."}, nullptr, ""});
+    via["environment"]["GOFLAGS"] = "-buildvcs=false -race";
+    CrossDiff v = diff(doc_a(), via);
+    REQUIRE(v.groups.size() == 1);
+    CHECK(v.groups[0].title == "-race only on B (set through GOFLAGS on B)");
 }
 
 TEST_CASE("cross diff: build tags", "[cross_diff]") {

@@ -440,6 +440,30 @@ private:
     std::set<std::string> m_busy;
 };
 
+// A flag's cause that one side's GOFLAGS set: said in the title, as the
+// place to change it ("-race only on B (set through GOFLAGS on B)").
+void note_goflags(PackageCause& pc, const Facts& a, const Facts& b) {
+    static constexpr std::pair<std::string_view, std::string_view> kFlagOf[] = {
+        {"race", "-race"},      {"trimpath", "-trimpath"}, {"build_tags", "-tags"}, {"gcflags", "-gcflags"},
+        {"ldflags", "-ldflags"}, {"asmflags", "-asmflags"}, {"cover", "-cover"},     {"sanitizer", "-msan"},
+        {"sanitizer", "-asan"}};
+    if (a.goflags == b.goflags) return;
+    auto has = [](const std::string& goflags, std::string_view flag) {
+        for (std::size_t p = goflags.find(flag); p != std::string::npos; p = goflags.find(flag, p + 1))
+            if (p == 0 || goflags[p - 1] == ' ' || goflags[p - 1] == '-') return true;
+        return false;
+    };
+    for (auto [cause, flag] : kFlagOf) {
+        if (pc.cause != cause) continue;
+        bool in_a = has(a.goflags, flag), in_b = has(b.goflags, flag);
+        if (in_a || in_b) {
+            pc.title += in_a && in_b ? " (set through GOFLAGS on both)" : in_a ? " (set through GOFLAGS on A)"
+                                                                              : " (set through GOFLAGS on B)";
+            return;
+        }
+    }
+}
+
 } // namespace
 
 CrossDiff cross_diff(const nlohmann::json& a, const nlohmann::json& b) {
@@ -463,6 +487,7 @@ CrossDiff cross_diff(const nlohmann::json& a, const nlohmann::json& b) {
         if (!pc) {
             pc = PackageCause{pb.key, "other", "the key inputs are the same, the action IDs are not", "", pb.standard, false};
         }
+        note_goflags(*pc, fa, fb);
         auto [g, added] = group_of.emplace(std::make_pair(pc->cause, pc->title), out.groups.size());
         if (added) out.groups.push_back(CauseGroup{pc->cause, pc->title, std::string(remedy_of(pc->cause)), 0, 0, 0, {}});
         CauseGroup& grp = out.groups[g->second];
