@@ -273,6 +273,18 @@ TEST_CASE("cross diff: build tags", "[cross_diff]") {
     CHECK(d.differ == 2);
     const auto& g = sole_group(d, "build_tags", "build tags: (none) vs special");
     CHECK(g.names == std::vector<std::string>{"example.com/app/lib", "example.com/app/cmd/app"});
+    // Tags from GOFLAGS, and no main package to tell: the files still name them.
+    ordered_json lib_a = doc_a(), lib_b = make_doc("tags", {kA, {"./..."}, nullptr, ""});
+    for (auto* d : {&lib_a, &lib_b}) {
+        ordered_json kept = ordered_json::array();
+        for (auto& p : (*d)["packages"])
+            if (p["import_path"] != "example.com/app/cmd/app") kept.push_back(p);
+        (*d)["packages"] = kept;
+    }
+    lib_b["environment"]["GOFLAGS"] = "-tags=special";
+    CrossDiff t = diff(lib_a, lib_b);
+    REQUIRE(t.groups.size() == 1);
+    CHECK(t.groups[0].title == "build tags: (none) vs special (set through GOFLAGS on B)");
     bool lib_detail = false;
     for (const auto& p : d.packages)
         if (p.package == "example.com/app/lib") lib_detail = p.detail == "file special.go added on B";

@@ -125,7 +125,16 @@ Facts read_facts(const nlohmann::json& doc) {
         }
     if (!f.tags && doc.contains("command") && doc["command"].is_object() && doc["command"].contains("args"))
         f.tags = tags_from_args(doc["command"]["args"]);
-    // Tags only from GOFLAGS: then the modinfo of main packages says so too.
+    if (!f.tags && !f.goflags.empty()) { // GOFLAGS=-tags=... (words separated by spaces)
+        nlohmann::json words = nlohmann::json::array();
+        for (std::size_t p = 0; p < f.goflags.size();) {
+            std::size_t e = f.goflags.find(' ', p);
+            if (e == std::string::npos) e = f.goflags.size();
+            if (e > p) words.push_back(f.goflags.substr(p, e - p));
+            p = e + 1;
+        }
+        f.tags = tags_from_args(words);
+    }
     return f;
 }
 
