@@ -357,6 +357,11 @@ TEST_CASE("cross diff: Go version, and identical sides", "[cross_diff]") {
     for (auto& p : bare["packages"]) p.erase("key_inputs");
     CHECK(!diff(doc_a(), bare).available);
     CHECK(render_cross_diff(diff(doc_a(), bare)).empty());
+    // Odd documents give no section and no exception.
+    json odd = json::parse(R"({"packages": [{"import_path": 3, "standard": "yes", "action_id": 1, "key_inputs": [7]}],
+                               "environment": {"GOMOD": 5}, "command": {"args": "x"}})");
+    CHECK(!cross_diff(odd, json::parse(doc_a().dump())).available);
+    CHECK(!cross_diff(json(), json()).available);
 }
 
 TEST_CASE("key inputs: the module cache's root from an escaped module path", "[key_inputs]") {

@@ -107,11 +107,11 @@ Facts read_facts(const nlohmann::json& doc) {
         for (const auto& p : doc["packages"]) {
             if (!p.is_object()) continue;
             Pkg x;
-            x.import_path = p.value("import_path", "");
+            x.import_path = p.contains("import_path") && p["import_path"].is_string() ? p["import_path"].get<std::string>() : "";
             x.variant = p.contains("for_test") && p["for_test"].is_string() ? p["for_test"].get<std::string>() : "";
             x.key = x.import_path + (x.variant.empty() || x.variant == x.import_path ? "" : " [" + x.variant + "]");
             x.action_id = p.contains("action_id") && p["action_id"].is_string() ? p["action_id"].get<std::string>() : "";
-            x.standard = p.value("standard", false);
+            x.standard = p.contains("standard") && p["standard"].is_boolean() && p["standard"].get<bool>();
             if (p.contains("key_inputs")) {
                 x.inputs = key_inputs_from_json(p["key_inputs"]);
                 x.has_inputs = !x.inputs.empty();
@@ -237,10 +237,6 @@ std::optional<Found> instrumentation(const Diff& d) {
     return std::nullopt;
 }
 
-std::string arch_name(std::string_view setting) {
-    return std::string(setting);
-}
-
 bool is_arch_var(std::string_view k) {
     return k == "GO386" || k == "GOAMD64" || k == "GOARM" || k == "GOARM64" || k == "GOMIPS" || k == "GOMIPS64" ||
            k == "GOPPC64" || k == "GORISCV64" || k == "GOWASM";
@@ -334,7 +330,7 @@ Found cause_of(const Diff& d, const Context& c) {
             return {"goroot_dir", t, ""};
         }
         if (in.key == "GOEXPERIMENT") return {"goexperiment", "GOEXPERIMENT " + versus(d), ""};
-        if (is_arch_var(in.key)) return {"arch_env", arch_name(in.key) + " " + versus(d, "(unset)"), ""};
+        if (is_arch_var(in.key)) return {"arch_env", in.key + " " + versus(d, "(unset)"), ""};
         return {"env", "environment variable " + in.key + " differs", ""};
     }
     if (kind == "target") return {"target", "GOOS/GOARCH " + versus(d), ""};

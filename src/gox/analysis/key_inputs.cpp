@@ -238,7 +238,7 @@ void attach_key_inputs(nlohmann::ordered_json& doc, const std::map<std::string, 
         if (!p.is_object() || !p.contains("action_id") || !p["action_id"].is_string()) continue;
         auto it = inputs.find(p["action_id"].get<std::string>());
         if (it == inputs.end()) continue;
-        std::string ip = p.value("import_path", "");
+        std::string ip = p.contains("import_path") && p["import_path"].is_string() ? p["import_path"].get<std::string>() : "";
         p["key_inputs"] = portable_key_inputs(chunks_from_json(it->second), ip, roots);
     }
 }
