@@ -1,5 +1,6 @@
 // gox explain / gox diff / gox history: read the run history.
 
+#include <gox/analysis/cross_diff.hpp>
 #include <gox/analysis/diagnosis.hpp>
 #include <gox/analysis/reasons.hpp>
 #include <gox/analysis/testwhy.hpp>
@@ -197,6 +198,7 @@ struct Side {
     nlohmann::json env;
     std::map<std::string, std::pair<std::string, std::string>> pkgs; // path[variant] -> (outcome, action_id)
     std::map<std::string, std::string> reasons;
+    nlohmann::json doc; // a JSON summary's whole document (for the cross-machine causes); null for a run
     // Work time: the summed seconds of the build actions of its packages
     // (from the action graph); the run's wall time when none were timed.
     double work = 0;
@@ -229,6 +231,7 @@ Side side_from_file(const std::string& path) {
     Side x;
     x.label = path;
     x.env = j.value("environment", nlohmann::json::object());
+    x.doc = j;
     for (auto& p : j["packages"]) {
         std::string v = p.value("for_test", nlohmann::json()).is_string() ? p["for_test"].get<std::string>() : "";
         std::string ip = p.value("import_path", "");
@@ -328,6 +331,8 @@ void print_diff_text(const Side& a, const Side& b, const RunDiff& d) {
         std::printf("  %s: %s → %s%s\n", p["package"].get<std::string>().c_str(), p["a"].get<std::string>().c_str(),
                     p["b"].get<std::string>().c_str(), r.empty() ? "" : (" (" + r + ")").c_str());
     }
+    // Two summaries made with --why: the causes, from their key inputs.
+    std::fputs(analysis::render_cross_diff(analysis::cross_diff(a.doc, b.doc)).c_str(), stdout);
 }
 
 // --fail-over=PCT[%]: a non-negative percentage.
@@ -369,6 +374,8 @@ int cmd_diff(const std::vector<std::string>& args) {
         j["packages"] = d.packages;
         j["action_ids_same"] = d.same_ids;
         j["action_ids_differ"] = d.diff_ids;
+        // Two summaries made with --why: why B missed what A had, by cause.
+        if (auto x = analysis::cross_diff(a.doc, b.doc); x.available) j["causes"] = analysis::causes_json(x);
         std::printf("%s\n", j.dump(2).c_str());
         return over ? 1 : 0;
     }

@@ -2,6 +2,7 @@
 // exactly what plain go shows, then summarise what the build cache did.
 
 #include <gox/analysis/hashes.hpp>
+#include <gox/analysis/key_inputs.hpp>
 #include <gox/analysis/testwhy.hpp>
 #include <gox/analysis/why.hpp>
 #include <gox/cli/cli.hpp>
@@ -380,6 +381,7 @@ void after_go(model::Build& b, Collectors& c, nlohmann::json env, const GoPlan& 
     });
     timing.step("history");
     report::Doc doc = run_document(b, a, env, run, verb, args);
+    if (o.why) analysis::attach_key_inputs(doc, inputs); // each package's portable key inputs (not in the history)
     timing.step("document");
     print_summary(doc, b, a, run, o);
     timing.step("summary");
