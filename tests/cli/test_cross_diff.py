@@ -10,7 +10,11 @@ Scenarios: two checkout directories with -race on B only (the standard
 library misses for -race, the module's packages for the directory);
 the same directory with CGO_ENABLED=0 on B (only the main package, by its
 build info); two checkout directories both with -trimpath (nothing
-differs); and summaries without --why (no such section).
+differs); and summaries without --why (no such section). And --baseline:
+a runner without history compares with the summary A saved (same path and a
+cache without the module: cache_entry_missing; another path:
+inputs_changed), or with a run of the history by id; a baseline that cannot
+be read warns once and the build goes on.
 
 Speed: one derived template GOCACHE holds the sample built plain, with
 -race and with -trimpath, so no scenario compiles the standard library."""
@@ -54,15 +58,17 @@ class World:
         shutil.copytree(source, d, symlinks=True)
         return d
 
-    def build(self, machine, checkout, cache, *go_args, extra_env=None, why=True):
+    def build(self, machine, checkout, cache, *go_args, extra_env=None, why=True, gox_opts=(), stderr=None):
         home = os.path.join(self.root, "home-" + machine)
         os.makedirs(home, exist_ok=True)
         summary = os.path.join(self.root, machine + ".json")
         env = go_env(cache, dict({"HOME": home, "GOX_HISTORY": os.path.join(home, "history.db")}, **(extra_env or {})))
         opts = [f"--summary={summary}", "--summary-format=json", "--no-progress"] + (["--why"] if why else [])
-        p = subprocess.run([GOX] + opts + ["build"] + list(go_args) + ["./..."], cwd=checkout, env=env,
-                           capture_output=True)
+        p = subprocess.run([GOX] + opts + list(gox_opts) + ["build"] + list(go_args) + ["./..."], cwd=checkout,
+                           env=env, capture_output=True)
         check(p.returncode == 0, f"gox build on {machine}: {p.stderr.decode(errors='replace')[-2000:]}")
+        if stderr is not None:
+            stderr.append(p.stderr.decode(errors="replace"))
         with open(summary) as f:
             return summary, json.load(f)
 
@@ -181,6 +187,77 @@ def without_why_there_is_no_section():
     p = gox("diff", "--format=json", a, b)
     check("causes" not in json.loads(p.stdout), "causes without key_inputs")
     check("packages: " in text and "work time:" in text, text)
+    w.done()
+
+
+def reasons(doc):
+    """The module's rebuilt packages: import path -> (reason, detail)."""
+    return {p["import_path"]: (p.get("reason"), p.get("reason_detail")) for p in doc["packages"]
+            if p["import_path"] in MODULE_PKGS and p["outcome"] == "rebuilt" and not p.get("for_test")}
+
+
+@test
+def baseline_from_another_machine():
+    """--baseline: a runner with no history compares with the summary another
+    machine saved, instead of calling every package no_history."""
+    w = World("baseline")
+    a_dir = w.checkout("home/u/src/app")
+    a, da = w.build("a", a_dir, w.cache("a", template()), why=False)
+    eq(set(reasons(da)), MODULE_PKGS, "A rebuilt the module (the template built it elsewhere)")
+    # B: the same checkout path, but the cache it got is the template, which
+    # never held the module's packages at this path: same action IDs as A's,
+    # missing entries. Without the baseline B knows nothing.
+    _, plain = w.build("b0", a_dir, w.cache("b0", template()), why=False)
+    eq(set(r for r, _ in reasons(plain).values()), {"no_history"}, "no history, no baseline")
+    err = []
+    _, db = w.build("b", a_dir, w.cache("b", template()), why=False, gox_opts=[f"--baseline={a}"], stderr=err)
+    got = reasons(db)
+    eq(set(got), MODULE_PKGS, "B rebuilt the module too")
+    for ip, (reason, detail) in got.items():
+        eq(reason, "cache_entry_missing", ip)
+        check(detail.endswith(" as the baseline") and "same action ID" in detail, f"{ip}: {detail}")
+    check(any(n.startswith(f"package reasons compare with the baseline {a}") for n in db["notes"]), db["notes"])
+    check("warning" not in err[0], err[0])
+    # C: another checkout path (no -trimpath): other action IDs than A's.
+    _, dc = w.build("c", w.checkout("home/runner/work/app/app"), w.cache("c", template()), why=False,
+                    gox_opts=[f"--baseline={a}"])
+    got = reasons(dc)
+    eq(set(got), MODULE_PKGS, "C rebuilt the module")
+    # A package's own inputs (its directory), or for the main package perhaps
+    # a dependency's new output first: never "no history" or "entry missing".
+    eq(got[M + "/internal/words"][0], "inputs_changed", "a leaf package of another directory")
+    check({r for r, _ in got.values()} <= {"inputs_changed", "dependency_changed"}, got)
+    # A run of the history named by its id: A's own first run, from A's history.
+    home_a = os.path.join(w.root, "home-a")
+    env = go_env(w.cache("d", template()), {"HOME": home_a, "GOX_HISTORY": os.path.join(home_a, "history.db")})
+    summary = os.path.join(w.root, "d.json")
+    p = subprocess.run([GOX, f"--summary={summary}", "--summary-format=json", "--baseline=1", "build", "./..."],
+                       cwd=a_dir, env=env, capture_output=True)
+    eq(p.returncode, 0, p.stderr.decode(errors="replace"))
+    with open(summary) as f:
+        dd = json.load(f)
+    eq({r for r, _ in reasons(dd).values()}, {"cache_entry_missing"}, "--baseline=1: A's run from the history")
+    check(any(n.startswith("package reasons compare with the baseline run 1") for n in dd["notes"]), dd["notes"])
+    w.done()
+
+
+@test
+def unreadable_baseline_warns_and_builds():
+    w = World("badbaseline")
+    d = w.checkout("app")
+    bad = os.path.join(w.root, "not-a-summary.json")
+    with open(bad, "w") as f:
+        f.write('{"hello": 1}')
+    for arg, why in ((os.path.join(w.root, "missing.json"), "cannot read it"), (bad, "not a gox JSON summary"),
+                     ("12345", "no history to find it in")):
+        err = []
+        opts = [f"--baseline={arg}"] + (["--no-history"] if arg == "12345" else [])
+        _, doc = w.build("x", d, w.cache("x" + str(len(err)) + os.path.basename(arg), template()), why=False,
+                         gox_opts=opts, stderr=err)
+        lines = [l for l in err[0].splitlines() if l.startswith("gox: warning: --baseline")]
+        eq(len(lines), 1, err[0])
+        check(why in lines[0] and "compared with this machine's previous run instead" in lines[0], lines[0])
+        check(not any("baseline" in n for n in doc["notes"]), doc["notes"])
     w.done()
 
 
