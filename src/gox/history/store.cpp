@@ -15,7 +15,17 @@ public:
         if (sqlite3_prepare_v2(db, sql, -1, &m_st, nullptr) != SQLITE_OK)
             throw HistoryError(std::string("history: ") + sqlite3_errmsg(db));
     }
-    ~Stmt() { sqlite3_finalize(m_st); }
+    // A statement the Store keeps: reset (ending its read) and unbound when
+    // done, not finalized.
+    Stmt(sqlite3* db, sqlite3_stmt* kept) : m_db(db), m_st(kept), m_kept(true) {}
+    ~Stmt() {
+        if (!m_kept) {
+            sqlite3_finalize(m_st);
+            return;
+        }
+        sqlite3_reset(m_st);
+        sqlite3_clear_bindings(m_st);
+    }
     Stmt(const Stmt&) = delete;
     Stmt& operator=(const Stmt&) = delete;
     Stmt& bind(int i, const std::string& s) {
@@ -52,6 +62,7 @@ public:
 private:
     sqlite3* m_db;
     sqlite3_stmt* m_st = nullptr;
+    bool m_kept = false;
 };
 
 constexpr const char* kSchema = R"(
@@ -66,6 +77,7 @@ CREATE TABLE IF NOT EXISTS packages (
 CREATE INDEX IF NOT EXISTS packages_by_path ON packages(import_path, variant, run_id);
 CREATE INDEX IF NOT EXISTS packages_by_action ON packages(action_id);
 CREATE INDEX IF NOT EXISTS runs_by_module ON runs(module_root, id);
+CREATE INDEX IF NOT EXISTS packages_by_run ON packages(run_id);
 CREATE TABLE IF NOT EXISTS reports (run_id INTEGER PRIMARY KEY, doc TEXT NOT NULL);
 )";
 
@@ -152,7 +164,19 @@ Store::Store(const std::string& path) : m_path(path) {
     }
 }
 
-Store::~Store() { sqlite3_close(m_db); }
+Store::~Store() {
+    for (sqlite3_stmt* st : m_queries) sqlite3_finalize(st);
+    sqlite3_close(m_db);
+}
+
+sqlite3_stmt* Store::prepared(Query slot, const char* sql) const {
+    if (!m_queries[slot] && sqlite3_prepare_v2(m_db, sql, -1, &m_queries[slot], nullptr) != SQLITE_OK) {
+        sqlite3_finalize(m_queries[slot]);
+        m_queries[slot] = nullptr;
+        throw HistoryError(std::string("history: ") + sqlite3_errmsg(m_db));
+    }
+    return m_queries[slot];
+}
 
 void Store::exec(const char* sql) {
     char* err = nullptr;
@@ -193,10 +217,10 @@ std::int64_t Store::add_run(const RunRecord& run, const std::vector<PackageRecor
 
 std::optional<PackageRecord> Store::previous(const std::string& module_root, const std::string& import_path,
                                              const std::string& variant, std::int64_t before_run) const {
-    std::string sql = std::string("SELECT ") + kPkgCols +
-                      " FROM packages p WHERE p.import_path=? AND p.variant=? AND p.run_id<? AND p.run_id IN "
-                      "(SELECT id FROM runs WHERE module_root=?) ORDER BY p.run_id DESC LIMIT 1";
-    Stmt s(m_db, sql.c_str());
+    static const std::string sql = std::string("SELECT ") + kPkgCols +
+                                   " FROM packages p WHERE p.import_path=? AND p.variant=? AND p.run_id<? AND p.run_id IN "
+                                   "(SELECT id FROM runs WHERE module_root=?) ORDER BY p.run_id DESC LIMIT 1";
+    Stmt s(m_db, prepared(kPrevious, sql.c_str()));
     s.bind(1, import_path).bind(2, variant).bind(3, before_run).bind(4, module_root);
     if (!s.step()) return std::nullopt;
     return read_pkg(s);
@@ -204,10 +228,10 @@ std::optional<PackageRecord> Store::previous(const std::string& module_root, con
 
 std::vector<Store::Earlier> Store::earlier(const std::string& module_root, const std::string& import_path,
                                            const std::string& variant, std::int64_t before_run, int limit) const {
-    std::string sql = std::string("SELECT p.") + kPkgColsP +
-                      ", r.verb, r.args FROM packages p JOIN runs r ON r.id=p.run_id WHERE p.import_path=? AND "
-                      "p.variant=? AND p.run_id<? AND r.module_root=? ORDER BY p.run_id DESC LIMIT ?";
-    Stmt s(m_db, sql.c_str());
+    static const std::string sql = std::string("SELECT p.") + kPkgColsP +
+                                   ", r.verb, r.args FROM packages p JOIN runs r ON r.id=p.run_id WHERE p.import_path=? AND "
+                                   "p.variant=? AND p.run_id<? AND r.module_root=? ORDER BY p.run_id DESC LIMIT ?";
+    Stmt s(m_db, prepared(kEarlier, sql.c_str()));
     s.bind(1, import_path).bind(2, variant).bind(3, before_run).bind(4, module_root);
     s.bind(5, static_cast<std::int64_t>(limit));
     std::vector<Earlier> out;
@@ -217,8 +241,8 @@ std::vector<Store::Earlier> Store::earlier(const std::string& module_root, const
 
 bool Store::action_seen(const std::string& module_root, const std::string& action_id, std::int64_t before_run) const {
     if (action_id.empty()) return false;
-    Stmt s(m_db, "SELECT 1 FROM packages p JOIN runs r ON r.id=p.run_id WHERE p.action_id=? AND p.run_id<? AND "
-                 "r.module_root=? AND p.outcome IN ('rebuilt','cache_hit') LIMIT 1");
+    Stmt s(m_db, prepared(kActionSeen, "SELECT 1 FROM packages p JOIN runs r ON r.id=p.run_id WHERE p.action_id=? AND "
+                                       "p.run_id<? AND r.module_root=? AND p.outcome IN ('rebuilt','cache_hit') LIMIT 1"));
     s.bind(1, action_id).bind(2, before_run).bind(3, module_root);
     return s.step();
 }
@@ -254,13 +278,37 @@ std::vector<PackageRecord> Store::packages(std::int64_t run_id) const {
 
 void Store::prune(int keep_runs) {
     if (m_readonly) return;
-    Stmt s(m_db, "DELETE FROM runs WHERE id NOT IN (SELECT id FROM runs ORDER BY id DESC LIMIT ?)");
-    s.bind(1, static_cast<std::int64_t>(keep_runs));
-    s.step();
-    exec("DELETE FROM packages WHERE run_id NOT IN (SELECT id FROM runs)");
+    // The reports first: a few large rows, the newest kReportRuns kept.
     Stmt r(m_db, "DELETE FROM reports WHERE run_id NOT IN (SELECT id FROM runs ORDER BY id DESC LIMIT ?)");
     r.bind(1, static_cast<std::int64_t>(kReportRuns));
     r.step();
+    {
+        Stmt n(m_db, "SELECT count(*) FROM runs");
+        if (!n.step() || n.i64(0) <= static_cast<std::int64_t>(keep_runs) + prune_slack(keep_runs)) return;
+    }
+    // The oldest run kept; everything before it goes, packages first (by
+    // packages_by_run, which also makes the runs' ON DELETE CASCADE a
+    // lookup instead of a scan of every package row per run), in one
+    // transaction.
+    std::int64_t cutoff = 0;
+    {
+        Stmt c(m_db, "SELECT id FROM runs ORDER BY id DESC LIMIT 1 OFFSET ?");
+        c.bind(1, static_cast<std::int64_t>(keep_runs > 0 ? keep_runs - 1 : 0));
+        if (c.step()) cutoff = keep_runs > 0 ? c.i64(0) : c.i64(0) + 1;
+    }
+    exec("BEGIN IMMEDIATE");
+    try {
+        Stmt p(m_db, "DELETE FROM packages WHERE run_id<?");
+        p.bind(1, cutoff);
+        p.step();
+        Stmt d(m_db, "DELETE FROM runs WHERE id<?");
+        d.bind(1, cutoff);
+        d.step();
+        exec("COMMIT");
+    } catch (...) {
+        sqlite3_exec(m_db, "ROLLBACK", nullptr, nullptr, nullptr);
+        throw;
+    }
 }
 
 void Store::set_report(std::int64_t run_id, const std::string& doc) {

@@ -13,6 +13,7 @@
 #include <vector>
 
 struct sqlite3;
+struct sqlite3_stmt;
 
 namespace gox::history {
 
@@ -89,13 +90,22 @@ public:
     void set_report(std::int64_t run_id, const std::string& doc);
     std::optional<std::string> report(std::int64_t run_id) const;
 
-    // Keeps the newest keep_runs runs.
+    // Keeps the newest keep_runs runs: removes older ones in batches, when
+    // there are more than keep_runs + prune_slack(keep_runs) of them (so a
+    // run usually removes nothing: deleting a run's ~1,000 package rows
+    // from their indexes cost ~10 ms). The reports are pruned every time.
     void prune(int keep_runs);
+    static int prune_slack(int keep_runs) { return keep_runs / 10; }
 
     const std::string& path() const { return m_path; }
 
 private:
     void exec(const char* sql);
+    // The per-package queries (analysis asks once per package) are prepared
+    // once per Store, on first use, and kept; slot is their index here.
+    enum Query { kPrevious, kEarlier, kActionSeen, kQueries };
+    sqlite3_stmt* prepared(Query slot, const char* sql) const;
+    mutable sqlite3_stmt* m_queries[kQueries] = {};
     sqlite3* m_db = nullptr;
     std::string m_path;
     bool m_readonly = false;

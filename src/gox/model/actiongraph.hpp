@@ -30,9 +30,16 @@ struct ActionGraph {
     std::vector<GraphAction> actions;
 };
 
-// Parses the file's text. Returns nullopt and sets error on malformed input.
+// Parses the file's text in one pass, keeping only the fields above (no
+// JSON DOM: a no-op build of 1,000 packages writes ~1 MB of graph). The text
+// must be strict JSON. Returns nullopt and sets error on malformed input: the
+// line, column and byte of the first thing wrong and what it is, or that
+// the text ends early (a truncated file), or "not a JSON array of actions".
 std::optional<ActionGraph> parse_actiongraph(std::string_view text, std::string& error);
 std::optional<ActionGraph> read_actiongraph_file(const std::string& path, std::string& error);
+
+// The number of an objdir ".../b012/" (12), or -1.
+int objdir_number(std::string_view dir);
 
 // Seconds since the epoch of an RFC 3339 time with optional fraction, or 0.
 double parse_rfc3339(std::string_view t);

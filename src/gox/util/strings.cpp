@@ -4,7 +4,6 @@
 
 namespace gox::util {
 
-namespace {
 int hex_val(char c) {
     if (c >= '0' && c <= '9') return c - '0';
     if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -29,7 +28,6 @@ void append_utf8(std::string& out, unsigned long cp) {
         out += static_cast<char>(0x80 | (cp & 0x3F));
     }
 }
-} // namespace
 
 std::optional<std::string> go_unquote(std::string_view q) {
     if (q.size() < 2 || q.front() != '"' || q.back() != '"') return std::nullopt;

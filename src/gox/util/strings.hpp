@@ -25,6 +25,11 @@ inline std::string_view base_name(std::string_view path) {
     return pos == std::string_view::npos ? path : path.substr(pos + 1);
 }
 
+// The value of a hex digit, or -1.
+int hex_val(char c);
+// Appends the UTF-8 encoding of code point cp.
+void append_utf8(std::string& out, unsigned long cp);
+
 // Undo Go's strconv.Quote (the %q verb): "a\tb\x00\u00e9". Returns nullopt if
 // the text is not a complete quoted string.
 std::optional<std::string> go_unquote(std::string_view quoted);
