@@ -146,6 +146,17 @@ def checkout_path_and_race_on_b():
     eq(sorted(causes[0]["import_paths"]), std, "the race cause's packages")
     eq(set(causes[1]["import_paths"]), MODULE_PKGS, "the directory cause's packages")
     eq(causes[1]["remedy"], "build with -trimpath", "remedy")
+    # B's own summary with --baseline=A: the causes of what B rebuilt (its
+    # -race standard library came from the restored cache).
+    _, dbb = w.build("b2", b_dir, w.cache("b2", cache_a), "-race", gox_opts=[f"--baseline={a}"])
+    got = reasons(dbb)
+    eq(set(got), MODULE_PKGS, "B rebuilt the module's packages")
+    for ip, (reason, detail) in got.items():
+        check(reason in ("inputs_changed", "dependency_changed") and
+              detail.startswith(f"package directory differs ({a_dir} vs {b_dir})"), f"{ip}: {reason}: {detail}")
+    eq([n for n in dbb["notes"] if n.startswith("vs the baseline")],
+       [f"vs the baseline (A; this run is B): 3 packages: package directory differs ({a_dir} vs {b_dir}) → "
+        "build with -trimpath"], "the cause in B's notes")
     w.done()
 
 

@@ -3,6 +3,8 @@
 // plain inputs into one RunAnalysis.
 
 #include <gox/analysis/analyse.hpp>
+#include <gox/analysis/cross_diff.hpp>
+#include <gox/analysis/key_inputs.hpp>
 #include <gox/analysis/why.hpp>
 
 #include <cstdint>
@@ -53,6 +55,48 @@ void diagnose_run(const model::Build& b, const RunFacts& f, const Collected& in,
         out.diagnosis->repro = fu.reproduce(*out.diagnosis);
 }
 
+// --why against a baseline made with --why: the first key input that differs
+// from the baseline's names the cause of each package this run rebuilt
+// (cross_diff.hpp), and the largest groups of causes become notes. A is the
+// baseline, B this run.
+void baseline_causes(const model::Build& b, const RunFacts& f, const Collected& in, RunAnalysis& out) {
+    if (!f.baseline || !in.inputs || in.inputs->empty()) return;
+    nlohmann::ordered_json mine;
+    mine["environment"] = nlohmann::ordered_json::parse(f.env.dump());
+    mine["command"] = {{"args", f.args}};
+    nlohmann::ordered_json pkgs = nlohmann::ordered_json::array();
+    std::map<std::string, std::size_t> index;
+    for (std::size_t i = 0; i < b.packages.size(); ++i) {
+        const model::Package& p = b.packages[i];
+        // Only what this run missed: a package that differs from the
+        // baseline but came from this cache cost nothing.
+        if (p.outcome != model::Outcome::Rebuilt && p.outcome != model::Outcome::Failed) continue;
+        std::string variant = p.for_test == p.import_path ? "" : p.for_test;
+        pkgs.push_back({{"import_path", p.import_path}, {"for_test", variant}, {"action_id", p.action_id},
+                        {"standard", p.standard}});
+        index.emplace(p.import_path + (variant.empty() ? "" : " [" + variant + "]"), i);
+    }
+    mine["packages"] = std::move(pkgs);
+    attach_key_inputs(mine, *in.inputs);
+    CrossDiff d = cross_diff(f.baseline->doc, nlohmann::json::parse(mine.dump()));
+    if (!d.available) {
+        out.notes.push_back("the baseline carries no key inputs (it was made without --why): the reasons cannot name "
+                            "the input that differs");
+        return;
+    }
+    for (const auto& pc : d.packages) {
+        auto it = index.find(pc.package);
+        if (it == index.end()) continue;
+        Verdict& v = out.packages[it->second];
+        if (v.reason != Reason::InputsChanged && v.reason != Reason::DependencyChanged) continue;
+        v.reason = pc.indirect ? Reason::DependencyChanged : Reason::InputsChanged;
+        v.detail = pc.title + (pc.detail.empty() ? "" : ": " + pc.detail);
+    }
+    for (std::size_t g = 0; g < d.groups.size() && g < 3; ++g)
+        out.notes.push_back("vs the baseline (A; this run is B): " + group_label(d.groups[g]) + ": " +
+                            d.groups[g].title + (d.groups[g].remedy.empty() ? "" : " → " + d.groups[g].remedy));
+}
+
 // Why each rebuilt package missed: the history's previous run of the same
 // kind, then (--why) the first hash input that differs from that run's.
 void package_reasons(const model::Build& b, const history::Store* store, const RunFacts& f, const Collected& in,
@@ -71,6 +115,7 @@ void package_reasons(const model::Build& b, const history::Store* store, const R
         out.notes.push_back("package reasons compare with the baseline " + f.baseline->label +
                             (f.baseline->go_version.empty() ? "" : " (" + f.baseline->go_version + ")") +
                             ", not with this machine's previous run");
+        baseline_causes(b, f, in, out);
         return;
     }
     if (!store || !in.inputs || in.inputs->empty()) return;

@@ -174,6 +174,7 @@ std::optional<Baseline> baseline_from_doc(const nlohmann::json& doc, const std::
     Baseline b;
     b.label = label;
     b.go_version = str(doc, "go_version");
+    b.doc = doc;
     for (const auto& p : doc["packages"]) {
         if (!p.is_object()) continue;
         history::PackageRecord r;

@@ -103,6 +103,7 @@ struct Baseline {
     std::map<std::string, history::PackageRecord> packages; // by import path + '\0' + variant
     std::set<std::string> action_ids;
     std::string go_version;
+    nlohmann::json doc; // the summary itself: its key_inputs name the input (cross_diff.hpp)
 };
 // From a summary document (gox's JSON schema); nullopt and err when it is not one.
 std::optional<Baseline> baseline_from_doc(const nlohmann::json& doc, const std::string& label, std::string& err);
