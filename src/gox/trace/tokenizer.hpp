@@ -14,6 +14,8 @@
 
 namespace gox::trace {
 
+enum class GoTool : unsigned char; // the go command's own tools (tokenizer.cpp)
+
 class Tokenizer {
 public:
     Tokenizer();
@@ -64,6 +66,23 @@ public:
 private:
     const Event& classify(std::string_view line);
     const Event& classify_command(std::string_view line);
+    // classify's and classify_command's steps (inline: defined and used in
+    // tokenizer.cpp only, so the compiler folds them back into their callers).
+    inline const Event* shell_line(std::string_view line);
+    inline const Event& work_line(std::string_view line);
+    inline const Event& mkdir_line(std::string_view p);
+    inline const Event& cd_line(std::string_view d);
+    inline const Event& cp_line(std::string_view rest);
+    inline const Event* c_line(std::string_view line);
+    inline const Event* echo_line(std::string_view rest);
+    inline const Event* comment_line(std::string_view line);
+    inline std::pair<GoTool, std::size_t> find_tool();
+    inline void objdir_from_flag(std::string_view flag);
+    inline void path_word(std::size_t i);
+    inline const Event& tool_event(GoTool tool, std::size_t ti);
+    inline const Event* program_event();
+    inline const Event* c_compiler_event(std::string_view line);
+    inline const Event& output_line(std::string_view line);
     const Event& finish_event(Kind k);
     void start_heredoc(std::string_view path);
     std::pair<std::string_view, std::string_view> split_two_paths(std::string_view rest) const;
