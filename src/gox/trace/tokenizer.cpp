@@ -58,16 +58,6 @@ WriteTarget target_of(std::string_view path) {
 // Whether the line has a space or other \s character (RE2's \s: [\t\n\f\r ]).
 bool has_white_space(std::string_view s) { return s.find_first_of(" \t\n\f\r") != std::string_view::npos; }
 
-int parse_objdir_digits(std::string_view s) {
-    // s starts right after "b"; digits then a separator or the end.
-    std::size_t i = 0;
-    int v = 0;
-    while (i < s.size() && s[i] >= '0' && s[i] <= '9' && i < 9) v = v * 10 + (s[i++] - '0');
-    if (i == 0) return -1;
-    if (i < s.size() && s[i] != '/' && s[i] != '\\') return -1;
-    return v;
-}
-
 } // namespace
 
 struct Tokenizer::Patterns {
@@ -84,40 +74,6 @@ struct Tokenizer::Patterns {
 
 Tokenizer::Tokenizer() : m_re(std::make_unique<Patterns>()) {}
 Tokenizer::~Tokenizer() = default;
-
-int Tokenizer::objdir_of(std::string_view p) const {
-    if (starts_with(p, "$WORK")) {
-        p.remove_prefix(5);
-    } else if (!m_work.empty() && starts_with(p, m_work)) {
-        p.remove_prefix(m_work.size());
-    } else {
-        return -1;
-    }
-    if (p.size() < 3 || (p[0] != '/' && p[0] != '\\') || p[1] != 'b') return -1;
-    return parse_objdir_digits(p.substr(2));
-}
-
-bool Tokenizer::is_cache_entry(std::string_view p) {
-    return !cache_root(p).empty();
-}
-
-std::string_view Tokenizer::cache_root(std::string_view p) {
-    // .../xx/<64 hex>-d  or  .../xx/<64 hex>-d/name
-    std::size_t from = 0;
-    for (;;) {
-        std::size_t d = p.find("-d", from);
-        if (d == std::string_view::npos) return {};
-        from = d + 1;
-        bool end_ok = d + 2 == p.size() || p[d + 2] == '/' || p[d + 2] == '\\';
-        if (!end_ok || d < 68) continue;
-        std::size_t h = d - 64;
-        char s1 = p[h - 1], s0 = p[h - 4];
-        if ((s1 != '/' && s1 != '\\') || (s0 != '/' && s0 != '\\')) continue;
-        if (!util::is_lower_hex(p.substr(h, 64)) || !util::is_lower_hex(p.substr(h - 3, 2))) continue;
-        if (p.substr(h - 3, 2) != p.substr(h, 2)) continue;
-        return p.substr(0, h - 4);
-    }
-}
 
 const Event& Tokenizer::finish_event(Kind k) {
     m_ev.kind = k;

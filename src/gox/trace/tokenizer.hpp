@@ -7,6 +7,7 @@
 
 #include <gox/trace/command.hpp>
 #include <gox/trace/event.hpp>
+#include <gox/trace/paths.hpp>
 
 #include <memory>
 #include <string>
@@ -30,6 +31,11 @@ public:
 
     // Ends the stream: returns true if a heredoc was still open (a cut trace).
     bool finish();
+    // finish(), and what the end tells about the trace (for the model).
+    TraceEnd end() {
+        bool open = finish();
+        return {open, m_heredocs_cut};
+    }
 
     // The wrapper knows the user's -toolexec: its program (first word; empty
     // for none). Then only lines starting with it (same base name) are
@@ -53,15 +59,13 @@ public:
     bool in_heredoc() const { return m_in_heredoc; }
     std::size_t heredocs_cut() const { return m_heredocs_cut; }
 
-    // bNNN number of a path below $WORK (or the absolute work dir printed by
-    // WORK=, which 1.20+ heredocs use), or -1.
-    int objdir_of(std::string_view path) const;
+    // bNNN number of a path below $WORK or the current work dir, or -1
+    // (trace/paths.hpp).
+    int objdir_of(std::string_view path) const { return trace::objdir_of(path, m_work); }
 
-    // True for a build cache entry path: .../xx/<64 hex>-d, optionally followed
-    // by /name (1.24+ cached executables).
-    static bool is_cache_entry(std::string_view path);
-    // The GOCACHE root of a cache entry path (without the "/xx/<hex>-d" part).
-    static std::string_view cache_root(std::string_view path);
+    // trace/paths.hpp's, for the callers that know them by these names.
+    static bool is_cache_entry(std::string_view path) { return trace::is_cache_entry(path); }
+    static std::string_view cache_root(std::string_view path) { return trace::cache_root(path); }
 
 private:
     const Event& classify(std::string_view line);
