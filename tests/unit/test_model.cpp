@@ -12,6 +12,7 @@
 #include <gox/model/build.hpp>
 #include <gox/report/report.hpp>
 #include <gox/trace/event.hpp>
+#include <gox/trace/tokenizer.hpp>
 
 #include <algorithm>
 #include <cstdio>
@@ -1395,7 +1396,7 @@ TEST_CASE("go test -json: package results are read from output events", "[model]
     builder.on_stdout_line(R"({"Time":"2026-11-24T23:01:47Z","Action":"output","Package":"example.com/b","Output":"FAIL\texample.com/b [build failed]\n"})");
     builder.on_stdout_line(R"({"Time":"2026-11-24T23:01:47Z","Action":"output","Package":"example.com/c","Test":"TestX","Output":"=== RUN   TestX\n"})");
     builder.on_stdout_line(R"({"Action":"output","Output":"ok  \tbroken json)");
-    Build b = builder.finish(tok);
+    Build b = builder.finish(tok.end());
     REQUIRE(b.tests.size() == 2);
     CHECK(b.tests[0].import_path == "example.com/a");
     CHECK(b.tests[0].cached);
@@ -1523,7 +1524,7 @@ TEST_CASE("model bounds: test results and failures past their caps are counted",
     for (std::size_t k = 0; k < tests; ++k)
         builder.on_stdout_line((k % 2 ? "ok  \texample.com/t" : "FAIL\texample.com/t") + std::to_string(k) + "\t0.01s");
     gox::trace::Tokenizer tok;
-    Build b = builder.finish(tok);
+    Build b = builder.finish(tok.end());
     CHECK(b.tests.size() == gox::model::kMaxListedTests);
     CHECK(b.unlisted.tests == 10);
     CHECK(b.unlisted.tests_run == 10);

@@ -9,6 +9,7 @@
 #include <gox/model/test_output.hpp>
 #include <gox/report/document.hpp>
 #include <gox/report/report.hpp>
+#include <gox/trace/test_lines.hpp>
 #include <gox/trace/tokenizer.hpp>
 
 #include <fmt/format.h>
@@ -157,7 +158,7 @@ TEST_CASE("test cases from go test output: plain failures and test2json events",
     for (const char* l : {"--- FAIL: TestHours (0.25s)", "    clock_test.go:7: Hours(2) = 48, want 47", "    --- SKIP: TestHours/sub (0.00s)",
                           "FAIL", "FAIL\texample.com/clock\t0.002s", "ok  \texample.com/other\t0.001s"})
         plain.on_stdout_line(l);
-    auto b = plain.finish(tok);
+    auto b = plain.finish(tok.end());
     REQUIRE(b.test_cases.size() == 2);
     CHECK(b.test_cases[0].package == "example.com/clock");
     CHECK(b.test_cases[0].name == "TestHours");
@@ -176,7 +177,7 @@ TEST_CASE("test cases from go test output: plain failures and test2json events",
                           R"({"Action":"pass","Package":"p","Test":"TestB","Elapsed":0})",
                           R"({"Action":"output","Package":"p","Output":"FAIL\tp\t0.01s\n"})"})
         json.on_stdout_line(l);
-    auto j = json.finish(tok2);
+    auto j = json.finish(tok2.end());
     REQUIRE(j.test_cases.size() == 2);
     CHECK(j.test_cases[0].name == "TestA");
     CHECK(j.test_cases[0].output == std::vector<std::string>{"    a_test.go:1: boom"});
@@ -216,9 +217,9 @@ TEST_CASE("long test output is cut in the middle: the first failure line and the
     auto s = small.take();
     REQUIRE(s.size() == 30);
     CHECK(s[29] == "line 29");
-    CHECK(gox::model::looks_like_test_failure("panic: runtime error: index out of range"));
-    CHECK(gox::model::looks_like_test_failure("    foo_test.go:7: got 1"));
-    CHECK_FALSE(gox::model::looks_like_test_failure("hello world: 12"));
+    CHECK(gox::trace::looks_like_test_failure("panic: runtime error: index out of range"));
+    CHECK(gox::trace::looks_like_test_failure("    foo_test.go:7: got 1"));
+    CHECK_FALSE(gox::trace::looks_like_test_failure("hello world: 12"));
 }
 
 TEST_CASE("cgo C steps count toward their package; step kinds carry no work-dir path", "[report][model]") {

@@ -65,7 +65,7 @@ std::size_t Build::package_count() const {
 
 // "packagefile P=ARCHIVE" in an importcfg or importcfg.link body.
 void BuildBuilder::Impl::on_packagefile(std::string_view body, int cfg_objdir, bool is_link_cfg,
-                                        bool first_line, const trace::Tokenizer& tok) {
+                                        bool first_line) {
     std::string_view rest = body.substr(12);
     auto eq = rest.find('=');
     if (eq == std::string_view::npos) return;
@@ -77,13 +77,13 @@ void BuildBuilder::Impl::on_packagefile(std::string_view body, int cfg_objdir, b
         if (ObjRec* r = rec(cfg_objdir)) {
             keep(r->import_path, path);
             r->main_flag = true;
-            if (trace::Tokenizer::is_cache_entry(archive)) {
+            if (trace::is_cache_entry(archive)) {
                 r->bound_cache = true;
                 note_cache_root(archive);
             }
         }
     }
-    int od = tok.objdir_of(archive);
+    int od = trace::objdir_of(archive, work_dir);
     if (od >= 0) {
         if (ObjRec* r = rec(od)) {
             if (r->import_path.empty()) keep(r->import_path, path);
@@ -93,7 +93,7 @@ void BuildBuilder::Impl::on_packagefile(std::string_view body, int cfg_objdir, b
     }
     if (is_link_cfg && first_line && cfg_objdir >= 0) return;
     Inv& i = inv();
-    bool cached = trace::Tokenizer::is_cache_entry(archive);
+    bool cached = trace::is_cache_entry(archive);
     if (!cached && !is_installed_archive(archive)) return;
     if (cached) note_cache_root(archive);
     if (i.by_archive.find(archive) != i.by_archive.end()) return; // looked up without a copy
@@ -111,12 +111,12 @@ void BuildBuilder::Impl::on_packagefile(std::string_view body, int cfg_objdir, b
     }
 }
 
-void BuildBuilder::Impl::on_write_line(const Event& ev, std::string_view body, const trace::Tokenizer& tok) {
+void BuildBuilder::Impl::on_write_line(const Event& ev, std::string_view body) {
     switch (ev.target) {
     case WriteTarget::Importcfg:
     case WriteTarget::ImportcfgLink:
         if (starts_with(body, "packagefile "))
-            on_packagefile(body, ev.objdir, ev.target == WriteTarget::ImportcfgLink, body_index == 0, tok);
+            on_packagefile(body, ev.objdir, ev.target == WriteTarget::ImportcfgLink, body_index == 0);
         if (starts_with(body, "packagefile ") || starts_with(body, "packageshlib ")) ++body_index;
         break;
     case WriteTarget::VetCfg:
@@ -187,6 +187,7 @@ void BuildBuilder::Impl::on_work_dir(const Event& ev) {
         ++n_invs;
     }
     keep(cur.info.work_dir, ev.path);
+    work_dir.assign(ev.path);
     cur.info.lines = 1;
     cur.touched = true;
 }
@@ -246,7 +247,7 @@ void BuildBuilder::Impl::on_step(const Event& ev) {
     case Kind::Link:
         r->add(Action::Link);
         r->main_flag = true;
-        if (trace::Tokenizer::is_cache_entry(ev.text)) {
+        if (trace::is_cache_entry(ev.text)) {
             r->link_main_cached = true;
             note_cache_root(ev.text);
         }
@@ -266,14 +267,14 @@ void BuildBuilder::Impl::on_step(const Event& ev) {
 }
 
 // A heredoc (or echo) that writes a file: importcfg, link config, ...
-void BuildBuilder::Impl::on_write(const Event& ev, const trace::Tokenizer& tok) {
+void BuildBuilder::Impl::on_write(const Event& ev) {
     if (ev.kind == Kind::HeredocHeader || ev.kind == Kind::EchoWrite) {
         body_index = 0;
         link_cfg_is_test = false;
         cfg_key_seen = false;
     }
     if (ev.kind == Kind::HeredocBody || ev.kind == Kind::EchoWrite || (ev.kind == Kind::HeredocEnd && !ev.text.empty()))
-        on_write_line(ev, ev.text, tok);
+        on_write_line(ev, ev.text);
 }
 
 // "# pkg" (and the "# [pkg]" line that may follow it) opens a block of
@@ -309,7 +310,7 @@ void BuildBuilder::Impl::on_block_line(const Event& ev) {
     ++open_block->count;
 }
 
-void BuildBuilder::Impl::on_event(const Event& ev, const trace::Tokenizer& tok) {
+void BuildBuilder::Impl::on_event(const Event& ev) {
     count_line(ev);
     if (trace::is_trace_only(ev.kind) && ev.kind != Kind::CacheReplay) close_block();
     switch (ev.kind) {
@@ -341,7 +342,7 @@ void BuildBuilder::Impl::on_event(const Event& ev, const trace::Tokenizer& tok) 
             }
         break;
     case Kind::HeredocHeader: case Kind::HeredocBody: case Kind::HeredocEnd: case Kind::EchoWrite:
-        on_write(ev, tok);
+        on_write(ev);
         break;
     case Kind::UserHeader: on_user_header(ev); break;
     case Kind::UserOutput:
@@ -361,9 +362,9 @@ void BuildBuilder::Impl::on_event(const Event& ev, const trace::Tokenizer& tok) 
 
 BuildBuilder::BuildBuilder() : m(std::make_unique<Impl>()) {}
 BuildBuilder::~BuildBuilder() = default;
-void BuildBuilder::on_event(const Event& ev, const trace::Tokenizer& tok) { m->on_event(ev, tok); }
+void BuildBuilder::on_event(const Event& ev) { m->on_event(ev); }
 void BuildBuilder::on_line_truncated() { ++m->out.lines.truncated; }
-Build BuildBuilder::finish(trace::Tokenizer& tok) { return m->finish(tok); }
+Build BuildBuilder::finish(const trace::TraceEnd& end) { return m->finish(end); }
 
 void append_build(Build& into, Build&& from) {
     const int base = static_cast<int>(into.invocation_count());

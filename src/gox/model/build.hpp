@@ -6,7 +6,6 @@
 // grows with the number of packages, not with the number of lines.
 
 #include <gox/trace/event.hpp>
-#include <gox/trace/tokenizer.hpp>
 
 #include <array>
 #include <cstdint>
@@ -237,11 +236,11 @@ class BuildBuilder {
 public:
     BuildBuilder();
     ~BuildBuilder();
-    void on_event(const trace::Event& ev, const trace::Tokenizer& tok);
+    void on_event(const trace::Event& ev);
     void on_line_truncated();
     // A line of go's stdout (go test results: "ok  \tP\t(cached)", "FAIL\tP [build failed]").
     void on_stdout_line(std::string_view line);
-    Build finish(trace::Tokenizer& tok);
+    Build finish(const trace::TraceEnd& end = {});
 
 private:
     struct Impl;

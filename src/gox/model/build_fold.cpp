@@ -194,14 +194,14 @@ void BuildBuilder::Impl::fold(bool real) {
     cur = Inv{};
 }
 
-Build BuildBuilder::Impl::finish(trace::Tokenizer& tok) {
+Build BuildBuilder::Impl::finish(const trace::TraceEnd& end) {
     close_block();
     take_loose_cases(""); // no result line followed
     sort_test_cases(out.test_cases);
     if (unlisted_cases)
         out.notes.push_back(fmt::format("{} test case(s) are not listed (at most {})", unlisted_cases, kMaxListedCases));
-    if (tok.finish()) out.notes.push_back("the trace ends inside a heredoc (cut short?)");
-    out.lines.heredocs_cut = tok.heredocs_cut();
+    if (end.heredoc_open) out.notes.push_back("the trace ends inside a heredoc (cut short?)");
+    out.lines.heredocs_cut = end.heredocs_cut;
     // A failure block outside any invocation still makes one (its failure
     // is tied to invocation 0).
     if (n_invs == 0)

@@ -10,7 +10,7 @@
 #include <gox/model/build.hpp>
 #include <gox/model/test_output.hpp>
 #include <gox/trace/event.hpp>
-#include <gox/trace/tokenizer.hpp>
+#include <gox/trace/paths.hpp>
 #include <gox/util/strings.hpp>
 
 #include <algorithm>
@@ -146,6 +146,7 @@ using namespace build_impl;
 
 struct BuildBuilder::Impl {
     Inv cur;
+    std::string work_dir; // as the last WORK= printed it, whole (for trace::objdir_of)
     int n_invs = 0; // invocations started (cur is the last one)
     Build out;
     std::vector<Failure> block_failures; // from "# pkg" blocks of folded invocations
@@ -203,22 +204,21 @@ struct BuildBuilder::Impl {
 
     void note_cache_root(std::string_view entry) {
         Inv& i = inv();
-        if (i.info.gocache.empty()) keep(i.info.gocache, trace::Tokenizer::cache_root(entry));
+        if (i.info.gocache.empty()) keep(i.info.gocache, trace::cache_root(entry));
     }
 
     // build.cpp: the per-line path (one translation unit with on_event).
-    void on_packagefile(std::string_view body, int cfg_objdir, bool is_link_cfg, bool first_line,
-                        const trace::Tokenizer& tok);
-    void on_write_line(const Event& ev, std::string_view body, const trace::Tokenizer& tok);
+    void on_packagefile(std::string_view body, int cfg_objdir, bool is_link_cfg, bool first_line);
+    void on_write_line(const Event& ev, std::string_view body);
     void count_line(const Event& ev);
     void on_work_dir(const Event& ev);
     void on_compile(const Event& ev);
     static bool exe_path(std::string_view p);
     void on_step(const Event& ev);
-    void on_write(const Event& ev, const trace::Tokenizer& tok);
+    void on_write(const Event& ev);
     void on_user_header(const Event& ev);
     void on_block_line(const Event& ev);
-    void on_event(const Event& ev, const trace::Tokenizer& tok);
+    void on_event(const Event& ev);
 
     // build_blocks.cpp: "# pkg" blocks, classified when their invocation is folded.
     void classify_block(const Block& b);
@@ -256,7 +256,7 @@ struct BuildBuilder::Impl {
     void apply_replays(int ii, Fresh& f);
     void list_packages(Fresh& f, bool inv_listed);
     void fold(bool real);
-    Build finish(trace::Tokenizer& tok);
+    Build finish(const trace::TraceEnd& end);
 };
 
 } // namespace gox::model

@@ -6,6 +6,7 @@
 
 #include <gox/model/build.hpp>
 #include <gox/trace/ci_log.hpp>
+#include <gox/trace/tokenizer.hpp>
 #include <gox/util/line_reader.hpp>
 
 #include <fmt/format.h>
@@ -45,7 +46,7 @@ public:
         for (auto& s : m_streams) {
             // (The lines outside any BuildKit step, when there were none.)
             if (!s->used && s->step == 0 && m_streams.size() > 1) continue;
-            Build b = s->builder.finish(s->tok);
+            Build b = s->builder.finish(s->tok.end());
             if (s->step > 0) {
                 ++steps;
                 for (auto& n : b.notes) n = fmt::format("BuildKit step #{}: {}", s->step, n);
@@ -98,7 +99,7 @@ private:
         Stream& s = stream_of(l.stream);
         s.used = true;
         if (truncated) s.builder.on_line_truncated();
-        s.builder.on_event(s.tok.feed(l.text), s.tok);
+        s.builder.on_event(s.tok.feed(l.text));
     }
 
     trace::LogDecoder m_trace, m_stdout;

@@ -30,7 +30,7 @@ bool TraceStream::line(std::string_view text, bool complete) {
             if (!m_failed) {
                 try {
                     if (++m_lines == fault_at_line) throw std::bad_alloc();
-                    m_builder.on_event(ev, m_tok);
+                    m_builder.on_event(ev);
                     if (on_event) on_event(ev);
                 } catch (const std::exception& e) {
                     fail(e.what());
@@ -247,7 +247,7 @@ void TraceStream::finish() {
 
 Build TraceStream::take_build() {
     finish();
-    Build b = m_builder.finish(m_tok);
+    Build b = m_builder.finish(m_tok.end());
     if (m_failed)
         b.notes.push_back("analysis failed (" + m_failure + "): this summary is incomplete; go's output was " +
                           (m_raw ? "passed through unchanged, with gox's -x trace lines" : "not affected"));

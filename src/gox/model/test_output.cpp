@@ -1,38 +1,9 @@
 #include <gox/model/test_output.hpp>
+#include <gox/trace/test_lines.hpp>
 
 #include <fmt/format.h>
 
 namespace gox::model {
-
-namespace {
-bool starts(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
-
-// "name_test.go:12: " (t.Error, t.Fatal, t.Log): a file name ending in .go,
-// a line number, a colon.
-bool go_file_line(std::string_view t) {
-    auto go = t.find(".go:");
-    if (go == std::string_view::npos || go == 0) return false;
-    for (std::size_t i = 0; i < go; ++i) {
-        char c = t[i];
-        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
-                  c == '.' || c == '/';
-        if (!ok) return false;
-    }
-    std::size_t i = go + 4, digits = 0;
-    while (i < t.size() && t[i] >= '0' && t[i] <= '9') ++i, ++digits;
-    return digits > 0 && i < t.size() && t[i] == ':';
-}
-} // namespace
-
-bool looks_like_test_failure(std::string_view line) {
-    std::string_view t = line;
-    while (!t.empty() && (t.front() == ' ' || t.front() == '\t')) t.remove_prefix(1);
-    static constexpr std::string_view kHeads[] = {"--- FAIL", "panic:", "fatal error:", "Error Trace:", "Error:",
-                                                  "FAIL\t", "FAIL "};
-    for (auto h : kHeads)
-        if (starts(t, h)) return true;
-    return go_file_line(t);
-}
 
 std::string omitted_marker(std::size_t n) { return fmt::format("… {} line{} omitted …", n, n == 1 ? "" : "s"); }
 
@@ -45,7 +16,7 @@ void OutputCut::add(std::string line) {
     } else if (m_after_left > 0) {
         m_head.emplace_back(n, line);
         --m_after_left;
-    } else if (!m_seen_failure && looks_like_test_failure(line)) {
+    } else if (!m_seen_failure && trace::looks_like_test_failure(line)) {
         m_seen_failure = true;
         for (auto& b : m_before) m_head.push_back(std::move(b));
         m_before.clear();

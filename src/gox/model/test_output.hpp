@@ -6,7 +6,7 @@
 // few lines around it, and the last lines; each gap becomes one marker line
 // ("… N lines omitted …"). Memory is bounded whatever the output's length.
 // The cut is made here, in the model, so every report format shows the same
-// text.
+// text; which lines look like a failure is read by trace/test_lines.hpp.
 
 #include <cstddef>
 #include <deque>
@@ -16,9 +16,6 @@
 #include <vector>
 
 namespace gox::model {
-
-// Whether a line of test output looks like the report of a failure.
-bool looks_like_test_failure(std::string_view line);
 
 // "… N lines omitted …"
 std::string omitted_marker(std::size_t n);

@@ -90,6 +90,13 @@ constexpr bool is_trace_only(Kind k) { return kKindIsTrace[static_cast<std::size
 // What a heredoc or echo write writes, by file name.
 enum class WriteTarget : std::uint8_t { None, Importcfg, ImportcfgLink, VetCfg, PkgCfg, Other };
 
+// What the end of a trace tells (Tokenizer::end): whether a heredoc was still
+// open, and how many heredocs were cut short in all.
+struct TraceEnd {
+    bool heredoc_open = false;
+    std::size_t heredocs_cut = 0;
+};
+
 struct Event {
     Kind kind = Kind::Unrecognized;
     std::string_view line;  // the whole line, without "\r\n"

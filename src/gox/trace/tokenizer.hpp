@@ -7,12 +7,15 @@
 
 #include <gox/trace/command.hpp>
 #include <gox/trace/event.hpp>
+#include <gox/trace/paths.hpp>
 
 #include <memory>
 #include <string>
 #include <string_view>
 
 namespace gox::trace {
+
+enum class GoTool : unsigned char; // the go command's own tools (tokenizer.cpp)
 
 class Tokenizer {
 public:
@@ -28,6 +31,11 @@ public:
 
     // Ends the stream: returns true if a heredoc was still open (a cut trace).
     bool finish();
+    // finish(), and what the end tells about the trace (for the model).
+    TraceEnd end() {
+        bool open = finish();
+        return {open, m_heredocs_cut};
+    }
 
     // The wrapper knows the user's -toolexec: its program (first word; empty
     // for none). Then only lines starting with it (same base name) are
@@ -51,19 +59,34 @@ public:
     bool in_heredoc() const { return m_in_heredoc; }
     std::size_t heredocs_cut() const { return m_heredocs_cut; }
 
-    // bNNN number of a path below $WORK (or the absolute work dir printed by
-    // WORK=, which 1.20+ heredocs use), or -1.
-    int objdir_of(std::string_view path) const;
+    // bNNN number of a path below $WORK or the current work dir, or -1
+    // (trace/paths.hpp).
+    int objdir_of(std::string_view path) const { return trace::objdir_of(path, m_work); }
 
-    // True for a build cache entry path: .../xx/<64 hex>-d, optionally followed
-    // by /name (1.24+ cached executables).
-    static bool is_cache_entry(std::string_view path);
-    // The GOCACHE root of a cache entry path (without the "/xx/<hex>-d" part).
-    static std::string_view cache_root(std::string_view path);
+    // trace/paths.hpp's, for the callers that know them by these names.
+    static bool is_cache_entry(std::string_view path) { return trace::is_cache_entry(path); }
+    static std::string_view cache_root(std::string_view path) { return trace::cache_root(path); }
 
 private:
     const Event& classify(std::string_view line);
     const Event& classify_command(std::string_view line);
+    // classify's and classify_command's steps (inline: defined and used in
+    // tokenizer.cpp only, so the compiler folds them back into their callers).
+    inline const Event* shell_line(std::string_view line);
+    inline const Event& work_line(std::string_view line);
+    inline const Event& mkdir_line(std::string_view p);
+    inline const Event& cd_line(std::string_view d);
+    inline const Event& cp_line(std::string_view rest);
+    inline const Event* c_line(std::string_view line);
+    inline const Event* echo_line(std::string_view rest);
+    inline const Event* comment_line(std::string_view line);
+    inline std::pair<GoTool, std::size_t> find_tool();
+    inline void objdir_from_flag(std::string_view flag);
+    inline void path_word(std::size_t i);
+    inline const Event& tool_event(GoTool tool, std::size_t ti);
+    inline const Event* program_event();
+    inline const Event* c_compiler_event(std::string_view line);
+    inline const Event& output_line(std::string_view line);
     const Event& finish_event(Kind k);
     void start_heredoc(std::string_view path);
     std::pair<std::string_view, std::string_view> split_two_paths(std::string_view rest) const;
