@@ -1,3 +1,10 @@
+// go's -debug-actiongraph output: read (GraphReader), merged into the Build
+// (cache hits, IDs, timings, the critical path).
+// Over 600 lines, on purpose: GraphReader is a one-pass JSON reader for the
+// exact shape go writes (no DOM; bench/README.md), and it is kept beside the
+// merge that is its only user so that the fields it skips and the fields the
+// merge reads are checked in one place. Splitting it out is the next step if
+// the file grows.
 #include <gox/model/actiongraph.hpp>
 #include <gox/util/strings.hpp>
 
