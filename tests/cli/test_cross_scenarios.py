@@ -159,6 +159,17 @@ def scenario(name, reason, detail_re, a, b, base=template_cache, edit=None, betw
     eq(causes[0]["reason"], reason, f"{name}: the top cause of {summary}")
     check(re.search(detail_re, causes[0]["detail"]), f"{name}: the top cause's detail: {summary}")
     check(causes[0]["remedy"], f"{name}: a remedy: {causes[0]}")
+    # The versioned schema: causes by packages affected; per package its
+    # import path, reason and detail, the top cause's packages among them.
+    eq(dj["schema_version"], 1, f"{name}: schema_version")
+    eq([c["packages"] for c in causes], sorted((c["packages"] for c in causes), reverse=True), f"{name}: order")
+    eq(causes[0]["packages"], len(causes[0]["import_paths"]), f"{name}: the count")
+    by_reason = {}
+    for p in dj["packages"]:
+        check(all(k in p for k in ("import_path", "reason", "detail")), f"{name}: {p}")
+        by_reason.setdefault(p["reason"], set()).add(p["import_path"])
+    top = {ip.split(" [")[0] for ip in causes[0]["import_paths"]}
+    check(top <= by_reason.get(reason, set()), f"{name}: the top cause's packages in packages: {by_reason}")
     # B's own summary, under --baseline: its first cross-machine note, and
     # the reasons of the packages it rebuilt.
     notes = [n for n in db["notes"] if n.startswith("vs the baseline")]
