@@ -7,6 +7,7 @@
 #include <gox/analysis/key_inputs.hpp>
 #include <gox/analysis/why.hpp>
 
+#include <algorithm>
 #include <cstdint>
 #include <exception>
 #include <filesystem>
@@ -63,7 +64,7 @@ void baseline_causes(const model::Build& b, const RunFacts& f, const Collected& 
     if (!f.baseline || !in.inputs || in.inputs->empty()) return;
     nlohmann::ordered_json mine;
     mine["environment"] = nlohmann::ordered_json::parse(f.env.dump());
-    mine["command"] = {{"args", f.args}};
+    mine["command"] = {{"verb", f.verb}, {"args", f.args}};
     nlohmann::ordered_json pkgs = nlohmann::ordered_json::array();
     std::map<std::string, std::size_t> index;
     for (std::size_t i = 0; i < b.packages.size(); ++i) {
@@ -73,10 +74,13 @@ void baseline_causes(const model::Build& b, const RunFacts& f, const Collected& 
         if (p.outcome != model::Outcome::Rebuilt && p.outcome != model::Outcome::Failed) continue;
         std::string variant = p.for_test == p.import_path ? "" : p.for_test;
         pkgs.push_back({{"import_path", p.import_path}, {"for_test", variant}, {"action_id", p.action_id},
-                        {"standard", p.standard}});
+                        {"standard", p.standard}, {"outcome", std::string(model::outcome_name(p.outcome))}});
         index.emplace(p.import_path + (variant.empty() ? "" : " [" + variant + "]"), i);
     }
     mine["packages"] = std::move(pkgs);
+    mine["summary"] = {{"packages_cached", static_cast<std::size_t>(std::count_if(
+                           b.packages.begin(), b.packages.end(),
+                           [](const model::Package& p) { return p.outcome == model::Outcome::CacheHit; }))}};
     attach_key_inputs(mine, *in.inputs);
     CrossDiff d = cross_diff(f.baseline->doc, nlohmann::json::parse(mine.dump()));
     if (!d.available) {
@@ -88,6 +92,12 @@ void baseline_causes(const model::Build& b, const RunFacts& f, const Collected& 
         auto it = index.find(pc.package);
         if (it == index.end()) continue;
         Verdict& v = out.packages[it->second];
+        // No input changed (the same key, or a package the baseline did not
+        // build): the reason stays, the cause says where the entry went.
+        if (pc.cause == "not_in_cache" || pc.cause == "lint_job" || pc.cause == "not_built_by_a") {
+            v.detail = pc.title + (v.detail.empty() ? "" : ": " + v.detail);
+            continue;
+        }
         if (v.reason != Reason::InputsChanged && v.reason != Reason::DependencyChanged) continue;
         v.reason = pc.indirect ? Reason::DependencyChanged : Reason::InputsChanged;
         v.detail = pc.title + (pc.detail.empty() ? "" : ": " + pc.detail);

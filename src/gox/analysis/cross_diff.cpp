@@ -46,6 +46,9 @@ constexpr CauseInfo kCauses[] = {
     {"env", "set the variable the same on both"},
     {"dependency", "a dependency differs"},
     {"no_key_inputs", "run both sides with --why"},
+    {"not_in_cache", "make sure the cache B restores is the one A saved after its build (see the evidence)"},
+    {"lint_job", "save the cache from the job that builds (go build/go test), or give the lint job its own cache key"},
+    {"not_built_by_a", "compare with a run that built the same packages (the same go command and patterns)"},
     {"other", ""},
 };
 
@@ -61,7 +64,7 @@ struct Found {
 
 // One side's package.
 struct Pkg {
-    std::string key, import_path, variant, action_id;
+    std::string key, import_path, variant, action_id, outcome;
     bool standard = false;
     std::vector<KeyInput> inputs;
     bool has_inputs = false;
@@ -69,7 +72,8 @@ struct Pkg {
 
 // What a whole document says that a single input does not.
 struct Facts {
-    std::string module_root, goroot, goflags;
+    std::string module_root, goroot, goflags, verb;
+    std::size_t cached = 0; // packages that came from the cache
     std::optional<std::string> tags; // the -tags of the build, when known
     std::vector<Pkg> pkgs;
     std::map<std::string, std::size_t> by_key;         // key → pkgs index
@@ -103,6 +107,9 @@ Facts read_facts(const nlohmann::json& doc) {
     if (auto s = gomod.rfind('/'); s != std::string::npos && s > 0 && gomod != "/dev/null") f.module_root = gomod.substr(0, s);
     f.goroot = env_str(doc, "GOROOT");
     f.goflags = env_str(doc, "GOFLAGS");
+    if (doc.contains("command") && doc["command"].is_object() && doc["command"].contains("verb") &&
+        doc["command"]["verb"].is_string())
+        f.verb = doc["command"]["verb"].get<std::string>();
     if (doc.contains("packages") && doc["packages"].is_array())
         for (const auto& p : doc["packages"]) {
             if (!p.is_object()) continue;
@@ -111,6 +118,7 @@ Facts read_facts(const nlohmann::json& doc) {
             x.variant = p.contains("for_test") && p["for_test"].is_string() ? p["for_test"].get<std::string>() : "";
             x.key = x.import_path + (x.variant.empty() || x.variant == x.import_path ? "" : " [" + x.variant + "]");
             x.action_id = p.contains("action_id") && p["action_id"].is_string() ? p["action_id"].get<std::string>() : "";
+            x.outcome = p.contains("outcome") && p["outcome"].is_string() ? p["outcome"].get<std::string>() : "";
             x.standard = p.contains("standard") && p["standard"].is_boolean() && p["standard"].get<bool>();
             if (p.contains("key_inputs")) {
                 x.inputs = key_inputs_from_json(p["key_inputs"]);
@@ -123,6 +131,12 @@ Facts read_facts(const nlohmann::json& doc) {
             if (!added && x.variant.empty()) it->second = f.pkgs.size();
             f.pkgs.push_back(std::move(x));
         }
+    if (doc.contains("summary") && doc["summary"].is_object() && doc["summary"].contains("packages_cached") &&
+        doc["summary"]["packages_cached"].is_number_unsigned())
+        f.cached = doc["summary"]["packages_cached"].get<std::size_t>();
+    else
+        f.cached = static_cast<std::size_t>(
+            std::count_if(f.pkgs.begin(), f.pkgs.end(), [](const Pkg& p) { return p.outcome == "cache_hit"; }));
     if (!f.tags && doc.contains("command") && doc["command"].is_object() && doc["command"].contains("args"))
         f.tags = tags_from_args(doc["command"]["args"]);
     if (!f.tags && !f.goflags.empty()) { // GOFLAGS=-tags=... (words separated by spaces)
@@ -273,6 +287,9 @@ std::optional<Found> modinfo_cause(const Diff& d, const std::string& key) {
     if (setting("GOOS") || setting("GOARCH")) return Found{"target", key.substr(6) + " " + versus(d), ""};
     if (setting("GOEXPERIMENT")) return Found{"goexperiment", "GOEXPERIMENT " + versus(d), ""};
     if (starts_with(key, "build vcs")) return Found{"vcs_stamp", "VCS stamp differs", key.substr(6) + " " + versus(d)};
+    // The main module's version: Go 1.24 and later stamp it from the VCS
+    // (a pseudo-version of the commit), so a new commit changes it first.
+    if (key == "mod") return Found{"vcs_stamp", "VCS stamp differs", "main module version " + versus(d)};
     if (setting("-gcflags")) return Found{"gcflags", "-gcflags differ", versus(d)};
     if (setting("-ldflags")) return Found{"ldflags", "-ldflags differ", versus(d)};
     if (setting("-asmflags")) return Found{"asmflags", "-asmflags differ", versus(d)};
@@ -294,6 +311,42 @@ struct Context {
     const Facts& a;
     const Facts& b;
 };
+
+// A ran go vet only (a lint job) and B builds: what B needs A never built.
+bool lint_only(const Facts& a, const Facts& b) {
+    return a.verb == "vet" && !b.verb.empty() && b.verb != "vet";
+}
+
+std::string lint_title(const Facts& a, const Facts& b) {
+    return fmt::format("A ran go {} only (a lint job): it never built what go {} needs", a.verb, b.verb);
+}
+
+// A package B rebuilt that A has no key for, or the same key as A's: not a
+// changed input. nullopt when B did not rebuild it.
+std::optional<PackageCause> miss_without_change(const Pkg& pb, const Pkg* pa, const Facts& a, const Facts& b) {
+    if (pb.outcome != "rebuilt") return std::nullopt;
+    // B took nothing from its cache: it started cold (two cold builds are
+    // compared, or no cache was restored at all), which no package explains.
+    if (b.cached == 0 && !lint_only(a, b)) return std::nullopt;
+    PackageCause pc;
+    pc.package = pb.key;
+    pc.standard = pb.standard;
+    if (lint_only(a, b)) {
+        pc.cause = "lint_job";
+        pc.title = lint_title(a, b);
+        pc.detail = pa ? "same key, but go vet did not need its output" : "not built on A";
+    } else if (!pa) {
+        pc.cause = "not_built_by_a";
+        pc.title = a.verb != b.verb && !a.verb.empty() && !b.verb.empty()
+                       ? fmt::format("not built on A (A ran go {}, B go {})", a.verb, b.verb)
+                       : "not built on A";
+    } else {
+        pc.cause = "not_in_cache";
+        pc.title = "same key on both: the entry was not in B's cache (a restore or eviction problem, not a changed input)";
+        pc.detail = "action " + pb.action_id;
+    }
+    return pc;
+}
 
 std::string dir_title(const Context& c, const std::string& value) {
     if (starts_with(value, "$MODROOT")) {
@@ -369,6 +422,11 @@ Found cause_of(const Diff& d, const Context& c) {
         return {"source_files", "source files differ", "file " + in.key + " " + what};
     }
     if (kind == "pgo") return {"other", "PGO profile differs", ""};
+    // go vet compiles a main package as a library (for its export data).
+    if (kind == "forcelibrary") {
+        if (lint_only(c.a, c.b)) return {"lint_job", lint_title(c.a, c.b), "the main package was only type-checked by go vet"};
+        return {"other", "a main package built as a library on one side only", ""};
+    }
     return {"other", kind + " differs", in.key};
 }
 
@@ -483,15 +541,24 @@ CrossDiff cross_diff(const nlohmann::json& a, const nlohmann::json& b) {
     std::map<std::pair<std::string, std::string>, std::size_t> group_of;
     for (const Pkg& pb : fb.pkgs) {
         auto ia = fa.by_key.find(pb.key);
-        if (ia == fa.by_key.end()) continue;
-        const Pkg& pa = fa.pkgs[ia->second];
-        if (pa.has_inputs && pb.has_inputs) ++out.compared;
-        if (pa.action_id.empty() || pb.action_id.empty() || pa.action_id == pb.action_id) continue;
-        ++out.differ;
-        auto pc = res.resolve(pb.key);
-        if (!pc) {
-            pc = PackageCause{pb.key, "other", "the key inputs are the same, the action IDs are not", "", pb.standard, false};
+        std::optional<PackageCause> pc;
+        if (ia == fa.by_key.end()) {
+            pc = miss_without_change(pb, nullptr, fa, fb);
+        } else {
+            const Pkg& pa = fa.pkgs[ia->second];
+            if (pa.has_inputs && pb.has_inputs) ++out.compared;
+            if (pa.action_id.empty() || pb.action_id.empty()) continue;
+            if (pa.action_id == pb.action_id) {
+                pc = miss_without_change(pb, &pa, fa, fb);
+            } else {
+                ++out.differ;
+                pc = res.resolve(pb.key);
+                if (!pc)
+                    pc = PackageCause{pb.key, "other", "the key inputs are the same, the action IDs are not", "",
+                                      pb.standard, false};
+            }
         }
+        if (!pc) continue;
         note_goflags(*pc, fa, fb);
         auto [g, added] = group_of.emplace(std::make_pair(pc->cause, pc->title), out.groups.size());
         if (added) out.groups.push_back(CauseGroup{pc->cause, pc->title, std::string(remedy_of(pc->cause)), 0, 0, 0, {}});

@@ -347,6 +347,9 @@ std::optional<double> fail_over_percent(const po::variables_map& vm, const std::
     return pct;
 }
 
+// gox diff --format=json's schema (documented in gox(1)).
+constexpr int kDiffSchemaVersion = 1;
+
 int cmd_diff(const std::vector<std::string>& args) {
     std::string format = "text", fail_over_arg;
     CommandSpec spec = history_spec("diff", kDiffHelp, format);
@@ -365,7 +368,42 @@ int cmd_diff(const std::vector<std::string>& args) {
     double change = wa > 0 ? 100.0 * (wb - wa) / wa : 0;
     bool over = fail_over && wa > 0 && change > *fail_over;
     if (format == "json") {
+        // The schema (gox(1), gox diff): version 1 adds per package
+        // import_path, variant, reason and detail, and the causes list.
+        analysis::CrossDiff x = analysis::cross_diff(a.doc, b.doc);
+        std::map<std::string, const analysis::PackageCause*> cause_of;
+        for (const auto& pc : x.packages) cause_of.emplace(pc.package, &pc);
+        // A package with a cause whose outcome and key are the same on both
+        // (B rebuilt what A had with the same key: its cache lacked it).
+        std::set<std::string> listed;
+        for (const auto& p : d.packages) listed.insert(p["package"].get<std::string>());
+        for (const auto& pc : x.packages) {
+            if (listed.count(pc.package)) continue;
+            auto outcome = [&](const Side& s) {
+                auto it = s.pkgs.find(pc.package);
+                return it == s.pkgs.end() ? std::string("absent") : it->second.first;
+            };
+            auto r = b.reasons.find(pc.package);
+            d.packages.push_back({{"package", pc.package}, {"a", outcome(a)}, {"b", outcome(b)},
+                                  {"action_id_changed", false}, {"reason_b", r == b.reasons.end() ? "" : r->second}});
+        }
+        for (auto& p : d.packages) {
+            std::string key = p["package"].get<std::string>();
+            auto sp = key.find(" [");
+            p["import_path"] = key.substr(0, sp);
+            p["variant"] = sp == std::string::npos ? "" : key.substr(sp + 2, key.size() - sp - 3);
+            if (auto c = cause_of.find(key); c != cause_of.end()) {
+                p["reason"] = c->second->cause;
+                p["detail"] = c->second->title + (c->second->detail.empty() ? "" : ": " + c->second->detail);
+            } else {
+                std::string r = p["reason_b"].get<std::string>();
+                auto colon = r.find(": ");
+                p["reason"] = r.substr(0, colon);
+                p["detail"] = colon == std::string::npos ? "" : r.substr(colon + 2);
+            }
+        }
         nlohmann::ordered_json j;
+        j["schema_version"] = kDiffSchemaVersion;
         j["a"] = a.label;
         j["b"] = b.label;
         j["work_seconds"] = {{"a", wa}, {"b", wb}, {"change_percent", change}};
@@ -375,7 +413,7 @@ int cmd_diff(const std::vector<std::string>& args) {
         j["action_ids_same"] = d.same_ids;
         j["action_ids_differ"] = d.diff_ids;
         // Two summaries made with --why: why B missed what A had, by cause.
-        if (auto x = analysis::cross_diff(a.doc, b.doc); x.available) j["causes"] = analysis::causes_json(x);
+        if (x.available) j["causes"] = analysis::causes_json(x);
         std::printf("%s\n", j.dump(2).c_str());
         return over ? 1 : 0;
     }

@@ -35,7 +35,16 @@ void print_summary(const report::Doc& doc, const model::Build& b, const analysis
     if (o.summary == "off") return;
     std::string text;
     if (o.summary_format == "json") {
-        text = doc.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
+        // Paths stay (gox diff compares them), secrets in the environment
+        // (a token in GOFLAGS, a password in CGO_CFLAGS) do not.
+        report::Doc env = doc.contains("environment") ? doc["environment"] : report::Doc();
+        if (report::redact_environment(env)) {
+            report::Doc copy = doc;
+            copy["environment"] = std::move(env);
+            text = copy.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
+        } else {
+            text = doc.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
+        }
     } else {
         bool color = o.summary == "stderr" && ::isatty(2) && !std::getenv("NO_COLOR");
         text = report::render_summary(b, a, {.color = color, .max_listed = 10}, run.seconds);

@@ -40,6 +40,11 @@ void normalise_paths(Doc& doc, std::string home);
 // "redaction". Call after normalise_paths.
 void redact(Doc& doc, RedactOptions o);
 
+// The secret-named variables and the secret-shaped words of flag variables
+// (GOFLAGS, CGO_CFLAGS...) of a document's "environment", in place; paths
+// stay. True when anything changed. The JSON summary applies it too.
+bool redact_environment(Doc& env);
+
 // The redaction of one text (exposed for the tests and for annotations).
 std::string redact_text(std::string_view s, const RedactOptions& o);
 

@@ -188,15 +188,27 @@ void normalise_paths(Doc& doc, std::string home) {
     }
 }
 
+bool redact_environment(Doc& env) {
+    if (!env.is_object()) return false;
+    bool changed = false;
+    for (auto& [k, v] : env.items()) {
+        if (!v.is_string()) continue;
+        std::string before = v.get<std::string>();
+        if (secret_name(k) && !before.empty() && k != "GOAUTH") v = kRedacted;
+        else if (flag_like(k)) {
+            // Secret-shaped words, then NAME=value pairs whose name says
+            // secret (-DPASSWORD=...); paths are left alone.
+            RedactOptions secrets_only;
+            v = redact_text(redact_opaque_words(before), secrets_only);
+        }
+        changed = changed || v.get<std::string>() != before;
+    }
+    return changed;
+}
+
 void redact(Doc& doc, RedactOptions o) {
     o.home = home_dir(o.home);
-    if (doc.contains("environment") && doc["environment"].is_object() && o.secrets) {
-        for (auto& [k, v] : doc["environment"].items()) {
-            if (!v.is_string()) continue;
-            if (secret_name(k) && !v.get<std::string>().empty() && k != "GOAUTH") v = kRedacted;
-            else if (flag_like(k)) v = redact_opaque_words(v.get<std::string>());
-        }
-    }
+    if (doc.contains("environment") && o.secrets) redact_environment(doc["environment"]);
     std::size_t changed = 0;
     walk_strings(doc, [&](std::string& s) {
         std::string r = redact_text(s, o);
