@@ -21,6 +21,7 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -268,7 +269,8 @@ def test_test_run_exports():
     others = [attrs(s.attributes) for s in spans if attrs(s.attributes)["go.build.action.mode"] == "test run" and s is not runs[0]]
     check(others and all(o["test.suite.run.status"] == "skipped" and "go.build.cache.hit" not in o for o in others),
           f"the packages without tests: {others}")
-    # The OpenMetrics file.
+    # The OpenMetrics file (written beside under a temporary name, renamed).
+    eq(sorted(f for f in os.listdir(out) if f.endswith(".tmp")), [], "no temporary file left")
     with open(prom) as f:
         text = f.read()
     om = check_prom(text, doc)
@@ -333,6 +335,33 @@ def test_openmetrics_label_escaping():
     eq(r.returncode, 0, r.stderr.decode(errors="replace"))
     spans = spans_of(json_format.Parse(json.dumps(hex_to_b64(json.loads(r.stdout))), ExportTraceServiceRequest()))
     eq(len(spans), 1, "no timeline: the root span alone")
+
+
+@test
+def test_formats_documented():
+    """Both formats are in --help, gox report --help, the man page and every
+    completion, with the other formats (tests/cli/test_docs.py checks the
+    option names; this, the values)."""
+    formats = ["json", "markdown", "html", "junit", "chrome-trace", "text", "otlp", "openmetrics"]
+    wrap_help = subprocess.run([tap.GOX, "build", "--help"], capture_output=True).stdout.decode()
+    report_help = subprocess.run([tap.GOX, "report", "--help"], capture_output=True).stdout.decode()
+    with open(os.path.join(tap.ROOT, "man", "gox.1")) as f:
+        man = f.read().replace("\\-", "-")
+    for ext in (".otlp.json", ".prom"):
+        check(ext in wrap_help, f"{ext} in gox build --help")
+        check("\\fB" + ext in man or ext in man, f"{ext} in the man page")
+    for name in ("OPENTELEMETRY", "OPENMETRICS"):
+        check(f".SH {name}" in man, f"man section {name}")
+    for text, where in ((wrap_help, "gox build --help"), (report_help, "gox report --help"), (man, "gox.1")):
+        for fmt in formats:
+            check(fmt in text, f"{fmt} in {where}")
+    for comp in ("_gox", "gox.bash", "gox.fish"):
+        with open(os.path.join(tap.ROOT, "completions", comp)) as f:
+            lists = [l for l in f.read().splitlines() if "chrome-trace" in l]
+        eq(len(lists), 2, f"{comp}: the --report-format and gox report --format lists")
+        for l in lists:
+            words = set(re.findall(r"[a-z][a-z-]*", l))
+            check(all(fmt in words for fmt in formats), f"{comp}: {l}")
 
 
 if __name__ == "__main__":

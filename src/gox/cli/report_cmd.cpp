@@ -25,6 +25,7 @@
 #include <optional>
 #include <sstream>
 #include <stdexcept>
+#include <unistd.h>
 
 namespace gox::cli {
 
@@ -65,6 +66,18 @@ bool write_text_file(const std::string& path, const std::string& text, bool appe
     out << text;
     out.flush();
     return static_cast<bool>(out);
+}
+
+bool replace_text_file(const std::string& path, const std::string& text) {
+    if (path == "-") return write_text_file(path, text, false);
+    std::string tmp = path + "." + std::to_string(::getpid()) + ".tmp";
+    if (!write_text_file(tmp, text, false) || std::rename(tmp.c_str(), path.c_str()) != 0) {
+        int e = errno;
+        std::remove(tmp.c_str());
+        errno = e;
+        return false;
+    }
+    return true;
 }
 
 int cmd_report(const std::vector<std::string>& args) {
@@ -140,7 +153,8 @@ int cmd_report(const std::vector<std::string>& args) {
         if (doc.is_discarded() || !doc.is_object()) throw util::Fatal(fmt::format("the stored report of run {} is damaged", id));
     }
     std::string out = report::render(prepare_report(std::move(doc), rc), *f);
-    if (!write_text_file(output.empty() ? "-" : output, out, false))
+    if (!(*f == report::Format::OpenMetrics ? replace_text_file(output.empty() ? "-" : output, out)
+                                            : write_text_file(output.empty() ? "-" : output, out, false)))
         throw util::Fatal(fmt::format("cannot write {}: {}", output.empty() ? "standard output" : output, std::strerror(errno)));
     return 0;
 }

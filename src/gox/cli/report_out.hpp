@@ -21,5 +21,9 @@ report::Doc with_action_graph(report::Doc doc, const std::string& graph_file);
 
 // "-" is standard output. Returns false (errno set) when writing failed.
 bool write_text_file(const std::string& path, const std::string& text, bool append);
+// The same, for a file that another program may read at any moment (the
+// OpenMetrics file node_exporter polls): written beside it under a
+// temporary name, then renamed over it.
+bool replace_text_file(const std::string& path, const std::string& text);
 
 } // namespace gox::cli

@@ -85,7 +85,8 @@ void write_reports(report::Doc doc, const WrapOptions& o, const std::string& gra
     report::Doc ready = prepare_report(std::move(doc), o.redact);
     for (const auto& file : o.reports) {
         auto f = format_of(file);
-        if (!write_text_file(file, report::render(f == report::Format::Otlp ? *traced : ready, f), false))
+        std::string text = report::render(f == report::Format::Otlp ? *traced : ready, f);
+        if (!(f == report::Format::OpenMetrics ? replace_text_file(file, text) : write_text_file(file, text, false)))
             std::fprintf(stderr, "gox: warning: cannot write report to %s: %s\n", file.c_str(), std::strerror(errno));
     }
     if (step && *step && !write_text_file(step, report::render_markdown(ready) + "\n", true))
