@@ -25,7 +25,7 @@ _gox() {
         esac ;;
     parse)
         case $cur in
-        --format=*) COMPREPLY=($(compgen -W "text json" -- "${cur#*=}")) ;;
+        --format=*) COMPREPLY=($(compgen -W "text json otlp openmetrics" -- "${cur#*=}")) ;;
         -*) COMPREPLY=($(compgen -W "--format= --actiongraph= --stdout= --help" -- "$cur")); compopt -o nospace 2>/dev/null ;;
         *) COMPREPLY=($(compgen -f -- "$cur")) ;;
         esac ;;

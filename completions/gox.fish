@@ -20,7 +20,7 @@ complete -c gox -n "not __fish_seen_subcommand_from $verbs" -l annotations -x -a
 complete -c gox -n "not __fish_seen_subcommand_from $verbs" -l help -d 'show help'
 complete -c gox -n "not __fish_seen_subcommand_from $verbs" -l version -d 'print the version'
 complete -c gox -n "not __fish_seen_subcommand_from $verbs" -s C -x -a '(__fish_complete_directories)' -d "go's -C: change to dir first"
-complete -c gox -n "__fish_seen_subcommand_from parse" -l format -x -a 'text json'
+complete -c gox -n "__fish_seen_subcommand_from parse" -l format -x -a 'text json otlp openmetrics'
 complete -c gox -n "__fish_seen_subcommand_from parse" -l actiongraph -r
 complete -c gox -n "__fish_seen_subcommand_from parse" -l stdout -r
 complete -c gox -n "__fish_seen_subcommand_from explain diff history" -l format -x -a 'text json'
