@@ -72,6 +72,10 @@ std::string render_openmetrics(const Doc& doc);
 
 // Helpers shared by the renderers.
 std::string doc_string(const Doc& d, const char* key, std::string_view fallback = "");
+// d[key] when it is a number (a boolean that is true), else 0 (false): a
+// saved document may hold anything.
+double doc_number(const Doc& d, const char* key);
+bool doc_flag(const Doc& d, const char* key);
 std::string command_line(const Doc& doc); // "go build ./..." or "" when unknown
 std::string html_escape(std::string_view s);
 // The failure class the diagnosis gave a package ("" when none).

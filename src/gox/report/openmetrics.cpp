@@ -20,16 +20,6 @@ namespace gox::report {
 
 namespace {
 
-double number(const Doc& d, const char* key) {
-    if (!d.is_object()) return 0;
-    auto it = d.find(key);
-    return it != d.end() && it->is_number() ? it->get<double>() : 0;
-}
-bool flag(const Doc& d, const char* key) {
-    if (!d.is_object()) return false;
-    auto it = d.find(key);
-    return it != d.end() && it->is_boolean() && it->get<bool>();
-}
 
 // A label value: backslash, double quote and newline escaped, text made
 // valid UTF-8 (OpenMetrics requires it).
@@ -100,14 +90,14 @@ std::string render_openmetrics(const Doc& doc) {
     f.sample("gox_run_info", 1,
              {{"verb", doc_string(command, "verb", "unknown")}, {"go_version", doc_string(doc, "go_version", "unknown")}});
     f.family("gox_run_failed", "1 when go failed, else 0.");
-    f.sample("gox_run_failed", flag(doc, "failed") || number(command, "exit_code") != 0 ? 1 : 0);
+    f.sample("gox_run_failed", doc_flag(doc, "failed") || doc_number(command, "exit_code") != 0 ? 1 : 0);
     if (command.contains("exit_code")) {
         f.family("gox_run_exit_code", "go's exit status.");
-        f.sample("gox_run_exit_code", number(command, "exit_code"));
+        f.sample("gox_run_exit_code", doc_number(command, "exit_code"));
     }
     if (command.contains("seconds")) {
         f.family("gox_run_seconds", "Wall time of the go command.", true);
-        f.sample("gox_run_seconds", number(command, "seconds"));
+        f.sample("gox_run_seconds", doc_number(command, "seconds"));
     }
 
     f.family("gox_packages", "Packages of the run by outcome (rebuilt, cache_hit, installed, failed, unknown).");
@@ -116,11 +106,11 @@ std::string render_openmetrics(const Doc& doc) {
                                                              {"installed", "packages_installed"},
                                                              {"failed", "packages_failed"},
                                                              {"unknown", "packages_unknown"}};
-    for (const auto& [outcome, key] : outcomes) f.sample("gox_packages", number(summary, key), {{"outcome", outcome}});
+    for (const auto& [outcome, key] : outcomes) f.sample("gox_packages", doc_number(summary, key), {{"outcome", outcome}});
     f.family("gox_cache_hits", "Packages the build cache supplied.");
-    f.sample("gox_cache_hits", number(summary, "packages_cached"));
+    f.sample("gox_cache_hits", doc_number(summary, "packages_cached"));
     f.family("gox_cache_misses", "Packages compiled because the cache did not have them (rebuilt or failed).");
-    f.sample("gox_cache_misses", number(summary, "packages_rebuilt") + number(summary, "packages_failed"));
+    f.sample("gox_cache_misses", doc_number(summary, "packages_rebuilt") + doc_number(summary, "packages_failed"));
 
     // Rebuilt packages by reason; "none" when the analysis gave none, and
     // those past the document's list cap as "unlisted".
@@ -129,29 +119,29 @@ std::string render_openmetrics(const Doc& doc) {
         [](const Doc& p) { return doc_string(p, "reason", "none"); });
     double listed = 0;
     for (const auto& [r, n] : rebuilt) listed += n;
-    if (double rest = number(summary, "packages_rebuilt") - listed; rest > 0) rebuilt["unlisted"] += rest;
+    if (double rest = doc_number(summary, "packages_rebuilt") - listed; rest > 0) rebuilt["unlisted"] += rest;
     f.family("gox_rebuilt_packages", "Rebuilt packages by the reason gox gave (gox explain --reasons).");
     for (const auto& [r, n] : rebuilt) f.sample("gox_rebuilt_packages", n, {{"reason", r}});
 
     if (doc.contains("timing") && doc["timing"].is_object()) {
         const Doc& t = doc["timing"];
         f.family("gox_actions_wall_seconds", "From the first action's start to the last one's end.", true);
-        f.sample("gox_actions_wall_seconds", number(t, "wall_seconds"));
+        f.sample("gox_actions_wall_seconds", doc_number(t, "wall_seconds"));
         f.family("gox_step_seconds", "Summed time of the actions that ran, by step kind (build, link, vet, test run...).", true);
         if (t.contains("by_mode") && t["by_mode"].is_array())
-            for (const auto& m : t["by_mode"]) f.sample("gox_step_seconds", number(m, "seconds"), {{"step", doc_string(m, "mode")}});
+            for (const auto& m : t["by_mode"]) f.sample("gox_step_seconds", doc_number(m, "seconds"), {{"step", doc_string(m, "mode")}});
     }
 
-    if (number(summary, "tests_run") + number(summary, "tests_cached") > 0 || (tests && !tests->empty())) {
+    if (doc_number(summary, "tests_run") + doc_number(summary, "tests_cached") > 0 || (tests && !tests->empty())) {
         f.family("gox_test_packages", "Test packages by result: ran, or cached.");
-        f.sample("gox_test_packages", number(summary, "tests_run"), {{"result", "ran"}});
-        f.sample("gox_test_packages", number(summary, "tests_cached"), {{"result", "cached"}});
+        f.sample("gox_test_packages", doc_number(summary, "tests_run"), {{"result", "ran"}});
+        f.sample("gox_test_packages", doc_number(summary, "tests_cached"), {{"result", "cached"}});
         f.family("gox_test_packages_failed", "Test packages whose tests failed.");
         auto failed = count_by(
             tests, [](const Doc& t) { return doc_string(t, "status") == "fail"; }, [](const Doc&) { return std::string("fail"); });
         f.sample("gox_test_packages_failed", failed["fail"]);
         auto ran = count_by(
-            tests, [](const Doc& t) { return !flag(t, "cached") && t.contains("reason"); },
+            tests, [](const Doc& t) { return !doc_flag(t, "cached") && t.contains("reason"); },
             [](const Doc& t) { return doc_string(t, "reason", "none"); });
         if (!ran.empty()) {
             f.family("gox_test_reruns", "Test packages that ran instead of a cached result, by reason.");

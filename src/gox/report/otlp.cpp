@@ -43,20 +43,10 @@ struct Act {
     bool ran = false, failed = false;
 };
 
-double number(const Doc& d, const char* key) {
-    if (!d.is_object()) return 0;
-    auto it = d.find(key);
-    return it != d.end() && it->is_number() ? it->get<double>() : 0;
-}
 std::int64_t integer(const Doc& d, const char* key, std::int64_t fallback = 0) {
     if (!d.is_object()) return fallback;
     auto it = d.find(key);
     return it != d.end() && it->is_number_integer() ? it->get<std::int64_t>() : fallback;
-}
-bool flag(const Doc& d, const char* key) {
-    if (!d.is_object()) return false;
-    auto it = d.find(key);
-    return it != d.end() && it->is_boolean() && it->get<bool>();
 }
 const Doc* array_of(const Doc& d, const char* key) {
     if (!d.is_object()) return nullptr;
@@ -75,8 +65,8 @@ std::vector<Act> graph_actions(const Doc& graph) {
         a.objdir = doc_string(g, "objdir");
         a.start_ns = integer(g, "start_ns");
         a.end_ns = std::max(a.start_ns, integer(g, "end_ns"));
-        a.ran = flag(g, "ran");
-        a.failed = flag(g, "failed");
+        a.ran = doc_flag(g, "ran");
+        a.failed = doc_flag(g, "failed");
         if (const Doc* deps = array_of(g, "deps"))
             for (const auto& d : *deps)
                 if (d.is_number_integer()) a.deps.push_back(d.get<std::int64_t>());
@@ -91,8 +81,8 @@ std::vector<Act> graph_actions(const Doc& graph) {
 std::vector<Act> timeline_actions(const Doc& doc) {
     std::vector<Act> acts;
     const Doc* timed = doc.contains("timing") ? array_of(doc["timing"], "actions") : nullptr;
-    double wall = doc.contains("timing") ? number(doc["timing"], "wall_seconds") : 0;
-    if (wall <= 0 && doc.contains("command")) wall = number(doc["command"], "seconds");
+    double wall = doc.contains("timing") ? doc_number(doc["timing"], "wall_seconds") : 0;
+    if (wall <= 0 && doc.contains("command")) wall = doc_number(doc["command"], "seconds");
     auto now = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
     std::int64_t origin = now - static_cast<std::int64_t>(std::llround(wall * 1e9));
     Act root;
@@ -107,9 +97,9 @@ std::vector<Act> timeline_actions(const Doc& doc) {
         a.id = static_cast<std::int64_t>(acts.size());
         a.mode = doc_string(t, "mode");
         a.package = doc_string(t, "package");
-        a.start_ns = origin + static_cast<std::int64_t>(std::llround(number(t, "start") * 1e9));
-        a.end_ns = a.start_ns + static_cast<std::int64_t>(std::llround(number(t, "seconds") * 1e9));
-        a.ran = flag(t, "ran");
+        a.start_ns = origin + static_cast<std::int64_t>(std::llround(doc_number(t, "start") * 1e9));
+        a.end_ns = a.start_ns + static_cast<std::int64_t>(std::llround(doc_number(t, "seconds") * 1e9));
+        a.ran = doc_flag(t, "ran");
         acts.push_back(std::move(a));
     }
     return acts;
@@ -254,7 +244,7 @@ private:
         std::string cmd = command_line(m_doc);
         const Doc command = m_doc.value("command", Doc::object());
         std::string verb = doc_string(command, "verb");
-        bool failed = flag(m_doc, "failed") || integer(command, "exit_code") != 0;
+        bool failed = doc_flag(m_doc, "failed") || integer(command, "exit_code") != 0;
         ordered_json s = span(cmd.empty() ? a.mode : cmd, span_id(a.id), first ? first : a.start_ns, last);
         Attrs at;
         at.add("go.build.action.id", a.id);
@@ -301,7 +291,7 @@ private:
         const Doc* test = nullptr;
         if (auto it = m_tests.find(a.package); kind == "test run" && it != m_tests.end()) test = it->second;
         if (test) {
-            if (doc_string(*test, "status") != "no_test_files") at.add("go.build.cache.hit", flag(*test, "cached"));
+            if (doc_string(*test, "status") != "no_test_files") at.add("go.build.cache.hit", doc_flag(*test, "cached"));
         } else if (cacheable(kind) && kind != "test run") {
             at.add("go.build.cache.hit", !a.ran && !a.failed);
         }
@@ -311,13 +301,13 @@ private:
         else if (auto jt = m_by_path.find(a.package); !a.package.empty() && jt != m_by_path.end()) p = jt->second;
         if (p) {
             at.add_string("go.build.package.outcome", doc_string(*p, "outcome"));
-            at.add("go.build.package.standard", flag(*p, "standard"));
+            at.add("go.build.package.standard", doc_flag(*p, "standard"));
             at.add_string("go.build.package.for_test", doc_string(*p, "for_test"));
             at.add_string("go.build.package.reason", doc_string(*p, "reason"));
             at.add_string("go.build.package.reason_detail", doc_string(*p, "reason_detail"));
             at.add_string("go.build.cache.action_id", doc_string(*p, "action_id"));
             at.add_string("go.build.cache.content_id", doc_string(*p, "content_id"));
-            if (p->contains("output_unchanged")) at.add("go.build.cache.output_unchanged", flag(*p, "output_unchanged"));
+            if (p->contains("output_unchanged")) at.add("go.build.cache.output_unchanged", doc_flag(*p, "output_unchanged"));
         }
         bool failed = a.failed || (p && doc_string(*p, "outcome") == "failed");
         if (kind == "test run") {
@@ -326,7 +316,7 @@ private:
                 const Doc& t = *test;
                 std::string st = suite_status(doc_string(t, "status"));
                 at.add_string("test.suite.run.status", st);
-                at.add("go.build.test.cached", flag(t, "cached"));
+                at.add("go.build.test.cached", doc_flag(t, "cached"));
                 at.add_string("go.build.test.reason", doc_string(t, "reason"));
                 at.add_string("go.build.test.reason_detail", doc_string(t, "reason_detail"));
                 failed = failed || st == "failure";
@@ -337,7 +327,7 @@ private:
                     Attrs ea;
                     ea.add_string("test.case.name", doc_string(*c, "name"));
                     ea.add_string("test.case.result.status", case_status(doc_string(*c, "status")));
-                    ea.add("go.build.test.case.seconds", number(*c, "elapsed"));
+                    ea.add("go.build.test.case.seconds", doc_number(*c, "elapsed"));
                     events.push_back({{"timeUnixNano", std::to_string(std::max(a.start_ns, a.end_ns))},
                                       {"name", "test case"},
                                       {"attributes", std::move(ea.list)}});

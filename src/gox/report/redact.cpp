@@ -290,6 +290,18 @@ std::string doc_string(const Doc& d, const char* key, std::string_view fallback)
     return it->dump();
 }
 
+double doc_number(const Doc& d, const char* key) {
+    if (!d.is_object()) return 0;
+    auto it = d.find(key);
+    return it != d.end() && it->is_number() ? it->get<double>() : 0;
+}
+
+bool doc_flag(const Doc& d, const char* key) {
+    if (!d.is_object()) return false;
+    auto it = d.find(key);
+    return it != d.end() && it->is_boolean() && it->get<bool>();
+}
+
 std::string command_line(const Doc& doc) {
     if (!doc.contains("command") || !doc["command"].is_object()) return "";
     const auto& c = doc["command"];
