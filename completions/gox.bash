@@ -17,7 +17,7 @@ _gox() {
         --summary-format=*) COMPREPLY=($(compgen -W "text json" -- "${cur#*=}")) ;;
         --summary=*) COMPREPLY=($(compgen -W "stderr off" -- "${cur#*=}") $(compgen -f -- "${cur#*=}")) ;;
         --go=*) COMPREPLY=($(compgen -c -- "${cur#*=}")) ;;
-        --report-format=*) COMPREPLY=($(compgen -W "json markdown html junit chrome-trace text" -- "${cur#*=}")) ;;
+        --report-format=*) COMPREPLY=($(compgen -W "json markdown html junit chrome-trace text otlp openmetrics" -- "${cur#*=}")) ;;
         --report=*) COMPREPLY=($(compgen -f -- "${cur#*=}")) ;;
         --annotations=*) COMPREPLY=($(compgen -W "github" -- "${cur#*=}")) ;;
         -*) COMPREPLY=($(compgen -W "$gox_opts" -- "$cur")); compopt -o nospace 2>/dev/null ;;
@@ -25,7 +25,7 @@ _gox() {
         esac ;;
     parse)
         case $cur in
-        --format=*) COMPREPLY=($(compgen -W "text json" -- "${cur#*=}")) ;;
+        --format=*) COMPREPLY=($(compgen -W "text json otlp openmetrics" -- "${cur#*=}")) ;;
         -*) COMPREPLY=($(compgen -W "--format= --actiongraph= --stdout= --help" -- "$cur")); compopt -o nospace 2>/dev/null ;;
         *) COMPREPLY=($(compgen -f -- "$cur")) ;;
         esac ;;
@@ -36,7 +36,7 @@ _gox() {
         esac ;;
     report)
         case $cur in
-        --format=*) COMPREPLY=($(compgen -W "json markdown html junit chrome-trace text" -- "${cur#*=}")) ;;
+        --format=*) COMPREPLY=($(compgen -W "json markdown html junit chrome-trace text otlp openmetrics" -- "${cur#*=}")) ;;
         --output=*) COMPREPLY=($(compgen -f -- "${cur#*=}")) ;;
         -*) COMPREPLY=($(compgen -W "--format= --output= --redact-paths --no-redact --help" -- "$cur")); compopt -o nospace 2>/dev/null ;;
         *) COMPREPLY=($(compgen -f -- "$cur")) ;;

@@ -13,14 +13,14 @@ complete -c gox -n "not __fish_seen_subcommand_from $verbs" -l no-repro -d 'neve
 complete -c gox -n "not __fish_seen_subcommand_from $verbs" -l verify-suspects -d "check the suspect packages' cache files"
 complete -c gox -n "not __fish_seen_subcommand_from $verbs" -l go -r -d 'the go command to run'
 complete -c gox -n "not __fish_seen_subcommand_from $verbs" -l report -r -d 'also write a report (format from the extension)'
-complete -c gox -n "not __fish_seen_subcommand_from $verbs" -l report-format -x -a 'json markdown html junit chrome-trace text' -d 'report format'
+complete -c gox -n "not __fish_seen_subcommand_from $verbs" -l report-format -x -a 'json markdown html junit chrome-trace text otlp openmetrics' -d 'report format'
 complete -c gox -n "not __fish_seen_subcommand_from $verbs" -l redact-paths -d 'reports drop absolute paths and the user name'
 complete -c gox -n "not __fish_seen_subcommand_from $verbs" -l no-redact -d 'reports keep secrets'
 complete -c gox -n "not __fish_seen_subcommand_from $verbs" -l annotations -x -a 'github' -d 'workflow commands for compile errors'
 complete -c gox -n "not __fish_seen_subcommand_from $verbs" -l help -d 'show help'
 complete -c gox -n "not __fish_seen_subcommand_from $verbs" -l version -d 'print the version'
 complete -c gox -n "not __fish_seen_subcommand_from $verbs" -s C -x -a '(__fish_complete_directories)' -d "go's -C: change to dir first"
-complete -c gox -n "__fish_seen_subcommand_from parse" -l format -x -a 'text json'
+complete -c gox -n "__fish_seen_subcommand_from parse" -l format -x -a 'text json otlp openmetrics'
 complete -c gox -n "__fish_seen_subcommand_from parse" -l actiongraph -r
 complete -c gox -n "__fish_seen_subcommand_from parse" -l stdout -r
 complete -c gox -n "__fish_seen_subcommand_from explain diff history" -l format -x -a 'text json'
@@ -34,7 +34,7 @@ complete -c gox -n "__fish_seen_subcommand_from doctor" -l format -x -a 'text js
 complete -c gox -n "__fish_seen_subcommand_from doctor" -l mod-verify -d 'also go mod verify'
 complete -c gox -n "__fish_seen_subcommand_from doctor" -l verify-cache -d 'check every cache file against its hash'
 complete -c gox -n "__fish_seen_subcommand_from diff" -l fail-over -x -d 'exit 1 when work time grew more than PCT percent'
-complete -c gox -n "__fish_seen_subcommand_from report" -l format -x -a 'json markdown html junit chrome-trace text'
+complete -c gox -n "__fish_seen_subcommand_from report" -l format -x -a 'json markdown html junit chrome-trace text otlp openmetrics'
 complete -c gox -n "__fish_seen_subcommand_from report" -l output -r
 complete -c gox -n "__fish_seen_subcommand_from report" -l redact-paths
 complete -c gox -n "__fish_seen_subcommand_from report" -l no-redact

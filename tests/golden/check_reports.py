@@ -26,6 +26,21 @@ FORMATS = [("markdown", "md"), ("html", "html"), ("junit", "xml"), ("chrome-trac
 # kept for three samples only.
 JSON_SAMPLES = {"go126-compile-error", "go126-test-fail", "go126-edit-string"}
 
+def otlp_matches_graph(gox, samples, sid, env):
+    graph = os.path.join(samples, sid + ".actiongraph.json")
+    p = subprocess.run([gox, "parse", "--format=otlp", "--actiongraph=" + graph, os.path.join(samples, sid + ".trace")],
+                       capture_output=True, env=env)
+    if p.returncode != 0 or p.stdout.count(b"\n") != 1:
+        return False, p.stderr.decode(errors="replace")
+    spans = json.loads(p.stdout)["resourceSpans"][0]["scopeSpans"][0]["spans"]
+    with open(graph) as f:
+        n = len(json.load(f))
+    ids = {s["spanId"] for s in spans}
+    roots = [s for s in spans if "parentSpanId" not in s]
+    bad = [s["name"] for s in spans if s not in roots and s.get("parentSpanId") != roots[0]["spanId"]] if len(roots) == 1 else ["roots"]
+    bad += [s["name"] for s in spans for l in s.get("links", []) if l["spanId"] not in ids]
+    return len(spans) == n and len(ids) == n and not bad, f"{len(spans)} spans, {n} actions, wrong parents or links: {bad[:5]}"
+
 def main():
     gox, samples, golden = sys.argv[1], sys.argv[2], os.path.join(sys.argv[3], "reports")
     update = os.environ.get("GOX_UPDATE_GOLDEN") == "1"
@@ -74,6 +89,11 @@ def main():
             want_n = len(model.get("timing", {}).get("actions", []))
             results.append((len(xs) == want_n and want_n > 0, f"{sid}: chrome trace has one event per action",
                             f"{len(xs)} events, {want_n} actions"))
+            # gox parse --format=otlp: one span per action of the graph, the
+            # root's children (tests/cli/test_export.py reads live ones with
+            # opentelemetry-proto).
+            ok, why = otlp_matches_graph(gox, samples, sid, env)
+            results.append((ok, f"{sid}: OTLP trace has one span per action of the graph", why))
     return print_tap(results)
 
 if __name__ == "__main__":

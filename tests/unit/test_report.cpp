@@ -104,6 +104,63 @@ TEST_CASE("formats by name and by file extension", "[report]") {
     CHECK(!gox::report::format_for_file("r.pdf"));
     CHECK(gox::report::parse_format("chrome-trace") == Format::ChromeTrace);
     CHECK(!gox::report::parse_format("yaml"));
+    CHECK(gox::report::format_for_file("run.otlp.json") == Format::Otlp);
+    CHECK(gox::report::format_for_file("/var/lib/node_exporter/gox.prom") == Format::OpenMetrics);
+    CHECK(gox::report::parse_format("otlp") == Format::Otlp);
+    CHECK(gox::report::parse_format("prom") == Format::OpenMetrics);
+}
+
+TEST_CASE("openmetrics: label values escaped, one sample per line, # EOF last", "[report]") {
+    gox::report::Doc doc = {{"go_version", "go1 \"q\" \\ x\ny"},
+                            {"summary", {{"packages_rebuilt", 2}, {"packages_cached", 5}}},
+                            {"packages", gox::report::Doc::array({{{"outcome", "rebuilt"}, {"reason", "no_history"}}})},
+                            {"command", {{"verb", "build"}, {"exit_code", 0}, {"seconds", 0.5}}}};
+    std::string text = gox::report::render_openmetrics(doc);
+    CHECK(text.find("gox_run_info{verb=\"build\",go_version=\"go1 \\\"q\\\" \\\\ x\\ny\"} 1\n") != std::string::npos);
+    CHECK(text.find("gox_cache_hits 5\n") != std::string::npos);
+    CHECK(text.find("gox_rebuilt_packages{reason=\"no_history\"} 1\n") != std::string::npos);
+    CHECK(text.find("gox_rebuilt_packages{reason=\"unlisted\"} 1\n") != std::string::npos); // past the list
+    CHECK(text.find("gox_run_seconds 0.5\n") != std::string::npos);
+    CHECK(text.size() >= 6);
+    CHECK(text.substr(text.size() - 6) == "# EOF\n");
+}
+
+TEST_CASE("otlp: one span per graph action, the root action the root span, hex ids", "[report]") {
+    gox::model::ActionGraph g;
+    gox::model::GraphAction root, build;
+    root.mode = "go build";
+    root.deps = {1};
+    root.time_start = 100.5;
+    root.time_done = 100.6;
+    build.id = 1;
+    build.mode = "build";
+    build.package = "a/b";
+    build.objdir = "/tmp/go-build1/b002/";
+    build.objdir_number = 2;
+    build.ran = true;
+    build.time_start = 100.0;
+    build.time_done = 100.4;
+    g.actions = {root, build};
+    gox::report::Doc doc = {{"packages", gox::report::Doc::array({{{"import_path", "a/b"}, {"objdir", "$WORK/b002"},
+                                                                    {"outcome", "rebuilt"}, {"reason", "no_history"}}})},
+                            {"action_graph", gox::report::action_graph_json(g)}};
+    std::string text = gox::report::render_otlp(doc);
+    REQUIRE(std::count(text.begin(), text.end(), '\n') == 1);
+    auto req = nlohmann::json::parse(text);
+    const auto& spans = req["resourceSpans"][0]["scopeSpans"][0]["spans"];
+    REQUIRE(spans.size() == 2);
+    CHECK(!spans[0].contains("parentSpanId"));
+    CHECK(spans[1]["parentSpanId"] == spans[0]["spanId"]);
+    CHECK(spans[0]["links"][0]["spanId"] == spans[1]["spanId"]);
+    CHECK(spans[0]["traceId"].get<std::string>().size() == 32);
+    CHECK(spans[1]["spanId"].get<std::string>().size() == 16);
+    CHECK(spans[0]["startTimeUnixNano"] == "100000000000"); // the first action's start
+    CHECK(spans[0]["endTimeUnixNano"] == "100600000000");
+    CHECK(spans[1]["name"] == "build a/b");
+    std::string attrs = spans[1]["attributes"].dump();
+    CHECK(attrs.find(R"({"key":"go.build.package.reason","value":{"stringValue":"no_history"}})") != std::string::npos);
+    CHECK(attrs.find(R"({"key":"go.build.action.id","value":{"intValue":"1"}})") != std::string::npos);
+    CHECK(attrs.find(R"({"key":"go.build.cache.hit","value":{"boolValue":false}})") != std::string::npos);
 }
 
 TEST_CASE("every renderer shows the diagnosis: class, title, remedy, verdict", "[report]") {

@@ -36,7 +36,7 @@ Commands:
                  get, fmt, doc, help TOPIC...)
                  runs as go itself: gox execs go with the arguments
                  untouched, so output, exit status and signals are go's
-  parse [--format=text|json] [--actiongraph=FILE] FILE|-
+  parse [--format=text|json|otlp|openmetrics] [--actiongraph=FILE] FILE|-
                  read a saved trace (stderr of `go build -x`, a CI log) and
                  print the build model
   explain [PACKAGE...]

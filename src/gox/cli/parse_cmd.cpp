@@ -3,6 +3,7 @@
 #include <gox/analysis/analyse.hpp>
 #include <gox/cli/cli.hpp>
 #include <gox/cli/command_line.hpp>
+#include <gox/cli/report_out.hpp>
 #include <gox/model/actiongraph.hpp>
 #include <gox/model/build.hpp>
 #include <gox/report/report.hpp>
@@ -15,13 +16,14 @@
 #include <cstdio>
 #include <cstring>
 #include <fcntl.h>
+#include <optional>
 #include <sys/stat.h>
 #include <unistd.h>
 
 namespace gox::cli {
 
 namespace {
-constexpr const char* kParseUsage = R"(usage: gox parse [--format=text|json] [--actiongraph=FILE] [--stdout=FILE] FILE|-
+constexpr const char* kParseUsage = R"(usage: gox parse [--format=text|json|otlp|openmetrics] [--actiongraph=FILE] [--stdout=FILE] FILE|-
 
 Reads a saved trace: what `go build -x`, `go test -x`, `go install -x` or
 `go run -x` printed on stderr (Go 1.19 to 1.27), a CI log or a ticket
@@ -66,8 +68,10 @@ int cmd_parse(const std::vector<std::string>& args) {
     spec.style = po::command_line_style::default_style; // takes a unique prefix of an option, as it always has
     std::string format = "text", actiongraph, input, stdout_file;
     spec.options.add_options()
-        ("format", po::value<std::string>(&format)->value_name("text|json"),
-         "output format: a short summary (text, the default), or the full model as JSON (schema in gox(1))")
+        ("format", po::value<std::string>(&format)->value_name("text|json|otlp|openmetrics"),
+         "output format: a short summary (text, the default), the full model as JSON (schema in gox(1)), or, "
+         "redacted as gox report's, an OpenTelemetry trace (otlp: one span per action of the --actiongraph) "
+         "or OpenMetrics text")
         ("actiongraph", po::value<std::string>(&actiongraph)->value_name("FILE"),
          "merge the -debug-actiongraph=FILE output of the same run: adds the cache hits the "
          "trace does not show, and timings")
@@ -79,8 +83,8 @@ int cmd_parse(const std::vector<std::string>& args) {
         if (inputs.size() > 1) usage_error("parse takes one trace file (or - for standard input)", "Run 'gox parse --help' for usage.");
         input = inputs.front();
     }
-    if (format != "text" && format != "json")
-        usage_error(fmt::format("parse: unknown format \"{}\" (want text or json)", format));
+    if (format != "text" && format != "json" && format != "otlp" && format != "openmetrics")
+        usage_error(fmt::format("parse: unknown format \"{}\" (want text, json, otlp or openmetrics)", format));
     if (input.empty()) usage_error("parse: no input file (use - for standard input)", "Run 'gox parse --help' for usage.");
 
     int fd = 0;
@@ -111,18 +115,27 @@ int cmd_parse(const std::vector<std::string>& args) {
     }
     if (fd > 0) ::close(fd);
     if (out_fd >= 0) ::close(out_fd);
+    std::optional<model::ActionGraph> graph;
     if (!actiongraph.empty()) {
         std::string err;
-        auto g = model::read_actiongraph_file(actiongraph, err);
-        if (!g) throw util::Fatal(fmt::format("--actiongraph {}: {}", actiongraph, err));
-        model::merge_actiongraph(b, *g);
+        graph = model::read_actiongraph_file(actiongraph, err);
+        if (!graph) throw util::Fatal(fmt::format("--actiongraph {}: {}", actiongraph, err));
+        model::merge_actiongraph(b, *graph);
     }
     // A saved trace: a failure classified from what go printed (no exit
     // status, no filesystem facts, no cache to check, no history).
     analysis::RunFacts facts;
     facts.saved_trace = true;
     const analysis::RunAnalysis a = analysis::analyse(b, nullptr, facts, {});
-    if (format == "json") {
+    if (format == "otlp" || format == "openmetrics") {
+        // As gox report renders them: the document redacted, with the
+        // graph for the trace.
+        report::Doc doc = report::to_json(b, a);
+        if (graph && format == "otlp") doc["action_graph"] = report::action_graph_json(*graph);
+        std::string out = report::render(prepare_report(std::move(doc), {}),
+                                         format == "otlp" ? report::Format::Otlp : report::Format::OpenMetrics);
+        std::fwrite(out.data(), 1, out.size(), stdout);
+    } else if (format == "json") {
         report::write_json(b, a, [](std::string_view part) { std::fwrite(part.data(), 1, part.size(), stdout); });
     } else {
         std::string out = report::render_text(b, a, {.color = false, .max_listed = 20});

@@ -6,6 +6,8 @@
 #include <gox/cli/command_line.hpp>
 #include <gox/cli/report_out.hpp>
 #include <gox/history/store.hpp>
+#include <gox/model/actiongraph.hpp>
+#include <gox/report/report.hpp>
 #include <gox/util/error.hpp>
 #include <gox/util/strings.hpp>
 
@@ -23,6 +25,7 @@
 #include <optional>
 #include <sstream>
 #include <stdexcept>
+#include <unistd.h>
 
 namespace gox::cli {
 
@@ -47,6 +50,13 @@ report::Doc prepare_report(report::Doc doc, const RedactChoice& r) {
     return doc;
 }
 
+report::Doc with_action_graph(report::Doc doc, const std::string& graph_file) {
+    std::string err;
+    if (graph_file.empty()) return doc;
+    if (auto g = model::read_actiongraph_file(graph_file, err)) doc["action_graph"] = report::action_graph_json(*g);
+    return doc;
+}
+
 bool write_text_file(const std::string& path, const std::string& text, bool append) {
     if (path == "-") {
         std::fwrite(text.data(), 1, text.size(), stdout);
@@ -58,13 +68,25 @@ bool write_text_file(const std::string& path, const std::string& text, bool appe
     return static_cast<bool>(out);
 }
 
+bool replace_text_file(const std::string& path, const std::string& text) {
+    if (path == "-") return write_text_file(path, text, false);
+    std::string tmp = path + "." + std::to_string(::getpid()) + ".tmp";
+    if (!write_text_file(tmp, text, false) || std::rename(tmp.c_str(), path.c_str()) != 0) {
+        int e = errno;
+        std::remove(tmp.c_str());
+        errno = e;
+        return false;
+    }
+    return true;
+}
+
 int cmd_report(const std::vector<std::string>& args) {
     CommandSpec spec("report", kReportHelp);
     std::string format, output, source;
     RedactChoice rc;
     spec.options.add_options()
         ("format", po::value<std::string>(&format)->value_name("FORMAT"),
-         "json, markdown (md), html, junit, chrome-trace, text (default: from the -o file's extension, else markdown)")
+         "json, markdown (md), html, junit, chrome-trace, text, otlp, openmetrics (prom) (default: from the -o file's extension, else markdown)")
         ("output,o", po::value<std::string>(&output)->value_name("FILE"), "write to FILE instead of standard output")
         ("redact-paths", po::bool_switch(&rc.redact_paths), "also drop absolute paths (keeping the last element) and the user name")
         ("no-redact", "keep secrets (for local use only); paths are still normalised ($WORK, $GOCACHE, $GOROOT, ~)");
@@ -78,7 +100,7 @@ int cmd_report(const std::vector<std::string>& args) {
     std::optional<report::Format> f;
     if (!format.empty()) {
         f = report::parse_format(format);
-        if (!f) usage_error(fmt::format("report: unknown format \"{}\" (want json, markdown, html, junit, chrome-trace or text)", format));
+        if (!f) usage_error(fmt::format("report: unknown format \"{}\" (want json, markdown, html, junit, chrome-trace, text, otlp or openmetrics)", format));
     } else if (!output.empty() && output != "-") {
         f = report::format_for_file(output);
         if (!f) usage_error(fmt::format("report: cannot tell the format from \"{}\"; give --format", output));
@@ -131,7 +153,8 @@ int cmd_report(const std::vector<std::string>& args) {
         if (doc.is_discarded() || !doc.is_object()) throw util::Fatal(fmt::format("the stored report of run {} is damaged", id));
     }
     std::string out = report::render(prepare_report(std::move(doc), rc), *f);
-    if (!write_text_file(output.empty() ? "-" : output, out, false))
+    if (!(*f == report::Format::OpenMetrics ? replace_text_file(output.empty() ? "-" : output, out)
+                                            : write_text_file(output.empty() ? "-" : output, out, false)))
         throw util::Fatal(fmt::format("cannot write {}: {}", output.empty() ? "standard output" : output, std::strerror(errno)));
     return 0;
 }

@@ -183,10 +183,10 @@ std::optional<WrapOptions> parse_wrap_options(const std::vector<std::string>& go
             usage_error("--report cannot go to standard output (it would mix with go's output); give a file name");
         if (o.report_format.empty() && !report::format_for_file(r))
             usage_error(fmt::format("cannot tell the report format from \"{}\"", r),
-                        "Use .json, .md, .html, .xml, .trace.json or .txt, or give --report-format.");
+                        "Use .json, .md, .html, .xml, .trace.json, .txt, .otlp.json or .prom, or give --report-format.");
     }
     if (!o.report_format.empty() && !report::parse_format(o.report_format))
-        usage_error(fmt::format("unknown --report-format \"{}\" (want json, markdown, html, junit, chrome-trace or text)",
+        usage_error(fmt::format("unknown --report-format \"{}\" (want json, markdown, html, junit, chrome-trace, text, otlp or openmetrics)",
                                 o.report_format));
     return o;
 }
@@ -386,7 +386,7 @@ void after_go(model::Build& b, Collectors& c, nlohmann::json env, const GoPlan& 
     print_summary(doc, b, a, run, o);
     timing.step("summary");
     if (o.annotations) print_annotations(b, o.redact, p.gl.chdir.dir);
-    write_reports(std::move(doc), o);
+    write_reports(std::move(doc), o, p.graph);
     timing.step("reports");
 }
 

@@ -81,7 +81,7 @@ void print_summary(const report::Doc& doc, const model::Build& b, const analysis
 
 // The --report files and the GitHub step summary. Failures to write warn
 // and never change the exit status.
-void write_reports(report::Doc doc, const WrapOptions& o);
+void write_reports(report::Doc doc, const WrapOptions& o, const std::string& graph_file);
 
 // GitHub workflow commands for compile errors ("file.go:12:5: message"),
 // on stderr after go's own output.

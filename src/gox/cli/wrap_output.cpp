@@ -9,12 +9,14 @@
 #include <fmt/format.h>
 #include <re2/re2.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <unistd.h>
 
 namespace gox::cli::wrap {
@@ -72,8 +74,9 @@ std::string tree_size(const std::string& dir) {
 } // namespace
 
 // The --report files and the GitHub step summary. Failures to write warn
-// and never change the exit status.
-void write_reports(report::Doc doc, const WrapOptions& o) {
+// and never change the exit status. An OTLP trace also reads go's action
+// graph (graph_file), from a copy of the document made for it alone.
+void write_reports(report::Doc doc, const WrapOptions& o, const std::string& graph_file) {
     const char* step = std::getenv("GITHUB_STEP_SUMMARY");
     if (o.reports.empty() && !(step && *step)) return;
     if (doc.contains("environment") && doc["environment"].is_object()) {
@@ -81,10 +84,18 @@ void write_reports(report::Doc doc, const WrapOptions& o) {
         if (!gc.empty() && gc != "off")
             if (auto sz = tree_size(gc); !sz.empty()) doc["environment"]["GOCACHE_SIZE"] = sz;
     }
+    auto format_of = [&](const std::string& file) {
+        auto f = o.report_format.empty() ? report::format_for_file(file) : report::parse_format(o.report_format);
+        return f.value_or(report::Format::Json);
+    };
+    std::optional<report::Doc> traced; // the document with the action graph
+    if (std::any_of(o.reports.begin(), o.reports.end(), [&](auto& f) { return format_of(f) == report::Format::Otlp; }))
+        traced = prepare_report(with_action_graph(doc, graph_file), o.redact);
     report::Doc ready = prepare_report(std::move(doc), o.redact);
     for (const auto& file : o.reports) {
-        auto f = o.report_format.empty() ? report::format_for_file(file) : report::parse_format(o.report_format);
-        if (!write_text_file(file, report::render(ready, f.value_or(report::Format::Json)), false))
+        auto f = format_of(file);
+        std::string text = report::render(f == report::Format::Otlp ? *traced : ready, f);
+        if (!(f == report::Format::OpenMetrics ? replace_text_file(file, text) : write_text_file(file, text, false)))
             std::fprintf(stderr, "gox: warning: cannot write report to %s: %s\n", file.c_str(), std::strerror(errno));
     }
     if (step && *step && !write_text_file(step, report::render_markdown(ready) + "\n", true))

@@ -52,11 +52,11 @@ std::string redact_text(std::string_view s, const RedactOptions& o);
 // (but tab and newline) replaced by U+FFFD, invalid UTF-8 replaced.
 std::string clean_text(std::string_view s);
 
-enum class Format { Json, Markdown, Html, Junit, ChromeTrace, Text };
-// json, markdown|md, html, junit, chrome-trace|trace, text.
+enum class Format { Json, Markdown, Html, Junit, ChromeTrace, Text, Otlp, OpenMetrics };
+// json, markdown|md, html, junit, chrome-trace|trace, text, otlp, openmetrics|prom.
 std::optional<Format> parse_format(std::string_view name);
-// From a file name: .json (a name ending in .trace.json: chrome-trace), .md,
-// .html/.htm, .xml (JUnit), .txt.
+// From a file name: .json (a name ending in .trace.json: chrome-trace, in
+// .otlp.json: otlp), .md, .html/.htm, .xml (JUnit), .txt, .prom (openmetrics).
 std::optional<Format> format_for_file(std::string_view path);
 
 inline constexpr std::size_t kMarkdownLimit = 65000; // GitHub's comment and step-summary ceiling is 65,536
@@ -67,9 +67,20 @@ std::string render_html(const Doc& doc);
 std::string render_junit(const Doc& doc);
 std::string render_chrome_trace(const Doc& doc);
 std::string render_doc_text(const Doc& doc);
+// OTLP/JSON (one ExportTraceServiceRequest line, the collector's file
+// format): one span per action of the document's "action_graph" (the report
+// copy of a live run or of gox parse --actiongraph carries it; otherwise the
+// timeline's actions under a root for the command). otlp.cpp says how.
+std::string render_otlp(const Doc& doc);
+// OpenMetrics text for node_exporter's textfile collector (openmetrics.cpp).
+std::string render_openmetrics(const Doc& doc);
 
 // Helpers shared by the renderers.
 std::string doc_string(const Doc& d, const char* key, std::string_view fallback = "");
+// d[key] when it is a number (a boolean that is true), else 0 (false): a
+// saved document may hold anything.
+double doc_number(const Doc& d, const char* key);
+bool doc_flag(const Doc& d, const char* key);
 std::string command_line(const Doc& doc); // "go build ./..." or "" when unknown
 std::string html_escape(std::string_view s);
 // The failure class the diagnosis gave a package ("" when none).

@@ -262,12 +262,16 @@ std::optional<Format> parse_format(std::string_view n) {
     if (n == "junit") return Format::Junit;
     if (n == "chrome-trace" || n == "trace") return Format::ChromeTrace;
     if (n == "text") return Format::Text;
+    if (n == "otlp") return Format::Otlp;
+    if (n == "openmetrics" || n == "prom") return Format::OpenMetrics;
     return std::nullopt;
 }
 
 std::optional<Format> format_for_file(std::string_view p) {
     using util::ends_with;
     if (ends_with(p, ".trace.json")) return Format::ChromeTrace;
+    if (ends_with(p, ".otlp.json")) return Format::Otlp;
+    if (ends_with(p, ".prom")) return Format::OpenMetrics;
     if (ends_with(p, ".json")) return Format::Json;
     if (ends_with(p, ".md") || ends_with(p, ".markdown")) return Format::Markdown;
     if (ends_with(p, ".html") || ends_with(p, ".htm")) return Format::Html;
@@ -284,6 +288,8 @@ std::string render(const Doc& doc, Format f) {
     case Format::Junit: return render_junit(doc);
     case Format::ChromeTrace: return render_chrome_trace(doc);
     case Format::Text: return render_doc_text(doc);
+    case Format::Otlp: return render_otlp(doc);
+    case Format::OpenMetrics: return render_openmetrics(doc);
     }
     return "";
 }
@@ -294,6 +300,18 @@ std::string doc_string(const Doc& d, const char* key, std::string_view fallback)
     if (it == d.end() || it->is_null()) return std::string(fallback);
     if (it->is_string()) return it->get<std::string>();
     return it->dump();
+}
+
+double doc_number(const Doc& d, const char* key) {
+    if (!d.is_object()) return 0;
+    auto it = d.find(key);
+    return it != d.end() && it->is_number() ? it->get<double>() : 0;
+}
+
+bool doc_flag(const Doc& d, const char* key) {
+    if (!d.is_object()) return false;
+    auto it = d.find(key);
+    return it != d.end() && it->is_boolean() && it->get<bool>();
 }
 
 std::string command_line(const Doc& doc) {

@@ -3,6 +3,7 @@
 // versioned) and a short text summary for people.
 
 #include <gox/analysis/analyse.hpp>
+#include <gox/model/actiongraph.hpp>
 #include <gox/model/build.hpp>
 
 #include <nlohmann/json.hpp>
@@ -27,6 +28,12 @@ std::string render_json(const model::Build& b, const analysis::RunAnalysis& a = 
 using JsonSink = std::function<void(std::string_view)>;
 void write_json(const model::Build& b, const analysis::RunAnalysis& a, const JsonSink& out);
 void write_json(const model::Build& b, const JsonSink& out);
+
+// go's action graph as the OTLP trace reads it from a report's document
+// (key "action_graph"; not part of the JSON summary): every action with its
+// id, step kind, package, objdir ($WORK/bNNN), dependencies, start and end
+// (Unix nanoseconds), and whether it ran commands or failed.
+nlohmann::ordered_json action_graph_json(const model::ActionGraph& g);
 
 struct TextOptions {
     bool color = false;
