@@ -1,7 +1,7 @@
 #pragma once
 // A history store in a temporary directory, removed afterwards, for unit
 // tests that record runs by hand; and the records and packages they use.
-#include <gox/history/store.hpp>
+#include <gox/history/sqlite_store.hpp>
 #include <gox/model/build.hpp>
 
 #include <nlohmann/json.hpp>
@@ -15,7 +15,7 @@ namespace gox::testing {
 
 struct TempStore {
     std::string path;
-    history::Store store;
+    history::SqliteStore store;
     TempStore() : path(make_path()), store(path) {}
     ~TempStore() {
         std::error_code ec;
