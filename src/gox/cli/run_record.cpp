@@ -143,7 +143,7 @@ void record_run(history::Store* store, const WrapOptions& o, const model::Build&
     // The record kept for later; warned: whether this run already said why.
     auto to_spool = [&](bool warned, const std::string& why) {
         try {
-            history::spool::append(spool, where.target, {r, pkgs, report_doc()});
+            history::spool::append(spool, where.shown(), {r, pkgs, report_doc()});
             if (!warned)
                 std::fprintf(stderr, "gox: warning: %s (this run's record is kept in %s until the server is back)\n",
                              why.c_str(), spool.c_str());
@@ -158,7 +158,7 @@ void record_run(history::Store* store, const WrapOptions& o, const model::Build&
         // Records spooled while the server was away go first, in order.
         if (where.server) {
             std::string dropped;
-            history::spool::drain(spool, where.target, *store, &dropped);
+            history::spool::drain(spool, where.shown(), *store, &dropped);
             if (!dropped.empty()) std::fprintf(stderr, "gox: warning: %s\n", dropped.c_str());
         }
         auto id = store->add_run(r, pkgs);

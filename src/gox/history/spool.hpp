@@ -8,7 +8,9 @@
 //
 // GOX_HISTORY_SPOOL, else $XDG_STATE_HOME/gox/history-spool.jsonl, else
 // ~/.local/state/gox/history-spool.jsonl. Each line names the server it is
-// for (a hash of GOX_HISTORY), so one file serves several servers.
+// for (a hash of GOX_HISTORY without its password: a record spooled for a
+// wrong password goes once the password is right), so one file serves
+// several servers.
 
 #include <gox/history/store.hpp>
 
