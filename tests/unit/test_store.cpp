@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include <gox/history/pg_store.hpp>
+#include <gox/history/spool.hpp>
 #include <gox/history/sqlite_store.hpp>
 
 #include <sqlite3.h>
@@ -294,4 +295,62 @@ TEST_CASE("Store: a version 1 history is migrated on first use", "[history][stor
         gox::history::PgStore s(url);
         check_migrated(s, s.schema_version());
     }
+}
+
+TEST_CASE("PgStore: a server lost after opening fails once, then quietly", "[history][store]") {
+    const char* url = pg_url();
+    if (!url) return;
+    drop_pg_tables(url);
+    gox::history::PgStore s(url);
+    add(s, "/m", {"a"}, "1");
+    CHECK(s.previous("/m", "a", "", INT64_MAX));
+    {
+        gox::history::PgStore admin(url, false);
+        admin.exec_script("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name='gox' AND "
+                          "pid <> pg_backend_pid()");
+    }
+    CHECK_THROWS_WITH(s.previous("/m", "a", "", INT64_MAX), Catch::Contains("lost the server"));
+    CHECK(s.lost());
+    CHECK_FALSE(s.previous("/m", "a", "", INT64_MAX)); // quietly: no history
+    CHECK(s.runs("", 10).empty());
+    CHECK_THROWS_AS(add(s, "/m", {"a"}, "2"), gox::history::HistoryError);
+}
+
+TEST_CASE("spool: records wait in a file and are sent in order, once", "[history][store]") {
+    namespace spool = gox::history::spool;
+    TempDir t;
+    std::string file = (t.dir / "spool.jsonl").string();
+    spool::Entry e;
+    e.run.module_root = "/m";
+    e.run.project = "example.com/m";
+    e.run.host = "h1";
+    e.run.args = "[\"./...\"]";
+    e.run.env = "{\"a\": \"tab\\there\"}";
+    PackageRecord k;
+    k.import_path = "a";
+    k.action_id = "a-1";
+    k.inputs = "line1\nline2\twith tab";
+    e.packages = {k};
+    e.report = "{}";
+    spool::append(file, "postgresql://srv/db", e);
+    e.packages[0].action_id = "a-2";
+    spool::append(file, "postgresql://srv/db", e);
+    spool::append(file, "postgresql://other/db", e);
+    CHECK(spool::read(file, "postgresql://srv/db").size() == 2);
+    each_backend([&](const Opener& open) {
+        auto s = open();
+        // Sent once: the second drain finds nothing for this server.
+        std::string copy = (t.dir / "copy.jsonl").string();
+        std::filesystem::copy_file(file, copy, std::filesystem::copy_options::overwrite_existing);
+        CHECK(spool::drain(copy, "postgresql://srv/db", *s) == 2);
+        CHECK(spool::drain(copy, "postgresql://srv/db", *s) == 0);
+        CHECK(spool::read(copy, "postgresql://other/db").size() == 1);
+        auto runs = s->all_runs(10);
+        REQUIRE(runs.size() == 2);
+        CHECK(runs[0].host == "h1");
+        CHECK(runs[0].env == e.run.env);
+        CHECK(s->previous("/m", "a", "", INT64_MAX)->action_id == "a-2");
+        CHECK(s->packages(runs[1].id).at(0).inputs == k.inputs);
+        CHECK(s->report(runs[0].id) == "{}");
+    });
 }

@@ -147,6 +147,9 @@ PgStore::PgStore(const std::string& uri, bool migrate_schema) : m_shown(without_
         m_conn = nullptr;
         throw HistoryError("history: " + m_shown + ": " + msg);
     }
+    // The server's notices ("already exists, skipping"...) would go to
+    // stderr, which is go's: they are dropped.
+    PQsetNoticeProcessor(m_conn, [](void*, const char*) {}, nullptr);
     if (migrate_schema) {
         try {
             migrate();
