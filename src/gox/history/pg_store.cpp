@@ -207,7 +207,13 @@ void PgStore::exec_script(const std::string& sql) {
 }
 
 int PgStore::schema_version() const {
-    auto r = query("SELECT to_regclass('gox_schema') IS NOT NULL, to_regclass('runs') IS NOT NULL", {});
+    // pg_class read through the statement's snapshot, not the name cache
+    // (to_regclass): after waiting for another run's migration, the cache
+    // may still say its tables do not exist.
+    auto r = query("SELECT EXISTS (SELECT 1 FROM pg_class WHERE relname='gox_schema' AND relnamespace="
+                   "current_schema()::regnamespace), EXISTS (SELECT 1 FROM pg_class WHERE relname='runs' AND "
+                   "relnamespace=current_schema()::regnamespace)",
+                   {});
     if (r.text(0, 0) == "t") {
         auto v = query("SELECT coalesce(max(version), 0) FROM gox_schema", {});
         return static_cast<int>(v.i64(0, 0));

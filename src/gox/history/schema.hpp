@@ -69,14 +69,14 @@ CREATE INDEX runs_by_branch ON runs(project, branch, id);
 CREATE INDEX runs_by_started ON runs(project, started);
 )sql",
      R"sql(
-ALTER TABLE runs ADD COLUMN project TEXT NOT NULL DEFAULT '', ADD COLUMN host TEXT NOT NULL DEFAULT '',
-  ADD COLUMN job TEXT NOT NULL DEFAULT '', ADD COLUMN job_id TEXT NOT NULL DEFAULT '',
-  ADD COLUMN branch TEXT NOT NULL DEFAULT '';
+ALTER TABLE runs ADD COLUMN IF NOT EXISTS project TEXT NOT NULL DEFAULT '',
+  ADD COLUMN IF NOT EXISTS host TEXT NOT NULL DEFAULT '', ADD COLUMN IF NOT EXISTS job TEXT NOT NULL DEFAULT '',
+  ADD COLUMN IF NOT EXISTS job_id TEXT NOT NULL DEFAULT '', ADD COLUMN IF NOT EXISTS branch TEXT NOT NULL DEFAULT '';
 UPDATE runs SET project = COALESCE(NULLIF(substring(env from '"\(module path\)":"([^"]*)"'), ''), module_root);
-CREATE INDEX runs_by_project ON runs(project, id);
-CREATE INDEX runs_by_job ON runs(project, job, id);
-CREATE INDEX runs_by_branch ON runs(project, branch, id);
-CREATE INDEX runs_by_started ON runs(project, started);
+CREATE INDEX IF NOT EXISTS runs_by_project ON runs(project, id);
+CREATE INDEX IF NOT EXISTS runs_by_job ON runs(project, job, id);
+CREATE INDEX IF NOT EXISTS runs_by_branch ON runs(project, branch, id);
+CREATE INDEX IF NOT EXISTS runs_by_started ON runs(project, started);
 )sql"},
 };
 
