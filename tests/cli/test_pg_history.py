@@ -6,8 +6,8 @@ stopped by PID at the end), with real go:
     recorded, exactly once each;
   - a second machine's run gets cross-machine reasons from the first's
     record (inputs_changed, not no_history) and a note naming that run;
-  - wrong credentials, an unreachable host and a server killed while go
-    runs each keep go's stdout and exit status, add exactly one warning line,
+  - wrong credentials, an unreachable host, a server killed while go runs
+    and a statement timeout (a lock held by another session) each keep go's stdout and exit status, add exactly one warning line,
     and spool the record, which is in the database after the next run that
     reaches the server."""
 import json
@@ -21,7 +21,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from tap import *  # noqa: F401,F403
-from pgserver import PgServer  # noqa: E402
+from pgserver import BIN, PgServer  # noqa: E402
 
 PG = None
 EDIT = "\nfunc Extra() int { return 42 }\n"
@@ -133,7 +133,12 @@ def failing_run(label, url, server_stop=None, extra=None):
     go = g.go("build", "./...")
     t0 = time.monotonic()
     if server_stop:
-        proc = subprocess.Popen([GOX, "--no-progress", "build", "./..."], cwd=x.mod, env=x.env,
+        # go, slowed down by a second, so that the server goes while it runs.
+        slow = os.path.join(x.mod, "slowgo")
+        with open(slow, "w") as f:
+            f.write("#!/bin/sh\nsleep 1\nexec go \"$@\"\n")
+        os.chmod(slow, 0o755)
+        proc = subprocess.Popen([GOX, "--no-progress", f"--go={slow}", "build", "./..."], cwd=x.mod, env=x.env,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         server_stop()
         out, err = proc.communicate()
@@ -200,13 +205,43 @@ def unreachable_host_is_bounded_and_spools():
 def server_killed_mid_run_keeps_the_build_and_spools():
     url = PG.new_db("killed")
     def kill():
-        time.sleep(0.2)
+        time.sleep(0.5)
         PG.stop(signal.SIGQUIT) # an immediate shutdown: every connection dropped
     try:
         x, _ = failing_run("killed", url, server_stop=kill)
     finally:
         PG.start()
     drained(x, url, "killed", "killed")
+
+@test
+def statement_timeout_keeps_the_build_and_spools():
+    PG.new_db("stmt")
+    url = PG.url("stmt") + "?options=-c%20statement_timeout%3D700"
+    pre = Machine("stmt-pre", url, "pre")
+    eq(pre.gox("build", "./...").returncode, 0, "the schema made")
+    pre.done()
+    # Another session holds every run row locked: gox's reads wait for the
+    # statement timeout.
+    holder = subprocess.Popen(
+        [f"{BIN}/psql", "-X", "-q", "-h", "127.0.0.1", "-p", str(PG.port), "-U", "gox", "-d", "stmt", "-c",
+         "BEGIN; LOCK TABLE runs IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(60)"],
+        env=dict(os.environ, PGPASSWORD="secret"), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(100):
+            if PG.psql("SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid=l.relation "
+                       "WHERE c.relname='runs' AND l.mode='AccessExclusiveLock' AND l.granted", db="stmt") != "0":
+                break
+            time.sleep(0.1)
+        x, took = failing_run("stmt", url)
+        check(took < 15, f"bounded: {took:.1f}s")
+    finally:
+        # The session's backend, not only psql: pg_sleep does not notice its
+        # client leaving.
+        PG.psql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(60)%' "
+                "AND pid <> pg_backend_pid()", db="stmt")
+        holder.terminate()
+        holder.wait()
+    drained(x, url, "stmt", "stmt")
 
 if __name__ == "__main__":
     PG = PgServer()

@@ -53,7 +53,9 @@ std::unique_ptr<history::Store> open_run_store(const WrapOptions& o) {
     if (!o.history) return nullptr;
     history::Location where = history::location_from_env();
     try {
-        return history::open_store(where);
+        auto s = history::open_store(where);
+        s->set_loss_note("this run's record is kept in " + history::spool::default_path() + " until the server is back");
+        return s;
     } catch (const std::exception& e) {
         // A server that cannot be reached: this run's record waits in the
         // spool (record_run) for the next run that reaches it.

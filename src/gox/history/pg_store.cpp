@@ -163,11 +163,22 @@ PgStore::PgStore(const std::string& uri, bool migrate_schema) : m_shown(without_
 
 PgStore::~PgStore() { PQfinish(m_conn); }
 
-void PgStore::fail(const std::string& what) const {
-    if (PQstatus(m_conn) == CONNECTION_BAD) {
+void PgStore::fail(const std::string& what, const PGresult* r) const {
+    // The server is as good as gone when the connection broke, or when it
+    // cancelled the statement (statement_timeout, an administrator), could
+    // not take a lock in time, or ran out of resources: everything after it
+    // would wait and fail the same way. Other errors (the server refusing
+    // this one statement) leave the store usable.
+    const char* state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
+    std::string code = state ? state : "";
+    bool gone = PQstatus(m_conn) == CONNECTION_BAD || code.rfind("57", 0) == 0 || code == "55P03" ||
+                code.rfind("53", 0) == 0 || code.rfind("08", 0) == 0;
+    if (gone) {
         bool first = !m_lost;
         m_lost = true;
-        throw HistoryError("history: " + m_shown + ": " + (first ? "lost the server: " + what : std::string("no server")));
+        throw HistoryError("history: " + m_shown + ": " +
+                           (first ? "lost the server: " + what + (m_loss_note.empty() ? "" : " (" + m_loss_note + ")")
+                                  : std::string("no server")));
     }
     throw HistoryError("history: " + m_shown + ": " + what);
 }
@@ -179,7 +190,7 @@ Result PgStore::query(const std::string& sql, const std::vector<std::string>& pa
     Result r(PQexecParams(m_conn, numbered(sql).c_str(), static_cast<int>(v.size()), nullptr, v.data(), nullptr,
                           nullptr, 0));
     auto st = PQresultStatus(r.get());
-    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) fail(one_line(PQerrorMessage(m_conn)));
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) fail(one_line(PQerrorMessage(m_conn)), r.get());
     return r;
 }
 
@@ -190,20 +201,20 @@ Result PgStore::prepared(int q, const Scope& scope, const std::string& sql,
     std::string name = "gox_q" + std::to_string(slot);
     if (!m_prepared[slot]) {
         Result p(PQprepare(m_conn, name.c_str(), numbered(sql).c_str(), 0, nullptr));
-        if (PQresultStatus(p.get()) != PGRES_COMMAND_OK) fail(one_line(PQerrorMessage(m_conn)));
+        if (PQresultStatus(p.get()) != PGRES_COMMAND_OK) fail(one_line(PQerrorMessage(m_conn)), p.get());
         m_prepared[slot] = true;
     }
     std::vector<const char*> v;
     for (const auto& p : params) v.push_back(p.c_str());
     Result r(PQexecPrepared(m_conn, name.c_str(), static_cast<int>(v.size()), v.data(), nullptr, nullptr, 0));
-    if (PQresultStatus(r.get()) != PGRES_TUPLES_OK) fail(one_line(PQerrorMessage(m_conn)));
+    if (PQresultStatus(r.get()) != PGRES_TUPLES_OK) fail(one_line(PQerrorMessage(m_conn)), r.get());
     return r;
 }
 
 void PgStore::exec_script(const std::string& sql) {
     Result r(PQexec(m_conn, sql.c_str()));
     auto st = PQresultStatus(r.get());
-    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) fail(one_line(PQerrorMessage(m_conn)));
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) fail(one_line(PQerrorMessage(m_conn)), r.get());
 }
 
 int PgStore::schema_version() const {
@@ -255,7 +266,7 @@ std::int64_t PgStore::add_run(const RunRecord& run, const std::vector<PackageRec
         if (!pkgs.empty()) {
             Result c(PQexec(m_conn, "COPY packages(run_id, import_path, variant, action_id, content_id, outcome, reason, "
                                     "detail, seconds, inputs) FROM STDIN"));
-            if (PQresultStatus(c.get()) != PGRES_COPY_IN) fail(one_line(PQerrorMessage(m_conn)));
+            if (PQresultStatus(c.get()) != PGRES_COPY_IN) fail(one_line(PQerrorMessage(m_conn)), c.get());
             std::string buf, ids = std::to_string(id);
             for (const auto& k : pkgs) {
                 buf += ids;
@@ -277,7 +288,7 @@ std::int64_t PgStore::add_run(const RunRecord& run, const std::vector<PackageRec
                 fail(one_line(PQerrorMessage(m_conn)));
             for (PGresult* e; (e = PQgetResult(m_conn));) {
                 Result end(e);
-                if (PQresultStatus(e) != PGRES_COMMAND_OK) fail(one_line(PQerrorMessage(m_conn)));
+                if (PQresultStatus(e) != PGRES_COMMAND_OK) fail(one_line(PQerrorMessage(m_conn)), e);
             }
         }
         exec_script("COMMIT");

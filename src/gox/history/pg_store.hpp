@@ -3,7 +3,8 @@
 // The connection is bounded in time (kConnectSeconds, or
 // GOX_HISTORY_CONNECT_TIMEOUT seconds, in all), statements by the server's
 // statement_timeout (10 s unless the URI's options say otherwise). A server
-// that goes away after the store opened is reported once (a HistoryError);
+// that goes away after the store opened, or times out a statement, is
+// reported once (a HistoryError);
 // after that reads find nothing and writes fail, so the caller spools the
 // run's record (history/spool.hpp).
 
@@ -13,6 +14,7 @@
 #include <map>
 
 struct pg_conn;
+struct pg_result;
 
 namespace gox::history {
 
@@ -42,6 +44,7 @@ public:
     void prune(const Retention& keep) override;
     std::string where() const override { return m_shown; }
     bool lost() const override { return m_lost; }
+    void set_loss_note(const std::string& note) override { m_loss_note = note; }
 
     int schema_version() const;
     // Runs SQL as it is (tests: an old schema, a dropped database).
@@ -54,11 +57,12 @@ public:
 private:
     Result query(const std::string& sql, const std::vector<std::string>& params) const;
     Result prepared(int q, const Scope& scope, const std::string& sql, const std::vector<std::string>& params) const;
-    [[noreturn]] void fail(const std::string& what) const;
+    [[noreturn]] void fail(const std::string& what, const pg_result* r = nullptr) const;
     void migrate();
 
     pg_conn* m_conn = nullptr;
     std::string m_shown;
+    std::string m_loss_note;
     mutable bool m_lost = false;
     mutable std::map<int, bool> m_prepared; // query * kScopeShapes + shape
 };

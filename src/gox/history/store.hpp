@@ -153,6 +153,9 @@ public:
     // Whether the store lost its server after opening (its failure was
     // reported once, as a HistoryError; everything after it fails quietly).
     virtual bool lost() const { return false; }
+    // What the report of that loss adds in parentheses (where the run's
+    // record goes instead).
+    virtual void set_loss_note(const std::string& note) { (void)note; }
 };
 
 } // namespace gox::history
