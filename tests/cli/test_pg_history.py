@@ -95,6 +95,11 @@ def sixteen_concurrent_runs_from_four_machines():
     h = machines[0].gox("history", "--all", "--format=json")
     eq(h.returncode, 0, f"gox history: {h.stderr!r}")
     eq(len(json.loads(h.stdout)), 16, "gox history lists the 16 runs")
+    # Retention per project: --keep=4 leaves the project's newest 4 runs.
+    r = machines[0].gox("--keep=4", "build", "./...")
+    eq(r.returncode, 0, f"--keep: {r.stderr!r}")
+    eq(count("fleet"), 4, "--keep=4 pruned the project to 4 runs")
+    eq(count("fleet", "host='m0'"), int(PG.psql("SELECT count(*) FROM runs WHERE host='m0'", db="fleet")), "")
     for m in machines:
         m.done()
 

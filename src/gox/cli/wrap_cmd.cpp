@@ -170,10 +170,14 @@ std::optional<WrapOptions> parse_wrap_options(const std::vector<std::string>& go
             throw std::logic_error(fmt::format("option --{} is in the table but not handled", name));
         }
     }
-    if (keep.empty())
-        if (const char* e = std::getenv("GOX_HISTORY_KEEP")) keep = e;
     if (auto k = parse_keep(keep)) o.keep = *k;
     else usage_error(fmt::format("--keep wants a number of runs (200) or of days (30d), not \"{}\"", keep));
+    // The variable is the environment's, not this command line's: a bad
+    // value is a warning, never a failed build.
+    if (const char* e = std::getenv("GOX_HISTORY_KEEP"); keep.empty() && e && *e) {
+        if (auto k = parse_keep(e)) o.keep = *k;
+        else std::fprintf(stderr, "gox: warning: GOX_HISTORY_KEEP=%s is neither N runs nor Nd days (200 runs kept)\n", e);
+    }
     if (o.repro_clean && o.no_repro) usage_error("--repro-clean and --no-repro contradict each other");
     if (o.summary.empty()) usage_error("--summary needs a value: stderr, off or a file name");
     if (o.baseline.empty() && std::any_of(gox_opts.begin(), gox_opts.end(), [](const std::string& a) {
