@@ -7,6 +7,7 @@ complete -c gox -n "not __fish_seen_subcommand_from $verbs" -l summary-format -x
 complete -c gox -n "not __fish_seen_subcommand_from $verbs" -l why -d 'name the exact input that changed'
 complete -c gox -n "not __fish_seen_subcommand_from $verbs" -l baseline -r -F -d 'compare with another run: a JSON summary or a history run id'
 complete -c gox -n "not __fish_seen_subcommand_from $verbs" -l no-history -d 'neither read nor write the run history'
+complete -c gox -n "not __fish_seen_subcommand_from $verbs" -l keep -r -d 'runs or days of history kept per project'
 complete -c gox -n "not __fish_seen_subcommand_from $verbs" -l no-progress -d 'no progress line'
 complete -c gox -n "not __fish_seen_subcommand_from $verbs" -l repro-clean -d 're-run a failure against an empty temporary cache'
 complete -c gox -n "not __fish_seen_subcommand_from $verbs" -l no-repro -d 'never re-run a failure'

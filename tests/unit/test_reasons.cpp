@@ -93,7 +93,7 @@ TEST_CASE("assign_reasons from the history alone", "[reasons]") {
 
     analysis::ReasonContext ctx;
     ctx.store = &t.store;
-    ctx.module_root = "/m";
+    ctx.scope = "/m";
     ctx.kind = "build";
     std::vector<analysis::Verdict> v = analysis::assign_reasons(b, ctx);
     REQUIRE(v.size() == b.packages.size());

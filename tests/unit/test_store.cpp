@@ -1,8 +1,20 @@
 // The history store's per-package queries (prepared once per Store) and its
-// pruning (in batches), on a store in a temporary file.
+// pruning (in batches), on both backends: a SQLite store in a temporary
+// file, and a PostgreSQL store when GOX_TEST_PG_URL names a database
+// (tests/cli/with_pg.py starts a server and sets it; the database is
+// emptied first). And the migration from each earlier schema.
 #include <catch2/catch.hpp>
 
-#include <gox/history/store.hpp>
+#include <gox/history/pg_store.hpp>
+#include <gox/history/spool.hpp>
+#include <gox/history/sqlite_store.hpp>
+
+#include <sqlite3.h>
+
+#include <cstdlib>
+#include <ctime>
+#include <functional>
+#include <memory>
 
 #include <filesystem>
 #include <random>
@@ -11,6 +23,7 @@
 
 using gox::history::PackageRecord;
 using gox::history::RunRecord;
+using gox::history::SqliteStore;
 using gox::history::Store;
 
 namespace {
@@ -43,11 +56,38 @@ std::int64_t add(Store& s, const std::string& root, const std::vector<std::strin
     return s.add_run(r, pkgs);
 }
 
-} // namespace
+// Opens a store of the backend on the test's database (a new connection each call).
+using Opener = std::function<std::unique_ptr<Store>()>;
 
-TEST_CASE("Store: the per-package queries see every run, asked again and again", "[history][store]") {
-    TempDir t;
-    Store s(t.db());
+const char* pg_url() {
+    const char* u = std::getenv("GOX_TEST_PG_URL");
+    return u && *u ? u : nullptr;
+}
+
+void drop_pg_tables(const std::string& url) {
+    gox::history::PgStore raw(url, false);
+    raw.exec_script("DROP TABLE IF EXISTS packages, reports, runs, gox_schema CASCADE");
+}
+
+// Runs body on each backend there is: SQLite always, PostgreSQL with GOX_TEST_PG_URL.
+void each_backend(const std::function<void(const Opener&)>& body) {
+    {
+        INFO("sqlite");
+        TempDir t;
+        body([&] { return std::make_unique<SqliteStore>(t.db()); });
+    }
+    if (const char* url = pg_url()) {
+        INFO("postgresql");
+        drop_pg_tables(url);
+        body([url] { return std::make_unique<gox::history::PgStore>(url); });
+    } else {
+        WARN("GOX_TEST_PG_URL unset: PostgreSQL store not tested here (tests/cli/with_pg.py)");
+    }
+}
+
+void queries(const Opener& open) {
+    auto sp = open();
+    Store& s = *sp;
     CHECK_FALSE(s.previous("/m", "a", "", INT64_MAX));
     auto r1 = add(s, "/m", {"a", "b"}, "1");
     add(s, "/other", {"a"}, "x");
@@ -80,15 +120,15 @@ TEST_CASE("Store: the per-package queries see every run, asked again and again",
     CHECK(s.action_seen("/m", "a-3", INT64_MAX));
     // Another connection writes while this one keeps its statements.
     {
-        Store other(t.db());
-        add(other, "/m", {"a"}, "4");
+        auto other = open();
+        add(*other, "/m", {"a"}, "4");
     }
     CHECK(s.previous("/m", "a", "", INT64_MAX)->action_id == "a-4");
 }
 
-TEST_CASE("Store::prune keeps the newest runs, removing old ones in batches", "[history][store]") {
-    TempDir t;
-    Store s(t.db());
+void prune_in_batches(const Opener& open) {
+    auto sp = open();
+    Store& s = *sp;
     const int keep = 20;
     const int slack = Store::prune_slack(keep);
     REQUIRE(slack >= 1);
@@ -123,9 +163,9 @@ TEST_CASE("Store::prune keeps the newest runs, removing old ones in batches", "[
     CHECK_FALSE(s.previous("/m", "a", "", INT64_MAX));
 }
 
-TEST_CASE("Store::prune keeps the reports of the newest kReportRuns runs every time", "[history][store]") {
-    TempDir t;
-    Store s(t.db());
+void prune_reports(const Opener& open) {
+    auto sp = open();
+    Store& s = *sp;
     std::vector<std::int64_t> ids;
     for (int i = 0; i < Store::kReportRuns + 5; ++i) {
         ids.push_back(add(s, "/m", {"a"}, std::to_string(i)));
@@ -134,4 +174,183 @@ TEST_CASE("Store::prune keeps the reports of the newest kReportRuns runs every t
     }
     for (std::size_t k = 0; k < ids.size(); ++k) CHECK(s.report(ids[k]).has_value() == (k >= 5));
     CHECK(s.runs("", 1000).size() == ids.size());
+}
+
+} // namespace
+
+TEST_CASE("Store: the per-package queries see every run, asked again and again", "[history][store]") {
+    each_backend(queries);
+}
+
+TEST_CASE("Store::prune keeps the newest runs, removing old ones in batches", "[history][store]") {
+    each_backend(prune_in_batches);
+}
+
+TEST_CASE("Store::prune keeps the reports of the newest kReportRuns runs every time", "[history][store]") {
+    each_backend(prune_reports);
+}
+
+TEST_CASE("Store: runs keyed by project, job and branch; retention per project", "[history][store]") {
+    each_backend([](const Opener& open) {
+        auto sp = open();
+        Store& s = *sp;
+        auto add_as = [&](const std::string& root, const std::string& project, const std::string& host,
+                          const std::string& job, const std::string& branch, const std::string& tag) {
+            RunRecord r;
+            r.module_root = root;
+            r.started = static_cast<double>(std::time(nullptr));
+            r.project = project;
+            r.host = host;
+            r.job = job;
+            r.job_id = tag;
+            r.branch = branch;
+            r.verb = "build";
+            r.args = "[]";
+            PackageRecord k;
+            k.import_path = "a";
+            k.action_id = "a-" + tag;
+            k.outcome = "rebuilt";
+            return s.add_run(r, {k});
+        };
+        add_as("/w/x", "example.com/x", "m1", "lint", "main", "1");
+        add_as("/w/x", "example.com/x", "m2", "build", "feature", "2");
+        add_as("/other", "example.com/y", "m1", "build", "feature", "3");
+        using gox::history::Scope;
+        CHECK(s.previous(Scope::job_of("example.com/x", "build"), "a", "", INT64_MAX)->action_id == "a-2");
+        CHECK(s.previous(Scope::job_of("example.com/x", "lint"), "a", "", INT64_MAX)->action_id == "a-1");
+        CHECK(s.previous(Scope::branch_of("example.com/x", "main"), "a", "", INT64_MAX)->action_id == "a-1");
+        CHECK_FALSE(s.previous(Scope::branch_of("example.com/x", "other"), "a", "", INT64_MAX));
+        Scope here("/w/x");
+        here.host = "m1";
+        CHECK(s.previous(here, "a", "", INT64_MAX)->action_id == "a-1");
+        CHECK(s.action_seen(here, "a-1", INT64_MAX));
+        CHECK_FALSE(s.action_seen(here, "a-2", INT64_MAX));
+        CHECK(s.previous("/w/x", "a", "", INT64_MAX)->action_id == "a-2");
+        auto runs = s.runs(Scope::branch_of("example.com/x", "feature"), 10);
+        REQUIRE(runs.size() == 1);
+        CHECK(runs[0].host == "m2");
+        CHECK(runs[0].job == "build");
+        CHECK(runs[0].job_id == "2");
+        CHECK(runs[0].project == "example.com/x");
+        // Retention is per project: keeping 1 run of x leaves y's alone.
+        s.prune(gox::history::Retention{1, 0, "example.com/x"});
+        CHECK(s.all_runs(10).size() == 2);
+        CHECK(s.runs(Scope::job_of("example.com/y", "build"), 10).size() == 1);
+        // By age: a day keeps every run made just now.
+        s.prune(gox::history::Retention{0, 1, "example.com/y"});
+        CHECK(s.all_runs(10).size() == 2);
+    });
+}
+
+namespace {
+
+// A version 1 history (gox 0.1: no version table, no identity columns) with
+// one run of module example.com/m, migrated by opening it.
+void check_migrated(Store& s, int version) {
+    CHECK(version == gox::history::schema::kVersion);
+    auto runs = s.all_runs(10);
+    REQUIRE(runs.size() == 1);
+    CHECK(runs[0].project == "example.com/m");
+    CHECK(s.previous("/old", "a", "", INT64_MAX)->action_id == "a-old");
+    CHECK(s.previous(gox::history::Scope::job_of("example.com/m", ""), "a", "", INT64_MAX)->action_id == "a-old");
+    auto id = add(s, "/old", {"a"}, "new");
+    CHECK(s.run(id)->project == "");
+    CHECK(s.previous("/old", "a", "", INT64_MAX)->action_id == "a-new");
+}
+
+constexpr const char* kV1Rows =
+    "INSERT INTO runs(started, cwd, module_root, verb, args, go_version, env, exit_code, seconds) VALUES "
+    "(1, '/old', '/old', 'build', '[]', 'go1.26', '{\"(module path)\":\"example.com/m\"}', 0, 1);"
+    "INSERT INTO packages(run_id, import_path, variant, action_id, content_id, outcome, reason, detail, seconds, inputs) "
+    "VALUES (1, 'a', '', 'a-old', 'c', 'rebuilt', 'no_history', '', 1, '');";
+
+} // namespace
+
+TEST_CASE("Store: a version 1 history is migrated on first use", "[history][store][migrate]") {
+    using gox::history::schema::kSteps;
+    {
+        INFO("sqlite");
+        TempDir t;
+        std::filesystem::create_directories(t.dir);
+        sqlite3* db = nullptr;
+        REQUIRE(sqlite3_open(t.db().c_str(), &db) == SQLITE_OK);
+        REQUIRE(sqlite3_exec(db, kSteps[0].sqlite, nullptr, nullptr, nullptr) == SQLITE_OK);
+        REQUIRE(sqlite3_exec(db, kV1Rows, nullptr, nullptr, nullptr) == SQLITE_OK);
+        sqlite3_close(db);
+        SqliteStore s(t.db());
+        check_migrated(s, s.schema_version());
+        SqliteStore again(t.db()); // current: nothing to do
+        CHECK(again.schema_version() == gox::history::schema::kVersion);
+    }
+    if (const char* url = pg_url()) {
+        INFO("postgresql");
+        drop_pg_tables(url);
+        {
+            gox::history::PgStore raw(url, false);
+            CHECK(raw.schema_version() == 0);
+            raw.exec_script(kSteps[0].pg);
+            raw.exec_script(kV1Rows);
+            CHECK(raw.schema_version() == 1);
+        }
+        gox::history::PgStore s(url);
+        check_migrated(s, s.schema_version());
+    }
+}
+
+TEST_CASE("PgStore: a server lost after opening fails once, then quietly", "[history][store]") {
+    const char* url = pg_url();
+    if (!url) return;
+    drop_pg_tables(url);
+    gox::history::PgStore s(url);
+    add(s, "/m", {"a"}, "1");
+    CHECK(s.previous("/m", "a", "", INT64_MAX));
+    {
+        gox::history::PgStore admin(url, false);
+        admin.exec_script("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name='gox' AND "
+                          "pid <> pg_backend_pid()");
+    }
+    CHECK_THROWS_WITH(s.previous("/m", "a", "", INT64_MAX), Catch::Contains("lost the server"));
+    CHECK(s.lost());
+    CHECK_FALSE(s.previous("/m", "a", "", INT64_MAX)); // quietly: no history
+    CHECK(s.runs("", 10).empty());
+    CHECK_THROWS_AS(add(s, "/m", {"a"}, "2"), gox::history::HistoryError);
+}
+
+TEST_CASE("spool: records wait in a file and are sent in order, once", "[history][store]") {
+    namespace spool = gox::history::spool;
+    TempDir t;
+    std::string file = (t.dir / "spool.jsonl").string();
+    spool::Entry e;
+    e.run.module_root = "/m";
+    e.run.project = "example.com/m";
+    e.run.host = "h1";
+    e.run.args = "[\"./...\"]";
+    e.run.env = "{\"a\": \"tab\\there\"}";
+    PackageRecord k;
+    k.import_path = "a";
+    k.action_id = "a-1";
+    k.inputs = "line1\nline2\twith tab";
+    e.packages = {k};
+    e.report = "{}";
+    spool::append(file, "postgresql://srv/db", e);
+    e.packages[0].action_id = "a-2";
+    spool::append(file, "postgresql://srv/db", e);
+    spool::append(file, "postgresql://other/db", e);
+    CHECK(spool::read(file, "postgresql://srv/db").size() == 2);
+    each_backend([&](const Opener& open) {
+        auto s = open();
+        // Sent once: the second drain finds nothing for this server.
+        std::string copy = (t.dir / "copy.jsonl").string();
+        std::filesystem::copy_file(file, copy, std::filesystem::copy_options::overwrite_existing);
+        CHECK(spool::drain(copy, "postgresql://srv/db", *s) == 2);
+        CHECK(spool::drain(copy, "postgresql://srv/db", *s) == 0);
+        CHECK(spool::read(copy, "postgresql://other/db").size() == 1);
+        auto runs = s->all_runs(10);
+        REQUIRE(runs.size() == 2);
+        CHECK(runs[0].host == "h1");
+        CHECK(runs[0].env == e.run.env);
+        CHECK(s->previous("/m", "a", "", INT64_MAX)->action_id == "a-2");
+        CHECK(s->packages(runs[1].id).at(0).inputs == k.inputs);
+        CHECK(s->report(runs[0].id) == "{}");
+    });
 }

@@ -115,7 +115,8 @@ void package_reasons(const model::Build& b, const history::Store* store, const R
     if (!f.godebug.empty()) godebug += "," + f.godebug;
     ReasonContext ctx;
     ctx.store = store;
-    ctx.module_root = f.place.compare_root.empty() ? f.place.module_root : f.place.compare_root;
+    if (!f.place.compare.key.empty()) ctx.scope = f.place.compare;
+    else ctx.scope = f.place.compare_root.empty() ? f.place.module_root : f.place.compare_root;
     ctx.kind = run_kind(f.verb, f.args);
     ctx.forced = has_flag(f.args, "-a");
     ctx.verify_mode = godebug.find("gocacheverify=1") != std::string::npos;
@@ -128,12 +129,13 @@ void package_reasons(const model::Build& b, const history::Store* store, const R
         baseline_causes(b, f, in, out);
         return;
     }
+    if (!f.place.baseline_note.empty()) out.notes.push_back(f.place.baseline_note);
     if (!store || !in.inputs || in.inputs->empty()) return;
     std::map<std::string, std::string> prev_inputs;
     for (const auto& p : b.packages) {
         if (p.outcome != model::Outcome::Rebuilt && p.outcome != model::Outcome::Failed) continue;
         std::string variant = p.for_test == p.import_path ? "" : p.for_test;
-        if (auto prev = previous_record(*store, ctx.module_root, p.import_path, variant, INT64_MAX, ctx.kind))
+        if (auto prev = previous_record(*store, ctx.scope, p.import_path, variant, INT64_MAX, ctx.kind))
             prev_inputs[p.import_path + '\0' + variant] = prev->inputs;
     }
     refine_reasons(b, out.packages, *in.inputs, prev_inputs);
@@ -170,7 +172,47 @@ const RunAnalysis& no_analysis() {
 const Verdict& RunAnalysis::package(std::size_t i) const { return i < packages.size() ? packages[i] : kNoVerdict; }
 const Verdict& RunAnalysis::test(std::size_t i) const { return i < tests.size() ? tests[i] : kNoVerdict; }
 
-RunPlace place_of(const std::string& gomod, const std::string& cwd, const history::Store* store) {
+namespace {
+
+// The first scope with a run, in the order RunPlace names; its newest run
+// is the baseline the note names.
+void choose_scope(const history::Store& store, RunPlace& p) {
+    using history::Scope;
+    const history::Identity& who = p.who;
+    std::vector<std::pair<Scope, const char*>> order;
+    if (!who.job.empty()) {
+        order.push_back({Scope::job_of(p.project, who.job), "the same job"});
+    } else {
+        Scope here(p.module_root);
+        here.host = who.host;
+        order.push_back({here, "this checkout"});
+    }
+    if (!who.branch.empty()) order.push_back({Scope::branch_of(p.project, who.branch), "the same branch"});
+    if (who.branch != "main") order.push_back({Scope::branch_of(p.project, "main"), "main"});
+    order.push_back({Scope(p.compare_root), "this module"});
+    for (auto& [scope, what] : order) {
+        auto runs = store.runs(scope, 1);
+        if (runs.empty()) continue;
+        const auto& r = runs.front();
+        bool elsewhere = (!r.host.empty() && r.host != who.host) || (!who.job_id.empty() && r.job_id != who.job_id);
+        if (elsewhere) {
+            std::string by = r.host.empty() ? std::string() : "host " + r.host;
+            if (!r.job.empty()) by += (by.empty() ? "" : ", ") + std::string("job ") + r.job;
+            if (!r.job_id.empty()) by += " #" + r.job_id;
+            if (!r.branch.empty()) by += (by.empty() ? "" : ", ") + std::string("branch ") + r.branch;
+            p.baseline_note = "package reasons compare with run " + std::to_string(r.id) + " (" + by +
+                              "), the newest run of " + what;
+        }
+        p.compare = std::move(scope);
+        return;
+    }
+    p.compare = Scope(p.compare_root);
+}
+
+} // namespace
+
+RunPlace place_of(const std::string& gomod, const std::string& cwd, const history::Store* store,
+                  const history::Identity* who) {
     RunPlace p;
     p.cwd = cwd;
     bool no_module = gomod.empty() || gomod == "/dev/null";
@@ -178,6 +220,11 @@ RunPlace place_of(const std::string& gomod, const std::string& cwd, const histor
     p.module_path = module_path_of(gomod);
     // A module that moved is compared with its runs at the old root.
     p.compare_root = store ? previous_module_root(*store, p.module_root, p.module_path) : p.module_root;
+    p.project = p.module_path.empty() ? p.module_root : p.module_path;
+    if (who) {
+        p.who = *who;
+        if (store) choose_scope(*store, p);
+    }
     return p;
 }
 

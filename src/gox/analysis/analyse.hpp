@@ -15,6 +15,7 @@
 #include <gox/analysis/diagnosis.hpp>
 #include <gox/analysis/reasons.hpp>
 #include <gox/analysis/testwhy.hpp>
+#include <gox/history/identity.hpp>
 #include <gox/history/store.hpp>
 #include <gox/model/build.hpp>
 #include <gox/model/diagnosis.hpp>
@@ -56,9 +57,21 @@ struct RunPlace {
     std::string module_root;  // this run's (GOMOD's dir, else cwd)
     std::string module_path;  // "" when there is no go.mod
     std::string compare_root; // whose runs this one is compared with
+    // With who ran it (history/identity.hpp): the project (the module path,
+    // else the module root) and the scope the package reasons compare with,
+    // the first of these that has a run: this job (in CI), else this
+    // checkout on this host; then the same branch anywhere; then main; then
+    // compare_root on any host. A note names the baseline run when it ran
+    // on another host or in another run of the job.
+    std::string project;
+    history::Identity who;
+    history::Scope compare;     // key "" without an identity: compare_root
+    std::string baseline_note;
 };
-// From go env's GOMOD and the working dir; compare_root from the store.
-RunPlace place_of(const std::string& gomod, const std::string& cwd, const history::Store* store);
+// From go env's GOMOD and the working dir; compare_root (and compare, given
+// who ran it) from the store.
+RunPlace place_of(const std::string& gomod, const std::string& cwd, const history::Store* store,
+                  const history::Identity* who = nullptr);
 
 // What a failed run's diagnosis may do besides reading: check the suspects'
 // cache files, and re-run the command against an empty cache. The wrapper

@@ -64,13 +64,13 @@ std::string run_kind(std::string_view verb, const std::vector<std::string>& args
     return kind + sanitizer + cover + coverpkg + covermode;
 }
 
-std::optional<history::PackageRecord> previous_record(const history::Store& store, const std::string& module_root,
+std::optional<history::PackageRecord> previous_record(const history::Store& store, const history::Scope& scope,
                                                       const std::string& import_path, const std::string& variant,
                                                       std::int64_t before_run, const std::string& kind) {
-    if (kind.empty()) return store.previous(module_root, import_path, variant, before_run);
+    if (kind.empty()) return store.previous(scope, import_path, variant, before_run);
     // The newest 32 records: a kind that ran longer ago than that is not
     // "the previous run like this one" any more.
-    auto recs = store.earlier(module_root, import_path, variant, before_run, 32);
+    auto recs = store.earlier(scope, import_path, variant, before_run, 32);
     if (recs.empty()) return std::nullopt;
     for (auto& r : recs) {
         auto args = nlohmann::json::parse(r.args, nullptr, false);
@@ -103,7 +103,7 @@ std::vector<Verdict> assign_reasons(const model::Build& b, const ReasonContext& 
         if (ctx.baseline) {
             if (auto b = ctx.baseline->packages.find(key); b != ctx.baseline->packages.end()) r = b->second;
         } else if (ctx.store) {
-            r = previous_record(*ctx.store, ctx.module_root, path, variant, ctx.this_run, ctx.kind);
+            r = previous_record(*ctx.store, ctx.scope, path, variant, ctx.this_run, ctx.kind);
         }
         return prev_cache.emplace(key, std::move(r)).first->second;
     };
@@ -111,7 +111,7 @@ std::vector<Verdict> assign_reasons(const model::Build& b, const ReasonContext& 
     auto seen_before = [&](const std::string& action_id) {
         if (action_id.empty()) return false;
         if (ctx.baseline) return ctx.baseline->action_ids.count(action_id) > 0;
-        return ctx.store && ctx.store->action_seen(ctx.module_root, action_id, ctx.this_run);
+        return ctx.store && ctx.store->action_seen(ctx.scope, action_id, ctx.this_run);
     };
     const char* previous_run = ctx.baseline ? "the baseline" : "the previous run";
 

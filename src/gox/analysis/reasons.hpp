@@ -91,7 +91,7 @@ std::string run_kind(std::string_view verb, const std::vector<std::string>& args
 
 // The package's record from the newest earlier run of that kind, else from
 // the newest earlier run.
-std::optional<history::PackageRecord> previous_record(const history::Store& store, const std::string& module_root,
+std::optional<history::PackageRecord> previous_record(const history::Store& store, const history::Scope& scope,
                                                       const std::string& import_path, const std::string& variant,
                                                       std::int64_t before_run, const std::string& kind);
 
@@ -110,7 +110,7 @@ std::optional<Baseline> baseline_from_doc(const nlohmann::json& doc, const std::
 
 struct ReasonContext {
     const history::Store* store = nullptr; // null: no history available
-    std::string module_root;
+    history::Scope scope;                  // whose runs (history::Scope: a module root, a job, a branch)
     std::string kind;                      // run_kind() of this run ("": newest of any kind)
     std::int64_t this_run = INT64_MAX;      // records before this run are "previous"
     bool forced = false;                   // -a

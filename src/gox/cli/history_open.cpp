@@ -2,7 +2,7 @@
 // history, report), and finding the module the user is in.
 
 #include <gox/cli/cli.hpp>
-#include <gox/history/store.hpp>
+#include <gox/history/open.hpp>
 #include <gox/util/error.hpp>
 #include <gox/util/strings.hpp>
 
@@ -11,12 +11,12 @@
 namespace gox::cli {
 
 std::unique_ptr<history::Store> open_history(const std::string& instead) {
-    std::string path = history::Store::default_path();
-    if (path.empty() || !std::filesystem::exists(path))
-        throw util::Fatal("no run history yet (" + (path.empty() ? std::string("set GOX_HISTORY") : path) +
+    history::Location where = history::location_from_env();
+    if (where.target.empty() || !history::exists(where))
+        throw util::Fatal("no run history yet (" + (where.target.empty() ? std::string("set GOX_HISTORY") : where.target) +
                           "): run gox build or gox test first" + (instead.empty() ? "" : ", or " + instead));
     try {
-        return std::make_unique<history::Store>(path);
+        return history::open_store(where);
     } catch (const history::HistoryError& e) {
         throw util::Fatal(e.what());
     }

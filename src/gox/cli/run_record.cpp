@@ -6,7 +6,10 @@
 
 #include <gox/analysis/analyse.hpp>
 #include <gox/cli/cli.hpp>
-#include <gox/history/store.hpp>
+#include <gox/history/identity.hpp>
+#include <gox/history/open.hpp>
+#include <gox/history/spool.hpp>
+#include <gox/util/error.hpp>
 
 #include <algorithm>
 #include <cerrno>
@@ -24,16 +27,43 @@ namespace gox::cli::wrap {
 
 namespace {
 
-constexpr int kHistoryRuns = 200; // runs kept in the history store
+constexpr int kHistoryRuns = 200; // runs kept per project in the history store
 
 } // namespace
 
+std::optional<history::Retention> parse_keep(const std::string& s) {
+    history::Retention r;
+    if (s.empty()) return r;
+    char* end = nullptr;
+    double v = std::strtod(s.c_str(), &end);
+    if (end == s.c_str() || v < 0) return std::nullopt;
+    std::string unit = end;
+    if (unit == "d" && v > 0) {
+        r.runs = 0;
+        r.days = v;
+    } else if (unit.empty() && v == static_cast<int>(v)) {
+        r.runs = static_cast<int>(v);
+    } else {
+        return std::nullopt;
+    }
+    return r;
+}
+
 std::unique_ptr<history::Store> open_run_store(const WrapOptions& o) {
     if (!o.history) return nullptr;
+    history::Location where = history::location_from_env();
     try {
-        return std::make_unique<history::Store>(history::Store::default_path());
+        auto s = history::open_store(where);
+        s->set_loss_note("this run's record is kept in " + history::spool::default_path() + " until the server is back");
+        return s;
     } catch (const std::exception& e) {
-        std::fprintf(stderr, "gox: warning: %s (history not used)\n", e.what());
+        // A server that cannot be reached: this run's record waits in the
+        // spool (record_run) for the next run that reaches it.
+        if (where.server)
+            std::fprintf(stderr, "gox: warning: %s (history not used; this run's record is kept in %s until the server is back)\n",
+                         e.what(), history::spool::default_path().c_str());
+        else
+            std::fprintf(stderr, "gox: warning: %s (history not used)\n", e.what());
         return nullptr;
     }
 }
@@ -48,11 +78,12 @@ analysis::RunFacts run_facts(nlohmann::json& env, const std::string& verb, const
     f.test_godebug = test_godebug;
     std::string gomod = env.value("GOMOD", "");
     std::string cwd = go_work_dir(args); // where go ran: -C's dir
+    history::Identity who = history::identity_from_env(cwd);
     try {
-        f.place = analysis::place_of(gomod, cwd, store);
+        f.place = analysis::place_of(gomod, cwd, store, &who);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "gox: warning: %s\n", e.what());
-        f.place = analysis::place_of(gomod, cwd, nullptr);
+        f.place = analysis::place_of(gomod, cwd, nullptr, &who);
     }
     env[analysis::kModulePathKey] = f.place.module_path;
     f.env = env;
@@ -85,11 +116,15 @@ std::optional<analysis::Baseline> load_baseline(const std::string& what, const h
     return b;
 }
 
-void record_run(history::Store* store, const model::Build& b, const analysis::RunAnalysis& a,
+void record_run(history::Store* store, const WrapOptions& o, const model::Build& b, const analysis::RunAnalysis& a,
                 const analysis::RunFacts& f, const process::GoRun& run,
                 const std::map<std::string, std::string>& inputs,
                 const std::function<std::string()>& report_doc) {
-    if (!store) return;
+    if (!o.history) return;
+    history::Location where = history::location_from_env();
+    // A SQLite history that cannot be opened records nothing (its warning
+    // said so); a server's records wait in the spool.
+    if (!store && !where.server) return;
     history::RunRecord r;
     r.started = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count() - run.seconds;
     r.cwd = f.place.cwd;
@@ -100,17 +135,49 @@ void record_run(history::Store* store, const model::Build& b, const analysis::Ru
     r.env = f.env.dump();
     r.exit_code = run.exit_code;
     r.seconds = run.seconds;
+    r.project = f.place.project;
+    r.host = f.place.who.host;
+    r.job = f.place.who.job;
+    r.job_id = f.place.who.job_id;
+    r.branch = f.place.who.branch;
     std::vector<history::PackageRecord> pkgs = analysis::history_records(b, a, inputs);
+    const std::string spool = history::spool::default_path();
+    // The record kept for later; warned: whether this run already said why.
+    auto to_spool = [&](bool warned, const std::string& why) {
+        try {
+            history::spool::append(spool, where.shown(), {r, pkgs, report_doc()});
+            if (!warned)
+                std::fprintf(stderr, "gox: warning: %s (this run's record is kept in %s until the server is back)\n",
+                             why.c_str(), spool.c_str());
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "gox: warning: %s (this run was not recorded)\n", e.what());
+        }
+    };
+    if (!store || store->lost()) return to_spool(true, "");
+    history::Retention keep = o.keep;
+    keep.project = r.project;
     try {
+        // Records spooled while the server was away go first, in order.
+        if (where.server) {
+            std::string dropped;
+            history::spool::drain(spool, where.shown(), *store, &dropped);
+            if (!dropped.empty()) std::fprintf(stderr, "gox: warning: %s\n", dropped.c_str());
+        }
         auto id = store->add_run(r, pkgs);
         try {
             store->set_report(id, report_doc()); // gox report RUN renders it again
         } catch (const std::exception& e) {
             std::fprintf(stderr, "gox: warning: %s (gox report cannot show this run)\n", e.what());
         }
-        store->prune(kHistoryRuns);
     } catch (const std::exception& e) {
+        if (where.server) return to_spool(false, e.what());
         std::fprintf(stderr, "gox: warning: %s (this run was not recorded)\n", e.what());
+        return;
+    }
+    try {
+        store->prune(keep);
+    } catch (const std::exception& e) {
+        if (!store->lost()) std::fprintf(stderr, "gox: warning: %s (old runs not pruned)\n", e.what());
     }
 }
 

@@ -133,6 +133,7 @@ analysis::FailureFollowUp follow_up(const std::string& go, const std::string& ve
 // gox's options for the wrapped run, checked; nullopt after --help.
 std::optional<WrapOptions> parse_wrap_options(const std::vector<std::string>& gox_opts) {
     WrapOptions o;
+    std::string keep; // --keep, else GOX_HISTORY_KEEP
     // gox's options are only ever `--name` or `--name=value` (cli.cpp tells
     // them from go's command line): `--summary --why` is a --summary without
     // its value.
@@ -160,6 +161,7 @@ std::optional<WrapOptions> parse_wrap_options(const std::vector<std::string>& go
         else if (name == "report-format") o.report_format = value;
         else if (name == "redact-paths") o.redact.redact_paths = true;
         else if (name == "no-redact") o.redact.redact = false;
+        else if (name == "keep") keep = value;
         else if (name == "annotations") {
             if (value != "github")
                 usage_error(fmt::format("unknown --annotations \"{}\" (only github is supported)", value));
@@ -167,6 +169,14 @@ std::optional<WrapOptions> parse_wrap_options(const std::vector<std::string>& go
         } else {
             throw std::logic_error(fmt::format("option --{} is in the table but not handled", name));
         }
+    }
+    if (auto k = parse_keep(keep)) o.keep = *k;
+    else usage_error(fmt::format("--keep wants a number of runs (200) or of days (30d), not \"{}\"", keep));
+    // The variable is the environment's, not this command line's: a bad
+    // value is a warning, never a failed build.
+    if (const char* e = std::getenv("GOX_HISTORY_KEEP"); keep.empty() && e && *e) {
+        if (auto k = parse_keep(e)) o.keep = *k;
+        else std::fprintf(stderr, "gox: warning: GOX_HISTORY_KEEP=%s is neither N runs nor Nd days (200 runs kept)\n", e);
     }
     if (o.repro_clean && o.no_repro) usage_error("--repro-clean and --no-repro contradict each other");
     if (o.summary.empty()) usage_error("--summary needs a value: stderr, off or a file name");
@@ -374,7 +384,7 @@ void after_go(model::Build& b, Collectors& c, nlohmann::json env, const GoPlan& 
     for (const auto& w : a.warnings) std::fprintf(stderr, "gox: warning: %s\n", w.c_str());
     timing.step("analysis");
     // The history keeps the run's document path-normalised (not redacted).
-    record_run(store.get(), b, a, facts, run, inputs, [&] {
+    record_run(store.get(), o, b, a, facts, run, inputs, [&] {
         auto d = run_document(b, a, env, run, verb, args);
         report::normalise_paths(d, "");
         return d.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);

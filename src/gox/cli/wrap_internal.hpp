@@ -49,7 +49,11 @@ struct WrapOptions {
     std::string report_format;        // --report-format, "" = from each file's extension
     RedactChoice redact;
     bool annotations = false;         // --annotations=github
+    history::Retention keep;          // --keep / GOX_HISTORY_KEEP, per project
 };
+
+// --keep's value: N runs, or Nd days; nullopt when it is neither.
+std::optional<history::Retention> parse_keep(const std::string& s);
 
 // The history store of a wrapped run; null with --no-history or when it
 // cannot be opened (one warning: the history never fails a build).
@@ -68,7 +72,7 @@ std::optional<analysis::Baseline> load_baseline(const std::string& what, const h
 // This run recorded in the store (nothing without one), with the analysis'
 // verdicts and the hash inputs the next run's --why compares with. Never
 // fails the build: a store that cannot be written gives one warning.
-void record_run(history::Store* store, const model::Build& b, const analysis::RunAnalysis& a,
+void record_run(history::Store* store, const WrapOptions& o, const model::Build& b, const analysis::RunAnalysis& a,
                 const analysis::RunFacts& f, const process::GoRun& run,
                 const std::map<std::string, std::string>& inputs, const std::function<std::string()>& report_doc);
 

@@ -1,9 +1,14 @@
 #pragma once
-// The run history: one SQLite file recording, for every gox run, the command,
-// the environment fingerprint and per package its action ID, content ID,
-// outcome, reason and (with --why) its hash inputs. Reasons compare a run with
-// the previous run of the same package. Safe for concurrent gox runs (WAL,
-// busy timeout, one transaction per run) and bounded (old runs pruned).
+// The run history: for every gox run, the command, the environment
+// fingerprint, where and by whom it ran (project, host, CI job, branch) and
+// per package its action ID, content ID, outcome, reason and (with --why) its
+// hash inputs. Reasons compare a run with the previous run of the same
+// package. Store is the one interface the callers see; two backends sit
+// behind it and neither knows the other: a SQLite file on this machine
+// (history/sqlite_store.cpp) and a PostgreSQL database shared by a fleet
+// (history/pg_store.cpp). history/open.hpp picks one from GOX_HISTORY. Both
+// keep the same logical schema (history/schema.hpp), are safe for concurrent
+// gox runs (one transaction per run) and bounded (old runs pruned).
 // Every failure is a HistoryError; callers warn and carry on.
 
 #include <cstdint>
@@ -11,9 +16,6 @@
 #include <stdexcept>
 #include <string>
 #include <vector>
-
-struct sqlite3;
-struct sqlite3_stmt;
 
 namespace gox::history {
 
@@ -33,6 +35,13 @@ struct RunRecord {
     std::string env;         // JSON object: the environment fingerprint
     int exit_code = 0;
     double seconds = 0;
+    // Who ran it (history/identity.hpp): the project is the module path (the
+    // module root without a go.mod), the rest "" where unknown.
+    std::string project;
+    std::string host;
+    std::string job;    // the CI job's name (GITHUB_JOB...), "" outside CI
+    std::string job_id; // the CI system's id of this run of the job
+    std::string branch;
 };
 
 struct PackageRecord {
@@ -47,68 +56,106 @@ struct PackageRecord {
     std::string inputs;      // hash input lines ("\n"-joined), empty without --why
 };
 
+// Which earlier runs a run is compared with. Root: the runs at one module
+// root (one checkout; with host set, on that host only). Job: the runs of a
+// project by one CI job. Branch: the runs of a project on one branch.
+struct Scope {
+    enum class By { Root, Job, Branch };
+    By by = By::Root;
+    std::string key;     // the module root, the job or the branch
+    std::string project; // Job and Branch
+    std::string host;    // Root: "" for any host
+    Scope() = default;
+    Scope(std::string root) : key(std::move(root)) {} // NOLINT: a module root is the common scope
+    Scope(const char* root) : key(root) {}            // NOLINT
+    static Scope job_of(std::string project, std::string job) { return make(By::Job, std::move(job), std::move(project)); }
+    static Scope branch_of(std::string project, std::string branch) {
+        return make(By::Branch, std::move(branch), std::move(project));
+    }
+
+private:
+    static Scope make(By by, std::string key, std::string project) {
+        Scope s(std::move(key));
+        s.by = by;
+        s.project = std::move(project);
+        return s;
+    }
+};
+
+// How many runs a project keeps: the newest `runs` (0: no limit by count)
+// and those younger than `days` (0: no limit by age). project "" = every run.
+struct Retention {
+    int runs = 200;
+    double days = 0;
+    std::string project;
+};
+
 class Store {
 public:
-    // $GOX_HISTORY, else $XDG_STATE_HOME/gox/history.db, else
-    // ~/.local/state/gox/history.db.
-    static std::string default_path();
-
-    explicit Store(const std::string& path); // creates the file and its directory
-    ~Store();
+    virtual ~Store() = default;
+    Store() = default;
     Store(const Store&) = delete;
     Store& operator=(const Store&) = delete;
 
-    // Records a run and its packages in one transaction; returns the run id.
-    std::int64_t add_run(const RunRecord& run, const std::vector<PackageRecord>& pkgs);
+    // $GOX_HISTORY, else $XDG_STATE_HOME/gox/history.db, else
+    // ~/.local/state/gox/history.db (history/open.hpp tells a server from a file).
+    static std::string default_path();
 
-    // The most recent record of the package in an earlier run of the module.
-    std::optional<PackageRecord> previous(const std::string& module_root, const std::string& import_path,
-                                          const std::string& variant, std::int64_t before_run) const;
-    // The package's records in earlier runs of the module, newest first, at
+    // Records a run and its packages in one transaction; returns the run id.
+    virtual std::int64_t add_run(const RunRecord& run, const std::vector<PackageRecord>& pkgs) = 0;
+
+    // The most recent record of the package in an earlier run of the scope.
+    virtual std::optional<PackageRecord> previous(const Scope& scope, const std::string& import_path,
+                                                  const std::string& variant, std::int64_t before_run) const = 0;
+    // The package's records in earlier runs of the scope, newest first, at
     // most limit of them, each with the verb and arguments of its run (so a
     // caller can prefer a run like this one: analysis::run_kind).
     struct Earlier {
         PackageRecord pkg;
         std::string verb, args;
     };
-    std::vector<Earlier> earlier(const std::string& module_root, const std::string& import_path,
-                                 const std::string& variant, std::int64_t before_run, int limit) const;
-    // Whether an earlier run produced (rebuilt or found cached) this action ID:
-    // then the cache held its output once.
-    bool action_seen(const std::string& module_root, const std::string& action_id, std::int64_t before_run) const;
+    virtual std::vector<Earlier> earlier(const Scope& scope, const std::string& import_path, const std::string& variant,
+                                         std::int64_t before_run, int limit) const = 0;
+    // Whether an earlier run of the scope produced (rebuilt or found cached)
+    // this action ID: then the cache held its output once.
+    virtual bool action_seen(const Scope& scope, const std::string& action_id, std::int64_t before_run) const = 0;
 
+    // Runs of the scope, newest first.
+    virtual std::vector<RunRecord> runs(const Scope& scope, int limit) const = 0;
     // Runs, newest first (module_root "" = all).
-    std::vector<RunRecord> runs(const std::string& module_root, int limit) const;
-    std::optional<RunRecord> run(std::int64_t id) const;
-    std::vector<PackageRecord> packages(std::int64_t run_id) const;
+    std::vector<RunRecord> runs(const std::string& module_root, int limit) const {
+        return module_root.empty() ? all_runs(limit) : runs(Scope(module_root), limit);
+    }
+    std::vector<RunRecord> runs(const char* module_root, int limit) const { return runs(std::string(module_root), limit); }
+    virtual std::vector<RunRecord> all_runs(int limit) const = 0;
+    virtual std::optional<RunRecord> run(std::int64_t id) const = 0;
+    virtual std::vector<PackageRecord> packages(std::int64_t run_id) const = 0;
 
     // The report document of a run (JSON text, path-normalised, not
     // redacted), kept for the newest kReportRuns runs and when at most
     // kMaxReportBytes long; gox report renders it again.
     static constexpr int kReportRuns = 50;
     static constexpr std::size_t kMaxReportBytes = 4u << 20;
-    void set_report(std::int64_t run_id, const std::string& doc);
-    std::optional<std::string> report(std::int64_t run_id) const;
+    virtual void set_report(std::int64_t run_id, const std::string& doc) = 0;
+    virtual std::optional<std::string> report(std::int64_t run_id) const = 0;
 
-    // Keeps the newest keep_runs runs: removes older ones in batches, when
-    // there are more than keep_runs + prune_slack(keep_runs) of them (so a
-    // run usually removes nothing: deleting a run's ~1,000 package rows
-    // from their indexes cost ~10 ms). The reports are pruned every time.
-    void prune(int keep_runs);
+    // Removes the runs past the retention, in batches: by count only when
+    // there are more than runs + prune_slack(runs) of them (so a run usually
+    // removes nothing: deleting a run's ~1,000 package rows from their
+    // indexes costs ~10 ms). The reports are pruned every time. Never waits
+    // for another run that is pruning.
+    virtual void prune(const Retention& keep) = 0;
+    void prune(int keep_runs) { prune(Retention{keep_runs, 0, ""}); }
     static int prune_slack(int keep_runs) { return keep_runs / 10; }
 
-    const std::string& path() const { return m_path; }
-
-private:
-    void exec(const char* sql);
-    // The per-package queries (analysis asks once per package) are prepared
-    // once per Store, on first use, and kept; slot is their index here.
-    enum Query { kPrevious, kEarlier, kActionSeen, kQueries };
-    sqlite3_stmt* prepared(Query slot, const char* sql) const;
-    mutable sqlite3_stmt* m_queries[kQueries] = {};
-    sqlite3* m_db = nullptr;
-    std::string m_path;
-    bool m_readonly = false;
+    // Where it is, for messages (a server's address without its password).
+    virtual std::string where() const = 0;
+    // Whether the store lost its server after opening (its failure was
+    // reported once, as a HistoryError; everything after it fails quietly).
+    virtual bool lost() const { return false; }
+    // What the report of that loss adds in parentheses (where the run's
+    // record goes instead).
+    virtual void set_loss_note(const std::string& note) { (void)note; }
 };
 
 } // namespace gox::history
