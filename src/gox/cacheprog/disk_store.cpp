@@ -166,7 +166,13 @@ Lookup DiskStore::get(std::string_view action_id) const {
 bool DiskStore::write_atomically(const std::string& path, std::string_view bytes, std::string* error) const {
     static std::atomic<unsigned> counter{0};
     std::string dir = path.substr(0, path.rfind('/'));
-    if (::mkdir(dir.c_str(), 0777) != 0 && errno != EEXIST) {
+    // go creates GOCACHE and its 256 subdirectories; a helper run alone may
+    // find neither.
+    if (::mkdir(dir.c_str(), 0777) != 0 && errno == ENOENT) {
+        ::mkdir(m_dir.c_str(), 0777);
+        ::mkdir(dir.c_str(), 0777);
+    }
+    if (::access(dir.c_str(), W_OK) != 0) {
         if (error) *error = errno_text("mkdir", dir);
         return false;
     }
