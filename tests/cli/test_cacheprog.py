@@ -227,6 +227,67 @@ def in_front_of_go_cacher_cold_warm_and_after_the_server_restarted_empty():
         server.stop()
         shutil.rmtree(mod, ignore_errors=True)
 
+
+FAKE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fake_cacheprog.py")
+
+def through_fake(name, fake_args, store, mod, no_local=False):
+    """go build and go test through gox cacheprog in front of the fake
+    upstream: go's output and exit status are plain go's. The record's
+    requests."""
+    plain, viaprog = copy_cache(template_cache(), name + "-plain"), copy_cache(template_cache(), name + "-prog")
+    record = os.path.join(viaprog, "record.jsonl")
+    upstream = " ".join([sys.executable, FAKE, store] + fake_args)
+    env = {"GOCACHEPROG": prog(record, f"'--upstream={upstream}'", *(["--no-local"] if no_local else []))}
+    for args in (["build", "./..."], ["test", "./..."]):
+        a = run_go(args, mod, plain)
+        b = run_go(args, mod, viaprog, env)
+        eq(b.returncode, a.returncode, f"{name}: go {args[0]} exit status: {b.stderr.decode(errors='replace')}")
+        # (A test result the fake's store kept from an earlier build is cached.)
+        eq(normal(b.stdout).replace(b"(cached)", b"T"), normal(a.stdout), f"{name}: go {args[0]} stdout")
+        eq(normal(b.stderr), normal(a.stderr), f"{name}: go {args[0]} stderr")
+    reqs, probs = requests(record), problems(record)
+    for d in (plain, viaprog):
+        shutil.rmtree(d, ignore_errors=True)
+    return reqs, probs
+
+def upstream_errors(reqs):
+    return [r["upstream"]["error"] for r in reqs if r.get("upstream", {}).get("outcome") == "error"]
+
+@test
+def a_faulty_upstream_keeps_gos_output_and_records_why():
+    store = os.path.join(SCRATCH, f"fake-store-{os.getpid()}")
+    shutil.rmtree(store, ignore_errors=True)
+    # One module for all (action ids depend on its directory), so the fake's
+    # store has its outputs after the first builds.
+    mod = module("faults", 3)
+    # Errors on every third get: misses for go, each error recorded.
+    reqs, probs = through_fake("errors", ["--fail-gets=3"], store, mod)
+    errs = upstream_errors(reqs)
+    check(errs and all(e == "fake upstream: injected get failure" for e in errs), errs)
+    check(all(r["outcome"] == "miss" and r["error"] == r["upstream"]["error"] for r in reqs
+              if r.get("upstream", {}).get("outcome") == "error"), "an upstream error is a miss for go, with its text")
+    # Slow answers: recorded as the upstream's latency.
+    reqs, probs = through_fake("slow", ["--slow-ms=150"], store, mod)
+    slow = [r for r in reqs if r["cmd"] == "get" and "upstream" in r]
+    check(slow and all(r["upstream"]["latency_us"] >= 150000 for r in slow), "slow gets' latency")
+    # The store now has the module's outputs: a DiskPath that is gone is a
+    # miss, recorded with the path.
+    reqs, probs = through_fake("vanish", ["--vanish"], store, mod)
+    errs = upstream_errors(reqs)
+    check(errs and all(e.startswith("upstream DiskPath: read ") and "vanished-" in e for e in errs), errs)
+    # An upstream that dies mid-build: the rest are errors naming its exit.
+    reqs, probs = through_fake("dies", ["--die-after=4"], store, mod)
+    errs = upstream_errors(reqs)
+    check(errs and any("upstream exited: exit status 3" in e for e in errs), errs)
+    # Pass-through: go gets the upstream's errors, which it takes as misses.
+    # (seeded with the template, so the standard library is not compiled)
+    reqs, probs = through_fake("passthrough", ["--fail-gets=5", "--seed=" + template_cache()], store, mod, no_local=True)
+    check(any(r["outcome"] == "error" and r["error"] == "fake upstream: injected get failure" for r in reqs),
+          "pass-through errors")
+    check(all("local" not in r for r in reqs), "pass-through: no local tier")
+    shutil.rmtree(store, ignore_errors=True)
+    shutil.rmtree(mod, ignore_errors=True)
+
 @test
 def usage_errors_are_gox_usage_errors():
     p = gox("cacheprog", "--no-local")

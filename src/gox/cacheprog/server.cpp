@@ -268,6 +268,7 @@ void Server::handle(Request req, Clock::time_point t0, std::int64_t start_ns) {
     bool upstream_put_after = false;
     if (req.command == "get") {
         if (m_store) get_local(req, res, rec);
+        if (!m_store) res.miss = true; // no local tier: the upstream decides
         if (res.miss && m_up) get_upstream(req, res, rec, !m_store);
         if (!res.err.empty()) {
             rec.outcome = "error";
