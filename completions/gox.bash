@@ -3,7 +3,7 @@ _gox() {
     local cur prev words cword
     _init_completion 2>/dev/null || { cur=${COMP_WORDS[COMP_CWORD]}; prev=${COMP_WORDS[COMP_CWORD-1]}; words=("${COMP_WORDS[@]}"); cword=$COMP_CWORD; }
     # gox's commands, then the go verbs gox runs as go itself
-    local verbs="build test install run vet parse explain diff history doctor report help list mod env generate work tool version clean get fmt fix doc bug telemetry"
+    local verbs="build test install run vet parse explain diff history doctor report cacheprog help list mod env generate work tool version clean get fmt fix doc bug telemetry"
     local gox_opts="--summary= --summary-format= --why --baseline= --no-history --keep= --no-progress --repro-clean --no-repro --verify-suspects --go= --report= --report-format= --redact-paths --no-redact --annotations= -C --help --version"
     local i verb=""
     for ((i = 1; i < cword; i++)); do
@@ -33,6 +33,12 @@ _gox() {
         case $cur in
         --format=*) COMPREPLY=($(compgen -W "text json" -- "${cur#*=}")) ;;
         *) COMPREPLY=($(compgen -W "--format= --mod-verify --verify-cache --help" -- "$cur")) ;;
+        esac ;;
+    cacheprog)
+        case $cur in
+        --gocache=*) COMPREPLY=($(compgen -d -- "${cur#*=}")) ;;
+        --record=*) COMPREPLY=($(compgen -f -- "${cur#*=}")) ;;
+        -*) COMPREPLY=($(compgen -W "--gocache= --record= --upstream= --no-local --help" -- "$cur")); compopt -o nospace 2>/dev/null ;;
         esac ;;
     report)
         case $cur in

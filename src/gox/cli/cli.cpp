@@ -21,7 +21,7 @@ namespace {
 
 constexpr const char* kMainUsage = R"(usage: gox [gox options] [-C dir] build|test|install|run|vet [go flags] [packages]
        gox [--go=PATH] [-C dir] GO-VERB [arguments]   (list, mod, env, version...)
-       gox parse|explain|diff|history|report|doctor|help [arguments]
+       gox parse|explain|diff|history|report|doctor|cacheprog|help [arguments]
 
 gox reads the go command's -x trace and explains what the Go build cache did:
 which packages were rebuilt, which came from the cache, and what failed.
@@ -54,6 +54,11 @@ Commands:
                  check go, GOROOT, GOCACHE (location, permissions, owners,
                  size, free space, trim), GOTMPDIR/TMPDIR, GOMODCACHE, GOFLAGS;
                  --verify-cache checks every cache entry against its hash
+  cacheprog [--record=FILE] [--upstream="CMD ARGS"] [--no-local]
+                 serve go's cache as a GOCACHEPROG helper
+                 (GOCACHEPROG="gox cacheprog"): go's own layout in GOCACHE,
+                 optionally in front of another helper, every request
+                 recorded
   help [COMMAND] this help, or a gox command's (`gox help TOPIC` for any
                  other word is `go help TOPIC`)
 )";
@@ -65,7 +70,7 @@ input). See gox(1) for the JSON schema and examples.
 
 // gox's own commands: none is a go verb (tests/cli/test_docs.py checks
 // against `go help`).
-const std::vector<std::string> kOwnCommands = {"parse", "explain", "diff", "history", "doctor", "report"};
+const std::vector<std::string> kOwnCommands = {"parse", "explain", "diff", "history", "doctor", "report", "cacheprog"};
 bool is_go_verb(const std::string& s) {
     return s == "build" || s == "test" || s == "install" || s == "run" || s == "vet";
 }
@@ -91,6 +96,7 @@ int run_help_for(const std::string& cmd) {
     if (cmd == "history") return cmd_history({"--help"});
     if (cmd == "doctor") return cmd_doctor({"--help"});
     if (cmd == "report") return cmd_report({"--help"});
+    if (cmd == "cacheprog") return cmd_cacheprog({"--help"});
     std::fputs(main_help().c_str(), stdout);
     return 0;
 }
@@ -138,6 +144,7 @@ std::optional<int> run_own_command(const std::string& first, const std::vector<s
     if (first == "history") return cmd_history(rest);
     if (first == "doctor") return cmd_doctor(rest);
     if (first == "report") return cmd_report(rest);
+    if (first == "cacheprog") return cmd_cacheprog(rest);
     return std::nullopt;
 }
 

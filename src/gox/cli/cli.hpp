@@ -54,6 +54,7 @@ int cmd_diff(const std::vector<std::string>& args);
 int cmd_history(const std::vector<std::string>& args);
 int cmd_doctor(const std::vector<std::string>& args);
 int cmd_report(const std::vector<std::string>& args);
+int cmd_cacheprog(const std::vector<std::string>& args);
 
 // The run history for a command that reads it; a util::Fatal that says to
 // run gox build or gox test first (or `instead`) when there is none.
