@@ -140,16 +140,25 @@ int SqliteStore::schema_version() const {
     return has("runs") ? 1 : 0; // a history from before the version table
 }
 
+bool SqliteStore::tables_present() const {
+    Stmt t(m_db, "SELECT count(*) FROM sqlite_master WHERE type='table' AND name IN ('runs', 'packages', 'reports')");
+    t.step();
+    return t.i64(0) == 3;
+}
+
 // The steps past the file's version, in one transaction (a concurrent
 // first run waits for it, then finds the schema current).
 void SqliteStore::migrate() {
-    // Cheap when current: one read, no write lock.
-    if (schema_version() == schema::kVersion) return;
+    // Cheap when current: two reads, no write lock. A table missing from a
+    // current file (a history from before reports were kept, or one dropped
+    // by hand) brings the slow path too: the first step only creates what
+    // is missing, so it runs every time.
+    if (schema_version() == schema::kVersion && tables_present()) return;
     exec("BEGIN IMMEDIATE");
     try {
         int v = schema_version();
         for (const auto& step : schema::kSteps)
-            if (step.version > v) exec(step.sqlite);
+            if (step.version > v || step.version == 1) exec(step.sqlite);
         if (v < schema::kVersion) {
             exec("CREATE TABLE IF NOT EXISTS gox_schema (version INTEGER NOT NULL)");
             exec("DELETE FROM gox_schema");

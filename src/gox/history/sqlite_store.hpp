@@ -38,6 +38,7 @@ public:
 private:
     void exec(const char* sql);
     void migrate();
+    bool tables_present() const; // runs, packages and reports all exist
     // The per-package queries (analysis asks once per package) are prepared
     // once per Store and scope shape, on first use, and kept.
     enum Query { kPrevious, kEarlier, kActionSeen, kQueries };
