@@ -332,8 +332,45 @@ def delete_entries(paths):
 
 @test
 def evicted_entry():
-    scenario("evicted", "not_in_cache", r"same key on both", Side(), Side(),
-                               between=delete_entries({WORDS}))
+    """B's cache is A's (copied with its mtimes) less one entry: the
+    evidence says the cache was restored but lacked it, not a trim."""
+    dj, db = scenario("evicted", "not_in_cache", r"same key on both: B's cache was restored \(\d+ entries from before "
+                      r"its run, the newest .*\) but lacked the entry", Side(), Side(), between=delete_entries({WORDS}))
+    words = [p for p in dj["packages"] if p["import_path"] == WORDS]
+    check(words and re.search(r"no entry in B's cache before the run", words[0]["detail"]), f"evicted: {words}")
+    ev = db.get("cache_evidence") or {}
+    check(ev.get("entries_before_run", 0) > 0 and ev.get("present_before_run") == [], f"evicted: evidence {ev}")
+    # The reports put the comparison first (a GitHub step summary is read
+    # top down): B's Markdown and HTML, rendered from its summary.
+    b_sum = os.path.join(SCRATCH, "evicted-b.json")
+    with open(b_sum, "w") as f:
+        json.dump(db, f)
+    for fmt_, first, cache in (("markdown", "### Compared with", "### Build cache"),
+                               ("html", '<h2 id="compared">Compared with', "<h2>Build cache</h2>")):
+        p = gox("report", f"--format={fmt_}", b_sum)
+        out = p.stdout.decode().replace("&#39;", "'")
+        check(p.returncode == 0 and first in out and cache in out, f"evicted: {fmt_} report: {out[:2000]}")
+        check(out.index(first) < out.index(cache), f"evicted: the comparison comes first in {fmt_}")
+        check(re.search(r"same key on both: B's cache was restored", out), f"evicted: the cause in {fmt_}: {out[:3000]}")
+    os.remove(b_sum)
+
+
+@test
+def trimmed_cache():
+    """A ran six days ago (its summary says so), and go trimmed B's cache
+    yesterday: the missing entry was trimmed."""
+    import time
+
+    def between(w, cache, da):
+        delete_entries({WORDS})(w, cache, da)
+        a_sum = os.path.join(w.root, "machine-a", "summary.json")
+        da["command"]["started"] = time.time() - 6 * 86400
+        with open(a_sum, "w") as f:
+            json.dump(da, f)
+        with open(os.path.join(cache, "trim.txt"), "w") as f:
+            f.write(str(int(time.time() - 86400)))
+    scenario("trimmed", "not_in_cache", r"same key on both: go trimmed B's cache on \d{4}-\d\d-\d\d \d\d:\d\d UTC, "
+             r"after A's run", Side(), Side(), between=between)
 
 
 @test

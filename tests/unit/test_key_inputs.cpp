@@ -425,3 +425,60 @@ TEST_CASE("cross diff: target, C flags with a secret, VCS stamp", "[cross_diff]"
     CHECK(vcs.packages[0].detail == "vcs.revision aaaa vs bbbb");
     CHECK(vcs.groups[0].remedy.find("-buildvcs=false") != std::string::npos);
 }
+
+TEST_CASE("cross diff: the same key on both, told apart by B's cache evidence", "[cross_diff]") {
+    // A ran at t=1,000,000 and saved its cache; B rebuilt lib with A's key.
+    ordered_json a = doc_a();
+    a["command"]["started"] = 1000000.0;
+    ordered_json b = doc_a();
+    for (auto& p : b["packages"])
+        if (p["import_path"] != "example.com/app/lib") p["outcome"] = "cache_hit";
+    const std::string lib_id = package(b, "example.com/app/lib")["action_id"];
+    auto evidence = [&](double before, double newest, json trimmed, json present) {
+        ordered_json e = b;
+        e["cache_evidence"] = {{"run_started", 2000000.0}, {"entries", 400}, {"entries_before_run", before},
+                               {"newest_before_run", newest}, {"oldest_entry", 900000.0}, {"trimmed_at", trimmed},
+                               {"present_before_run", present}};
+        return e;
+    };
+    const std::string same = "same key on both: ";
+    // Without evidence: the cause, and no story.
+    sole_group(diff(a, b), "not_in_cache",
+               "same key on both: the entry was not in B's cache (a restore or eviction problem, not a changed input)");
+    // A newer cache than A's run, without the entry.
+    CrossDiff newer = diff(a, evidence(350, 1500000.0, nullptr, json::array()));
+    CHECK(sole_group(newer, "not_in_cache", newer.groups[0].title).names == std::vector<std::string>{"example.com/app/lib"});
+    CHECK(newer.groups[0].title.rfind(same + "B's cache was restored (350 entries from before its run, the newest "
+                                              "1970-01-18 08:40 UTC) but lacked the entry", 0) == 0);
+    REQUIRE(newer.packages.size() == 1);
+    CHECK(newer.packages[0].detail == "action " + lib_id + ": no entry in B's cache before the run");
+    // A cache saved before A ran.
+    CrossDiff older = diff(a, evidence(350, 999000.0, nullptr, json::array()));
+    CHECK(older.groups.at(0).title.rfind(same + "B restored a cache saved before A's run (its newest entry "
+                                                "1970-01-12 13:30 UTC, A ran 1970-01-12 13:46 UTC)", 0) == 0);
+    // go trimmed the cache between the two runs (and the entry was there but unusable).
+    CrossDiff trimmed = diff(a, evidence(350, 1500000.0, 1600000.0, json::array({lib_id})));
+    CHECK(trimmed.groups.at(0).title.rfind(same + "go trimmed B's cache on 1970-01-19 12:26 UTC, after A's run", 0) == 0);
+    CHECK(trimmed.packages.at(0).detail.find("its entry was in B's cache before the run, but go could not use it") !=
+          std::string::npos);
+    // A trim before A's run, or too soon after it to remove A's entries
+    // (they are 5 days unused), says nothing about them.
+    CHECK(diff(a, evidence(350, 1500000.0, 1100000.0, json::array())).groups.at(0).title.find("trimmed") ==
+          std::string::npos);
+    CHECK(diff(a, evidence(350, 1500000.0, 999999.0, json::array())).groups.at(0).title.find("trimmed") ==
+          std::string::npos);
+    // Nothing before B's run and nothing from the cache: not restored, with
+    // its own cause, even though B took nothing from its cache.
+    ordered_json cold = evidence(0, 0, nullptr, json::array());
+    for (auto& p : cold["packages"]) p["outcome"] = "rebuilt";
+    CrossDiff nr = diff(a, cold);
+    REQUIRE(!nr.groups.empty());
+    CHECK(nr.groups[0].cause == "not_restored");
+    CHECK(nr.groups[0].title.rfind("B's cache held no entry from before its build", 0) == 0);
+    CHECK(nr.groups[0].packages == a["packages"].size());
+    CHECK(!nr.groups[0].remedy.empty());
+    // Every entry used (so rewritten) yet one missed: restored, not "not restored".
+    CrossDiff used = diff(a, evidence(0, 0, nullptr, json::array()));
+    CHECK(used.groups.at(0).cause == "not_in_cache");
+    CHECK(used.groups.at(0).title.find("it served") != std::string::npos);
+}

@@ -61,7 +61,9 @@ void diagnose_run(const model::Build& b, const RunFacts& f, const Collected& in,
 // (cross_diff.hpp), and the largest groups of causes become notes. A is the
 // baseline, B this run.
 void baseline_causes(const model::Build& b, const RunFacts& f, const Collected& in, RunAnalysis& out) {
-    if (!f.baseline || !in.inputs || in.inputs->empty()) return;
+    if (!f.baseline) return;
+    out.compared_with = ComparedWith{f.baseline->label, f.baseline->go_version};
+    if (!in.inputs || in.inputs->empty()) return;
     nlohmann::ordered_json mine;
     mine["environment"] = nlohmann::ordered_json::parse(f.env.dump());
     mine["command"] = {{"verb", f.verb}, {"args", f.args}};
@@ -81,20 +83,26 @@ void baseline_causes(const model::Build& b, const RunFacts& f, const Collected& 
     mine["summary"] = {{"packages_cached", static_cast<std::size_t>(std::count_if(
                            b.packages.begin(), b.packages.end(),
                            [](const model::Package& p) { return p.outcome == model::Outcome::CacheHit; }))}};
+    if (!f.cache_evidence.is_null()) mine["cache_evidence"] = nlohmann::ordered_json::parse(f.cache_evidence.dump());
     attach_key_inputs(mine, *in.inputs);
     CrossDiff d = cross_diff(f.baseline->doc, nlohmann::json::parse(mine.dump()));
+    out.compared_with->key_inputs = d.available;
     if (!d.available) {
         out.notes.push_back("the baseline carries no key inputs (it was made without --why): the reasons cannot name "
                             "the input that differs");
         return;
     }
+    out.compared_with->compared = d.compared;
+    out.compared_with->differ = d.differ;
+    out.compared_with->causes = causes_json(d);
     for (const auto& pc : d.packages) {
         auto it = index.find(pc.package);
         if (it == index.end()) continue;
         Verdict& v = out.packages[it->second];
         // No input changed (the same key, or a package the baseline did not
         // build): the reason stays, the cause says where the entry went.
-        if (pc.cause == "not_in_cache" || pc.cause == "lint_job" || pc.cause == "not_built_by_a") {
+        if (pc.cause == "not_in_cache" || pc.cause == "not_restored" || pc.cause == "lint_job" ||
+            pc.cause == "not_built_by_a") {
             v.detail = pc.title + (v.detail.empty() ? "" : ": " + v.detail);
             continue;
         }

@@ -31,6 +31,16 @@
 
 namespace gox::analysis {
 
+// --baseline: what the run was compared with, and the causes (cross_diff)
+// of what it missed that the baseline had.
+struct ComparedWith {
+    std::string baseline;   // the baseline's label: its file, or "run N"
+    std::string go_version; // the baseline's
+    bool key_inputs = false; // both carry key inputs (--why on both): causes can be named
+    std::size_t compared = 0, differ = 0; // packages with key inputs on both; with another action ID
+    nlohmann::ordered_json causes = nlohmann::ordered_json::array(); // causes_json(): largest first
+};
+
 struct RunAnalysis {
     std::vector<Verdict> packages; // one per Build::packages, in the same order (or empty)
     std::vector<Verdict> tests;    // one per Build::tests, in the same order (or empty)
@@ -38,6 +48,7 @@ struct RunAnalysis {
     // path: what the history keeps for the next run's test reasons.
     std::map<std::string, TestRecord> test_records;
     std::optional<model::Diagnosis> diagnosis; // failed runs only
+    std::optional<ComparedWith> compared_with; // --baseline only
     std::vector<std::string> notes;            // said in the summary and reports
     std::vector<std::string> warnings;         // what went wrong in the analysis (the wrapper prints them)
 
@@ -96,6 +107,10 @@ struct RunFacts {
     bool saved_trace = false;       // gox parse: no history, no cache to check
     bool dry_run = false;           // go -n: nothing ran, nothing to diagnose
     const Baseline* baseline = nullptr; // --baseline: the run package reasons compare with
+    // The ages of GOCACHE's entries (with --why or --baseline; null without):
+    // what says whether a miss with an unchanged key was a cache that was
+    // not restored, trimmed, or saved at the wrong time (cache_evidence.hpp).
+    nlohmann::json cache_evidence;
 };
 
 // What was collected while go ran; each may be null.

@@ -1,4 +1,5 @@
 #include <gox/analysis/cross_diff.hpp>
+#include <gox/analysis/cache_evidence.hpp>
 #include <gox/analysis/hashes.hpp>
 #include <gox/analysis/key_inputs.hpp>
 #include <gox/util/strings.hpp>
@@ -47,6 +48,7 @@ constexpr CauseInfo kCauses[] = {
     {"dependency", "a dependency differs"},
     {"no_key_inputs", "run both sides with --why"},
     {"not_in_cache", "make sure the cache B restores is the one A saved after its build (see the evidence)"},
+    {"not_restored", "check the cache restore step: its key, its path (go env GOCACHE) and that it runs before the build"},
     {"lint_job", "save the cache from the job that builds (go build/go test), or give the lint job its own cache key"},
     {"not_built_by_a", "compare with a run that built the same packages (the same go command and patterns)"},
     {"other", ""},
@@ -322,12 +324,15 @@ std::string lint_title(const Facts& a, const Facts& b) {
 }
 
 // A package B rebuilt that A has no key for, or the same key as A's: not a
-// changed input. nullopt when B did not rebuild it.
-std::optional<PackageCause> miss_without_change(const Pkg& pb, const Pkg* pa, const Facts& a, const Facts& b) {
+// changed input. nullopt when B did not rebuild it. ev: what B's cache held
+// before its run (cache_evidence.hpp).
+std::optional<PackageCause> miss_without_change(const Pkg& pb, const Pkg* pa, const Facts& a, const Facts& b,
+                                                const EvictionEvidence& ev) {
     if (pb.outcome != "rebuilt") return std::nullopt;
     // B took nothing from its cache: it started cold (two cold builds are
-    // compared, or no cache was restored at all), which no package explains.
-    if (b.cached == 0 && !lint_only(a, b)) return std::nullopt;
+    // compared, or no cache was restored at all), which no package explains
+    // unless the evidence says B's cache was never restored.
+    if (b.cached == 0 && !lint_only(a, b) && !(ev.not_restored && pa)) return std::nullopt;
     PackageCause pc;
     pc.package = pb.key;
     pc.standard = pb.standard;
@@ -341,9 +346,11 @@ std::optional<PackageCause> miss_without_change(const Pkg& pb, const Pkg* pa, co
                        ? fmt::format("not built on A (A ran go {}, B go {})", a.verb, b.verb)
                        : "not built on A";
     } else {
-        pc.cause = "not_in_cache";
-        pc.title = "same key on both: the entry was not in B's cache (a restore or eviction problem, not a changed input)";
-        pc.detail = "action " + pb.action_id;
+        pc.cause = ev.not_restored ? "not_restored" : "not_in_cache";
+        pc.title = ev.known ? ev.title
+                            : "same key on both: the entry was not in B's cache (a restore or eviction problem, not a "
+                              "changed input)";
+        pc.detail = eviction_detail(ev, pb.action_id);
     }
     return pc;
 }
@@ -538,18 +545,19 @@ CrossDiff cross_diff(const nlohmann::json& a, const nlohmann::json& b) {
     out.available = any_inputs(fa) && any_inputs(fb);
     if (!out.available) return out;
     Resolver res(fa, fb);
+    const EvictionEvidence ev = eviction_evidence(a, b);
     std::map<std::pair<std::string, std::string>, std::size_t> group_of;
     for (const Pkg& pb : fb.pkgs) {
         auto ia = fa.by_key.find(pb.key);
         std::optional<PackageCause> pc;
         if (ia == fa.by_key.end()) {
-            pc = miss_without_change(pb, nullptr, fa, fb);
+            pc = miss_without_change(pb, nullptr, fa, fb, ev);
         } else {
             const Pkg& pa = fa.pkgs[ia->second];
             if (pa.has_inputs && pb.has_inputs) ++out.compared;
             if (pa.action_id.empty() || pb.action_id.empty()) continue;
             if (pa.action_id == pb.action_id) {
-                pc = miss_without_change(pb, &pa, fa, fb);
+                pc = miss_without_change(pb, &pa, fa, fb, ev);
             } else {
                 ++out.differ;
                 pc = res.resolve(pb.key);
@@ -572,46 +580,6 @@ CrossDiff cross_diff(const nlohmann::json& a, const nlohmann::json& b) {
     std::stable_sort(out.groups.begin(), out.groups.end(),
                      [](const CauseGroup& x, const CauseGroup& y) { return x.packages > y.packages; });
     return out;
-}
-
-std::string group_label(const CauseGroup& g) {
-    std::string s = fmt::format("{} {}package{}", g.packages,
-                                g.standard == g.packages ? "standard-library " : "", g.packages == 1 ? "" : "s");
-    std::vector<std::string> notes;
-    if (g.standard && g.standard != g.packages) notes.push_back(fmt::format("{} standard library", g.standard));
-    if (g.indirect) notes.push_back(fmt::format("{} through a dependency", g.indirect));
-    if (!notes.empty()) {
-        s += " (" + notes[0];
-        for (std::size_t i = 1; i < notes.size(); ++i) s += ", " + notes[i];
-        s += ")";
-    }
-    return s;
-}
-
-nlohmann::ordered_json causes_json(const CrossDiff& d) {
-    nlohmann::ordered_json out = nlohmann::ordered_json::array();
-    for (const auto& g : d.groups)
-        out.push_back({{"reason", g.cause}, {"detail", g.title}, {"remedy", g.remedy}, {"packages", g.packages},
-                       {"standard", g.standard}, {"through_dependency", g.indirect}, {"import_paths", g.names}});
-    return out;
-}
-
-std::string render_cross_diff(const CrossDiff& d, std::size_t names_per_group) {
-    if (!d.available) return "";
-    std::string s = "why B missed what A had (the first key input that differs, by cause):\n";
-    if (d.groups.empty()) {
-        s += fmt::format("  every package compared ({}) has the same key on both\n", d.compared);
-        return s;
-    }
-    for (const auto& g : d.groups) {
-        s += "  " + group_label(g) + ": " + g.title;
-        if (!g.remedy.empty()) s += " → " + g.remedy;
-        s += "\n    ";
-        for (std::size_t i = 0; i < g.names.size() && i < names_per_group; ++i) s += (i ? ", " : "") + g.names[i];
-        if (g.names.size() > names_per_group) s += fmt::format(", … {} more", g.names.size() - names_per_group);
-        s += "\n";
-    }
-    return s;
 }
 
 } // namespace gox::analysis

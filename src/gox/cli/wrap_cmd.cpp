@@ -379,6 +379,7 @@ void after_go(model::Build& b, Collectors& c, nlohmann::json env, const GoPlan& 
     std::optional<analysis::Baseline> baseline;
     if (!o.baseline.empty()) baseline = load_baseline(o.baseline, store.get());
     facts.baseline = baseline ? &*baseline : nullptr;
+    if (o.why || baseline) facts.cache_evidence = cache_evidence(env, run.started, b);
     analysis::RunAnalysis a = analysis::analyse(b, store.get(), facts, {&inputs, &test_inputs, &c.testcache, &c.errors},
                                                 follow_up(p.go, verb, args, b, c.errors, o));
     for (const auto& w : a.warnings) std::fprintf(stderr, "gox: warning: %s\n", w.c_str());
@@ -386,11 +387,13 @@ void after_go(model::Build& b, Collectors& c, nlohmann::json env, const GoPlan& 
     // The history keeps the run's document path-normalised (not redacted).
     record_run(store.get(), o, b, a, facts, run, inputs, [&] {
         auto d = run_document(b, a, env, run, verb, args);
+        if (!facts.cache_evidence.is_null()) d["cache_evidence"] = facts.cache_evidence;
         report::normalise_paths(d, "");
         return d.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
     });
     timing.step("history");
     report::Doc doc = run_document(b, a, env, run, verb, args);
+    if (!facts.cache_evidence.is_null()) doc["cache_evidence"] = facts.cache_evidence;
     if (o.why) analysis::attach_key_inputs(doc, inputs); // each package's portable key inputs (not in the history)
     timing.step("document");
     print_summary(doc, b, a, run, o);

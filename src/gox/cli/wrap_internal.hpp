@@ -80,6 +80,11 @@ void record_run(history::Store* store, const WrapOptions& o, const model::Build&
 report::Doc run_document(const model::Build& b, const analysis::RunAnalysis& a, const nlohmann::json& env,
                          const process::GoRun& run, const std::string& verb, const std::vector<std::string>& args);
 
+// The ages of GOCACHE's action entries against the run's start, and which
+// of the packages it rebuilt had an entry before it (analysis::RunFacts'
+// cache_evidence); null when GOCACHE cannot be read.
+nlohmann::json cache_evidence(const nlohmann::json& env, double started, const model::Build& b);
+
 void print_summary(const report::Doc& doc, const model::Build& b, const analysis::RunAnalysis& a,
                    const process::GoRun& run, const WrapOptions& o);
 

@@ -4,6 +4,7 @@
 #include <gox/cli/wrap_internal.hpp>
 
 #include <gox/report/report.hpp>
+#include <gox/trace/hash_stream.hpp>
 #include <gox/util/fs_probe.hpp>
 
 #include <fmt/format.h>
@@ -16,6 +17,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <optional>
 #include <unistd.h>
 
@@ -25,11 +27,38 @@ namespace gox::cli::wrap {
 report::Doc run_document(const model::Build& b, const analysis::RunAnalysis& a, const nlohmann::json& env,
                          const process::GoRun& run, const std::string& verb, const std::vector<std::string>& args) {
     auto j = report::to_json(b, a);
-    j["command"] = {{"verb", verb}, {"exit_code", run.exit_code}, {"seconds", run.seconds}, {"args", args}};
+    j["command"] = {{"verb", verb},       {"exit_code", run.exit_code}, {"seconds", run.seconds},
+                    {"started", run.started}, {"args", args}};
     // The environment fingerprint, so that gox diff can compare two saved
     // summaries (CI against a laptop).
     j["environment"] = env;
     return j;
+}
+
+nlohmann::json cache_evidence(const nlohmann::json& env, double started, const model::Build& b) {
+    std::string gocache = env.is_object() && env.contains("GOCACHE") && env["GOCACHE"].is_string()
+                              ? env["GOCACHE"].get<std::string>()
+                              : "";
+    std::vector<std::string> wanted;
+    std::map<std::string, std::string> id_of; // hex prefix → the summary's action ID
+    for (const auto& p : b.packages) {
+        if (p.outcome != model::Outcome::Rebuilt && p.outcome != model::Outcome::Failed) continue;
+        std::string hex = trace::action_id_to_hex(p.action_id);
+        if (hex.empty() || !id_of.emplace(hex, p.action_id).second) continue;
+        wanted.push_back(hex);
+    }
+    util::CacheAges c = util::cache_ages(gocache, started, wanted);
+    if (!c.read || started <= 0) return nullptr;
+    auto when = [](double t) { return t > 0 ? nlohmann::json(t) : nlohmann::json(nullptr); };
+    nlohmann::json present = nlohmann::json::array();
+    for (const auto& hex : c.present_before) present.push_back(id_of[hex]);
+    return {{"run_started", started},
+            {"entries", c.entries},
+            {"entries_before_run", c.entries_before},
+            {"newest_before_run", when(c.newest_before)},
+            {"oldest_entry", when(c.oldest)},
+            {"trimmed_at", when(c.trimmed_at.value_or(0))},
+            {"present_before_run", std::move(present)}};
 }
 
 void print_summary(const report::Doc& doc, const model::Build& b, const analysis::RunAnalysis& a,

@@ -114,6 +114,7 @@ bool write_all(int fd, std::string_view bytes) {
 GoRun run_go(const std::vector<std::string>& argv, const Sink& on_stdout, const Sink& on_stderr,
              const EnvOverrides& env) {
     auto t0 = std::chrono::steady_clock::now();
+    const double started = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
     ::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
     struct sigaction sa{}, old[4]{};
     sa.sa_handler = forward_signal;
@@ -208,6 +209,7 @@ GoRun run_go(const std::vector<std::string>& argv, const Sink& on_stdout, const 
     if (r.term_signal || g_last_signal) reap_leftovers(r.term_signal ? r.term_signal : g_last_signal);
     for (int i = 0; i < 4; ++i) ::sigaction(kForwarded[i], &old[i], nullptr);
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    r.started = started;
     return r;
 }
 

@@ -17,6 +17,7 @@ struct GoRun {
     int exit_code = 0;   // go's exit status when it exited
     int term_signal = 0; // the signal that killed go, 0 if it exited
     double seconds = 0;  // wall time
+    double started = 0;  // when go was started, Unix seconds
 };
 
 using Sink = std::function<void(std::string_view bytes)>;

@@ -320,6 +320,30 @@ void reasons_section(const Doc& doc, std::string& o) {
                                    : table;
 }
 
+// --baseline: the causes of what this run missed that the baseline had.
+void compared_section(const Doc& doc, std::string& o) {
+    if (!doc.contains("compared_with") || !doc["compared_with"].is_object()) return;
+    const Doc& c = doc["compared_with"];
+    std::string go = doc_string(c, "go_version");
+    o += "<h2 id=\"compared\">Compared with <code>" + h(doc_string(c, "baseline")) + "</code>" +
+         (go.empty() ? "" : " (" + h(go) + ")") + "</h2>\n";
+    const Doc causes = c.value("causes", Doc::array());
+    if (!c.value("key_inputs", false)) {
+        o += "<p>The causes cannot be named: both runs need <code>--why</code> (their key inputs).</p>\n";
+        return;
+    }
+    if (causes.empty()) {
+        o += fmt::format("<p>Every package compared ({}) missed nothing the baseline had.</p>\n",
+                         c.value("packages_compared", 0));
+        return;
+    }
+    o += "<table id=\"causes\"><tr><th>packages</th><th>cause</th><th>remedy</th></tr>\n";
+    for (const auto& g : causes)
+        o += fmt::format("<tr class=\"cause\"><td>{}</td><td>{}</td><td>{}</td></tr>\n", g.value("packages", 0),
+                         h(doc_string(g, "detail")), h(doc_string(g, "remedy")));
+    o += "</table>\n";
+}
+
 // Shown last: the failures come first on the page.
 void environment_section(const Doc& doc, std::string& o) {
     const Doc env = doc.value("environment", Doc::object());
@@ -347,6 +371,7 @@ std::string render_html(const Doc& doc) {
     o += "</style></head><body>\n";
     o += "<h1 id=\"title\">gox report: <code>" + h(cmd.empty() ? "saved trace" : cmd) + "</code> <span class=\"" +
          (failed ? "bad\">failed" : "ok\">succeeded") + "</span></h1>\n";
+    compared_section(doc, o);
     build_cache_chart(doc, o);
     diagnosis_section(doc, o);
     failures_section(doc, o);

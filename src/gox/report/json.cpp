@@ -184,6 +184,16 @@ ordered_json document(const model::Build& b, const analysis::RunAnalysis& a, boo
     j["failed"] = b.failed();
     j["failures"] = list(lists, b.failures, failure_json);
     j["diagnosis"] = a.diagnosis ? analysis::diagnosis_json(*a.diagnosis) : ordered_json(nullptr);
+    // --baseline only, so the documents of other runs keep their shape.
+    if (a.compared_with) {
+        const analysis::ComparedWith& c = *a.compared_with;
+        j["compared_with"] = {{"baseline", c.baseline},
+                              {"go_version", nullable(c.go_version)},
+                              {"key_inputs", c.key_inputs},
+                              {"packages_compared", c.compared},
+                              {"packages_differ", c.differ},
+                              {"causes", c.causes}};
+    }
     j["packages"] = list(lists, b.packages, packages_json(b, a));
     j["tests"] = list(lists, b.tests, tests_json(b, a));
     // Per-test results (go test output named them): only when there are any,

@@ -137,6 +137,38 @@ struct Sections {
         if (!rows.empty()) out += "### Environment\n\n| | |\n|---|---|\n" + rows + "\n";
     }
 
+    // --baseline: the causes of what this run missed that the baseline had,
+    // largest first. First after the title: in a GitHub step summary it is
+    // the answer to "why did CI miss the cache?".
+    void compared_with() {
+        if (!doc.contains("compared_with") || !doc["compared_with"].is_object()) return;
+        const Doc& c = doc["compared_with"];
+        std::string go = doc_string(c, "go_version");
+        out += "### Compared with " + code(doc_string(c, "baseline")) + (go.empty() ? "" : " (" + md(go) + ")") + "\n\n";
+        const Doc causes = c.value("causes", Doc::array());
+        if (!c.value("key_inputs", false)) {
+            out += "The causes cannot be named: both runs need `--why` (their key inputs).\n\n";
+            return;
+        }
+        if (causes.empty()) {
+            out += fmt::format("Every package compared ({}) missed nothing the baseline had.\n\n",
+                               c.value("packages_compared", 0));
+            return;
+        }
+        out += "| packages | cause | remedy |\n|---:|---|---|\n";
+        std::size_t shown = 0;
+        for (const auto& g : causes) {
+            if (shown == lim.rows) {
+                left_out.push_back(fmt::format("{} cause(s) of the comparison", causes.size() - shown));
+                break;
+            }
+            ++shown;
+            out += fmt::format("| {} | {} | {} |\n", g.value("packages", 0), md(doc_string(g, "detail")),
+                               md(doc_string(g, "remedy")));
+        }
+        out += "\n";
+    }
+
     void build_cache() {
         const Doc s = doc.value("summary", Doc::object());
         auto n = [&](const char* k) { return s.value(k, 0); };
@@ -281,6 +313,7 @@ struct Sections {
 std::string render_with(const Doc& doc, const Limits& lim, std::vector<std::string>& left_out) {
     Sections s{doc, lim, left_out, {}};
     s.title();
+    s.compared_with();
     s.build_cache();
     s.diagnosis();
     s.failures();

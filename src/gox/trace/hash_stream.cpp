@@ -61,6 +61,33 @@ std::string hash_to_action_id(std::string_view hex) {
     return out;
 }
 
+std::string action_id_to_hex(std::string_view id) {
+    if (id.size() != 20) return {};
+    auto value = [](char c) -> int {
+        if (c >= 'A' && c <= 'Z') return c - 'A';
+        if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+        if (c >= '0' && c <= '9') return c - '0' + 52;
+        return c == '-' ? 62 : c == '_' ? 63 : -1;
+    };
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(30);
+    for (std::size_t i = 0; i < 20; i += 4) {
+        unsigned v = 0;
+        for (std::size_t k = 0; k < 4; ++k) {
+            int d = value(id[i + k]);
+            if (d < 0) return {};
+            v = (v << 6) | static_cast<unsigned>(d);
+        }
+        for (int shift : {16, 8, 0}) {
+            unsigned byte = (v >> shift) & 0xff;
+            out += kHex[byte >> 4];
+            out += kHex[byte & 15];
+        }
+    }
+    return out;
+}
+
 // ---- HashRecord ------------------------------------------------------------
 
 HashRecord::HashRecord(std::string name) : m_name(std::move(name)) {}

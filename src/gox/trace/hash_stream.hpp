@@ -32,6 +32,9 @@ namespace gox::trace {
 // This is -debug-actiongraph's "ActionID" and the first part of a build ID.
 // "" unless hex is 64 lowercase hex digits.
 std::string hash_to_action_id(std::string_view hex64);
+// The inverse: the 30 hex digits an action's cache files start with in
+// GOCACHE ("" unless id is 20 characters of base64 URL encoding).
+std::string action_id_to_hex(std::string_view id);
 
 // SHA-256 of data as 64 lowercase hex digits. A record's sum is the SHA-256 of
 // its chunks, concatenated (cache.Hash writes the salt and every chunk through

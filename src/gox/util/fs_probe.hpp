@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace gox::util {
 
@@ -31,5 +32,22 @@ struct TreeStats {
     bool failed = false;           // dir could not be read at all
 };
 TreeStats tree_stats(const std::string& dir, std::uintmax_t limit = 500000);
+
+// The ages of a GOCACHE's action entries (the "-a" files in its 256
+// subdirectories), measured against `since` (a run's start, Unix seconds):
+// what tells a cache that was never restored from one that was trimmed or
+// saved at the wrong time. go rewrites an entry's mtime when it uses one
+// older than an hour, so entries this run used may count as written after
+// `since`. `wanted` are hex action-ID prefixes whose entries to look for.
+struct CacheAges {
+    bool read = false;                  // the directory could be listed
+    std::uintmax_t entries = 0;         // action entries
+    std::uintmax_t entries_before = 0;  // ... last written before since
+    double newest_before = 0;           // mtime of the newest of those (0: none)
+    double oldest = 0;                  // mtime of the oldest entry (0: none)
+    std::optional<double> trimmed_at;   // trim.txt: go's last trim of the cache
+    std::vector<std::string> present_before; // of wanted: an entry written before since
+};
+CacheAges cache_ages(const std::string& gocache, double since, const std::vector<std::string>& wanted);
 
 } // namespace gox::util
