@@ -23,4 +23,8 @@ echo "### Fixed cost of a run"
 echo
 python3 bench/fixed_cost.py --reps 10 --edit-reps 5 --cold-reps 1 "$@"
 echo
+echo "### gox --cacheprog against go and go with go-cacher"
+echo
+python3 bench/cacheprog_overhead.py --reps 10 --edit-reps 3 "$@"
+echo
 echo "Load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"

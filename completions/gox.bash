@@ -4,7 +4,7 @@ _gox() {
     _init_completion 2>/dev/null || { cur=${COMP_WORDS[COMP_CWORD]}; prev=${COMP_WORDS[COMP_CWORD-1]}; words=("${COMP_WORDS[@]}"); cword=$COMP_CWORD; }
     # gox's commands, then the go verbs gox runs as go itself
     local verbs="build test install run vet parse explain diff history doctor report cacheprog help list mod env generate work tool version clean get fmt fix doc bug telemetry"
-    local gox_opts="--summary= --summary-format= --why --baseline= --no-history --keep= --no-progress --repro-clean --no-repro --verify-suspects --go= --report= --report-format= --redact-paths --no-redact --annotations= -C --help --version"
+    local gox_opts="--summary= --summary-format= --why --baseline= --no-history --keep= --no-progress --repro-clean --no-repro --verify-suspects --go= --report= --report-format= --redact-paths --no-redact --annotations= --cacheprog --cacheprog= -C --help --version"
     local i verb=""
     for ((i = 1; i < cword; i++)); do
         case ${words[i]} in -C|--C) ((i++)) ;; -*) ;; *) verb=${words[i]}; break ;; esac

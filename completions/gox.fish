@@ -18,6 +18,7 @@ complete -c gox -n "not __fish_seen_subcommand_from $verbs" -l report-format -x 
 complete -c gox -n "not __fish_seen_subcommand_from $verbs" -l redact-paths -d 'reports drop absolute paths and the user name'
 complete -c gox -n "not __fish_seen_subcommand_from $verbs" -l no-redact -d 'reports keep secrets'
 complete -c gox -n "not __fish_seen_subcommand_from $verbs" -l annotations -x -a 'github' -d 'workflow commands for compile errors'
+complete -c gox -n "not __fish_seen_subcommand_from $verbs" -l cacheprog -d 'go cache through gox cacheprog (=UPSTREAM: a helper behind it)'
 complete -c gox -n "not __fish_seen_subcommand_from $verbs" -l help -d 'show help'
 complete -c gox -n "not __fish_seen_subcommand_from $verbs" -l version -d 'print the version'
 complete -c gox -n "not __fish_seen_subcommand_from $verbs" -s C -x -a '(__fish_complete_directories)' -d "go's -C: change to dir first"

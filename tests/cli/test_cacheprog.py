@@ -55,6 +55,18 @@ def problems(path):
 def prog(record, *args):
     return " ".join([tap.GOX, "cacheprog", "--record=" + record] + list(args))
 
+def plain_go_gets_every_hit(mod, cache, extra=None):
+    """Plain go without GOCACHEPROG after a build and test through the
+    cache program: everything from the same GOCACHE."""
+    p = run_go(["build", "-x", "-o", os.path.join(mod, "out-again") + "/", "./..."], mod, cache, extra)
+    eq(p.returncode, 0, p.stderr.decode(errors="replace"))
+    compiled = [l for l in p.stderr.decode().splitlines() if "/compile " in l or l.startswith("compile ")]
+    eq(compiled, [], "plain go compiled after the cache program's build")
+    p = run_go(["test", "./..."], mod, cache, extra)
+    eq(p.returncode, 0, p.stdout.decode())
+    lines = [l for l in p.stdout.decode().splitlines() if l.startswith("ok")]
+    check(lines and all("(cached)" in l for l in lines), f"plain go test after: {lines}")
+
 def same_as_plain_go(name, template, extra=None):
     """go build -o and go test through gox cacheprog give plain go's output,
     exit status and binary; afterwards plain go compiles nothing."""
@@ -86,15 +98,7 @@ def same_as_plain_go(name, template, extra=None):
     eq([r for r in reqs if r["outcome"] == "error"], [], "errors")
     eq(problems(record), [], "problems")
     check(all(r.get("source") == "local" for r in gets if r["outcome"] == "hit"), "every hit is local")
-    # Plain go without GOCACHEPROG: everything from the same GOCACHE.
-    p = run_go(["build", "-x", "-o", os.path.join(mod, "out-again") + "/", "./..."], mod, viaprog, extra)
-    eq(p.returncode, 0, p.stderr.decode(errors="replace"))
-    compiled = [l for l in p.stderr.decode().splitlines() if "/compile " in l or l.startswith("compile ")]
-    eq(compiled, [], "plain go compiled after the cache program's build")
-    p = run_go(["test", "./..."], mod, viaprog, extra)
-    eq(p.returncode, 0, p.stdout.decode())
-    lines = [l for l in p.stdout.decode().splitlines() if l.startswith("ok")]
-    check(lines and all("(cached)" in l for l in lines), f"plain go test after: {lines}")
+    plain_go_gets_every_hit(mod, viaprog, extra)
     p = run_go(["clean", "-cache"], mod, viaprog, extra)
     eq(p.returncode, 0, "go clean -cache")
     shutil.rmtree(plain, ignore_errors=True)

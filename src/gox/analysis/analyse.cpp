@@ -289,6 +289,12 @@ RunAnalysis analyse(const model::Build& b, const history::Store* store, const Ru
     } catch (const std::exception& e) {
         out.warnings.push_back(e.what());
     }
+    if (in.cacheprog) {
+        history::Scope scope = !facts.place.compare.key.empty() ? facts.place.compare
+                               : facts.place.compare_root.empty() ? history::Scope(facts.place.module_root)
+                                                                  : history::Scope(facts.place.compare_root);
+        out.cache_program = analyse_cache_program(b, *in.cacheprog, store, scope);
+    }
     return out;
 }
 

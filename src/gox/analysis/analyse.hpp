@@ -12,6 +12,7 @@
 // reading cache files) is handed in as functions, so a unit test can drive
 // analyse() with recorded inputs and no go at all.
 
+#include <gox/analysis/cache_program.hpp>
 #include <gox/analysis/diagnosis.hpp>
 #include <gox/analysis/reasons.hpp>
 #include <gox/analysis/testwhy.hpp>
@@ -49,6 +50,7 @@ struct RunAnalysis {
     std::map<std::string, TestRecord> test_records;
     std::optional<model::Diagnosis> diagnosis; // failed runs only
     std::optional<ComparedWith> compared_with; // --baseline only
+    std::optional<CacheProgramAnalysis> cache_program; // gox --cacheprog only
     std::vector<std::string> notes;            // said in the summary and reports
     std::vector<std::string> warnings;         // what went wrong in the analysis (the wrapper prints them)
 
@@ -119,6 +121,7 @@ struct Collected {
     const std::map<std::string, std::string>* test_inputs = nullptr; // --why: testInputs by sum
     const TestCacheCollector* testcache = nullptr;                   // go test's testcache lines
     const ErrorCollector* errors = nullptr;                          // go's error lines
+    const CacheProgramRun* cacheprog = nullptr;                      // gox --cacheprog: its record
 };
 
 // The analysis of one run. store may be null (no history, or it could not

@@ -169,7 +169,8 @@ std::string format_options(const po::options_description& desc, std::size_t colu
         std::string shortname = o->canonical_display_name(po::command_line_style::allow_dash_for_short);
         if (shortname.size() == 2 && shortname[0] == '-') head += shortname + ", ";
         head += "--" + o->long_name();
-        if (o->semantic()->max_tokens() > 0) head += "=" + o->semantic()->name();
+        if (o->semantic()->max_tokens() > 0 && o->semantic()->min_tokens() == 0) head += "[=" + o->semantic()->name() + "]";
+        else if (o->semantic()->max_tokens() > 0) head += "=" + o->semantic()->name();
         out += head;
         std::size_t col = head.size();
         if (col < column) {
@@ -227,6 +228,11 @@ const WrapOptionDescriptions& wrap_options() {
             auto& group = o.group == OptionGroup::Failure ? w.failure : w.run;
             std::string name(o.name.substr(2)), help(o.help);
             if (o.value.empty()) group.add_options()(name.c_str(), po::bool_switch(), help.c_str());
+            else if (o.value.front() == '[') // optional: --name or --name=value
+                group.add_options()(name.c_str(),
+                                    po::value<std::string>()->implicit_value("")->value_name(
+                                        std::string(o.value.substr(1, o.value.size() - 2))),
+                                    help.c_str());
             else group.add_options()(name.c_str(), po::value<std::string>()->value_name(std::string(o.value)), help.c_str());
         }
         w.all.add(w.run).add(w.failure);

@@ -3,7 +3,8 @@
 // them from it, `gox build --help` is printed from it, and
 // tests/cli/test_docs.py reads it (this file) to check that every one is in
 // --help, man/gox.1 and completions/. Keep one entry per line:
-// {"--name", "VALUE", Group, "help"}.
+// {"--name", "VALUE", Group, "help"}; a VALUE in brackets ("[CMD]") is
+// optional: --name alone or --name=value.
 
 #include <string_view>
 
@@ -36,6 +37,7 @@ inline constexpr WrapOption kWrapOptions[] = {
     {"--report-format", "FORMAT", OptionGroup::Run, "json, markdown, html, junit, chrome-trace, text, otlp or openmetrics, for every --report file"},
     {"--redact-paths", "", OptionGroup::Run, "reports drop absolute paths and the user name too"},
     {"--no-redact", "", OptionGroup::Run, "reports keep secrets (local use only); by default credentials in URLs, tokens and secret-named variables are redacted and the home dir is ~"},
+    {"--cacheprog", "[UPSTREAM]", OptionGroup::Run, "run go with GOCACHEPROG set to gox's own cache program (gox cacheprog: go's layout in GOCACHE) and say in the summary what it served: per package hit or miss and from which tier, bytes, the time go waited and why (upstream errors, a slow upstream, a full disk). UPSTREAM: another GOCACHEPROG helper behind the local tier (default: $GOCACHEPROG when set, else $GOX_CACHEPROG_UPSTREAM, else none). Also $GOX_CACHEPROG=1 or =UPSTREAM"},
     {"--annotations", "github", OptionGroup::Run, "print ::error file=F,line=N:: workflow commands on stderr for compile errors (go's own output is unchanged)"},
     {"--repro-clean", "", OptionGroup::Failure, "re-run a failed command against an empty temporary GOCACHE and GOTMPDIR (removed afterwards; your cache is never written) and say whether the cache is to blame: cache_caused, reproducible or inconclusive. Done by itself when the failure points at the cache"},
     {"--no-repro", "", OptionGroup::Failure, "never re-run, not even then"},

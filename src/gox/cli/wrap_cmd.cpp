@@ -162,6 +162,10 @@ std::optional<WrapOptions> parse_wrap_options(const std::vector<std::string>& go
         else if (name == "redact-paths") o.redact.redact_paths = true;
         else if (name == "no-redact") o.redact.redact = false;
         else if (name == "keep") keep = value;
+        else if (name == "cacheprog") {
+            o.cacheprog = true;
+            o.cacheprog_upstream = value;
+        }
         else if (name == "annotations") {
             if (value != "github")
                 usage_error(fmt::format("unknown --annotations \"{}\" (only github is supported)", value));
@@ -177,6 +181,11 @@ std::optional<WrapOptions> parse_wrap_options(const std::vector<std::string>& go
     if (const char* e = std::getenv("GOX_HISTORY_KEEP"); keep.empty() && e && *e) {
         if (auto k = parse_keep(e)) o.keep = *k;
         else std::fprintf(stderr, "gox: warning: GOX_HISTORY_KEEP=%s is neither N runs nor Nd days (200 runs kept)\n", e);
+    }
+    // GOX_CACHEPROG=1 is --cacheprog, GOX_CACHEPROG=UPSTREAM --cacheprog=UPSTREAM.
+    if (const char* e = std::getenv("GOX_CACHEPROG"); !o.cacheprog && e && *e && std::string_view(e) != "0") {
+        o.cacheprog = true;
+        if (std::string_view(e) != "1") o.cacheprog_upstream = e;
     }
     if (o.repro_clean && o.no_repro) usage_error("--repro-clean and --no-repro contradict each other");
     if (o.summary.empty()) usage_error("--summary needs a value: stderr, off or a file name");
@@ -215,6 +224,7 @@ struct GoPlan {
     std::string godebug; // go's GODEBUG (the user's, plus what gox adds)
     bool add_hash = false, add_testcache = false;
     process::EnvOverrides env_changes;
+    std::optional<CacheprogPlan> cacheprog; // --cacheprog: go's GOCACHEPROG and the record
 };
 
 GoPlan plan_go_run(const WrapOptions& o, const std::vector<std::string>& go_line) {
@@ -254,6 +264,17 @@ GoPlan plan_go_run(const WrapOptions& o, const std::vector<std::string>& go_line
     if (p.add_hash) p.godebug += std::string(p.godebug.empty() ? "" : ",") + "gocachehash=1";
     if (p.add_testcache) p.godebug += std::string(p.godebug.empty() ? "" : ",") + "gocachetest=1";
     if (p.add_hash || p.add_testcache) p.env_changes.emplace_back("GODEBUG", p.godebug);
+    // --cacheprog: go's cache is gox cacheprog, recording into gox's temp dir.
+    if (o.cacheprog) {
+        if (p.tmpdir.empty()) {
+            std::string tmpl = (std::filesystem::temp_directory_path() / "gox-XXXXXX").string();
+            if (::mkdtemp(tmpl.data())) p.tmpdir = tmpl;
+        }
+        if (!p.tmpdir.empty()) {
+            p.cacheprog = plan_cacheprog(o.cacheprog_upstream, p.tmpdir + "/cacheprog.jsonl");
+            p.env_changes.emplace_back("GOCACHEPROG", p.cacheprog->gocacheprog);
+        }
+    }
     return p;
 }
 
@@ -343,15 +364,19 @@ process::GoRun run_go(const GoPlan& p, model::TraceStream& stream, Progress& pro
 
 // The model of the run, with the action graph merged and gox's notes on
 // what the run could not show.
-model::Build finish_model(model::TraceStream& stream, const GoPlan& p, StepTimer& timing) {
+// graph: the action graph kept for the cache program's join (--cacheprog only).
+model::Build finish_model(model::TraceStream& stream, const GoPlan& p, StepTimer& timing,
+                          std::optional<model::ActionGraph>& graph) {
     model::Build b = stream.take_build();
     timing.step("model");
     if (!p.add_x && !p.g.user_x)
         b.notes.push_back(p.g.json ? "-json: the summary comes from the action graph alone" : "-n: nothing ran");
     if (!p.graph.empty()) {
         std::string err;
-        if (auto ag = model::read_actiongraph_file(p.graph, err)) model::merge_actiongraph(b, *ag);
-        else if (!p.g.dry_run) b.notes.push_back("no action graph (" + err + ")");
+        if (auto ag = model::read_actiongraph_file(p.graph, err)) {
+            model::merge_actiongraph(b, *ag);
+            if (p.cacheprog) graph = std::move(ag);
+        } else if (!p.g.dry_run) b.notes.push_back("no action graph (" + err + ")");
         timing.step("action graph");
     }
     if (p.add_testcache)
@@ -362,7 +387,7 @@ model::Build finish_model(model::TraceStream& stream, const GoPlan& p, StepTimer
 
 // After go: the analysis, the history record, the summary and the reports.
 void after_go(model::Build& b, Collectors& c, nlohmann::json env, const GoPlan& p, const process::GoRun& run,
-              const WrapOptions& o, StepTimer& timing) {
+              const WrapOptions& o, StepTimer& timing, const std::optional<model::ActionGraph>& graph) {
     const std::string& verb = p.gl.verb;
     const std::vector<std::string>& args = p.gl.args;
     std::map<std::string, std::string> inputs, test_inputs;
@@ -380,8 +405,18 @@ void after_go(model::Build& b, Collectors& c, nlohmann::json env, const GoPlan& 
     if (!o.baseline.empty()) baseline = load_baseline(o.baseline, store.get());
     facts.baseline = baseline ? &*baseline : nullptr;
     if (o.why || baseline) facts.cache_evidence = cache_evidence(env, run.started, b);
-    analysis::RunAnalysis a = analysis::analyse(b, store.get(), facts, {&inputs, &test_inputs, &c.testcache, &c.errors},
-                                                follow_up(p.go, verb, args, b, c.errors, o));
+    // --cacheprog: the cache program's record, every session go started.
+    std::optional<cacheprog::RecordLog> record;
+    analysis::CacheProgramRun cacheprog_run;
+    if (p.cacheprog) {
+        record = cacheprog::read_record_file(p.cacheprog->record);
+        cacheprog_run = {&*record, graph ? &*graph : nullptr, p.cacheprog->upstream};
+        timing.step("cache program record");
+    }
+    analysis::RunAnalysis a =
+        analysis::analyse(b, store.get(), facts,
+                          {&inputs, &test_inputs, &c.testcache, &c.errors, p.cacheprog ? &cacheprog_run : nullptr},
+                          follow_up(p.go, verb, args, b, c.errors, o));
     for (const auto& w : a.warnings) std::fprintf(stderr, "gox: warning: %s\n", w.c_str());
     timing.step("analysis");
     // The history keeps the run's document path-normalised (not redacted).
@@ -445,8 +480,9 @@ int cmd_wrap(const std::vector<std::string>& gox_opts, const std::vector<std::st
     // From here on nothing may change what the user sees of go's run.
     try {
         if (fault == "analysis") throw std::runtime_error("injected fault (GOX_TEST_FAULT=analysis)");
-        model::Build b = finish_model(stream, plan, timing);
-        after_go(b, collected, fingerprint.get(timing), plan, run, o, timing);
+        std::optional<model::ActionGraph> graph;
+        model::Build b = finish_model(stream, plan, timing, graph);
+        after_go(b, collected, fingerprint.get(timing), plan, run, o, timing, graph);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "gox: warning: analysis failed: %s\n", e.what());
     }

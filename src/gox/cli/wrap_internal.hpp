@@ -50,7 +50,24 @@ struct WrapOptions {
     RedactChoice redact;
     bool annotations = false;         // --annotations=github
     history::Retention keep;          // --keep / GOX_HISTORY_KEEP, per project
+    bool cacheprog = false;           // --cacheprog / GOX_CACHEPROG: go's cache through gox cacheprog
+    std::string cacheprog_upstream;   // --cacheprog=UPSTREAM ("" for the default, cacheprog_plan.cpp)
 };
+
+// How go is pointed at gox's own cache program (--cacheprog): the
+// GOCACHEPROG value and the record it writes (cacheprog_plan.cpp).
+struct CacheprogPlan {
+    std::string gocacheprog; // the value go gets
+    std::string record;      // the record file, in gox's private temp dir
+    std::string upstream;    // the upstream command, "" for none
+};
+// GOCACHEPROG for go: gox's own binary (/proc/self/exe) `cacheprog
+// --record=RECORD`, with --upstream: the explicit one, else the user's
+// GOCACHEPROG, else none (the cache program then reads
+// GOX_CACHEPROG_UPSTREAM itself). A user's GOCACHEPROG that already is gox
+// cacheprog is kept, with the record added. A usage error when a word
+// cannot be quoted for go (it holds both ' and ").
+CacheprogPlan plan_cacheprog(const std::string& upstream_opt, const std::string& record);
 
 // --keep's value: N runs, or Nd days; nullopt when it is neither.
 std::optional<history::Retention> parse_keep(const std::string& s);

@@ -157,7 +157,11 @@ ordered_json timing_json(const model::Timing& t) {
 // elements of b.packages and b.tests: their index is their verdict's).
 auto packages_json(const model::Build& b, const analysis::RunAnalysis& a) {
     return [&b, &a](const model::Package& p) {
-        return package_json(p, a.package(static_cast<std::size_t>(&p - b.packages.data())));
+        auto i = static_cast<std::size_t>(&p - b.packages.data());
+        auto o = package_json(p, a.package(i));
+        if (a.cache_program && i < a.cache_program->packages.size())
+            o["cache_program"] = analysis::package_cache_json(a.cache_program->packages[i]);
+        return o;
     };
 }
 auto tests_json(const model::Build& b, const analysis::RunAnalysis& a) {
@@ -206,6 +210,7 @@ ordered_json document(const model::Build& b, const analysis::RunAnalysis& a, boo
     j["unrecognized_examples"] = b.lines.unrecognized_examples;
     j["actiongraph_merged"] = b.actiongraph_merged;
     if (b.timing) j["timing"] = timing_json(*b.timing);
+    if (a.cache_program) j["cache_program"] = analysis::cache_program_json(*a.cache_program);
     // gox parse of a CI log: the line prefix style it recognised (absent for
     // a bare trace, so the documents of traces keep their shape).
     if (b.log) {

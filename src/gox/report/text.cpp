@@ -224,6 +224,8 @@ std::string render_summary(const model::Build& b, const analysis::RunAnalysis& a
     }
     if (b.lines.unrecognized)
         line(fmt::format("{} line(s) of go's output were not understood (shown unchanged)", b.lines.unrecognized));
+    if (a.cache_program)
+        for (const auto& l : analysis::cache_program_text(*a.cache_program, opt.max_listed)) line(l);
     for (auto& n : b.notes) line("note: " + n);
     for (auto& n : a.notes) line("note: " + n);
     return out;
