@@ -148,6 +148,21 @@ def gocacheprog_already_set_becomes_the_upstream():
         shutil.rmtree(d, ignore_errors=True)
 
 
+def reports_show_tiers(name, c):
+    """The Markdown and HTML reports of the run carry the JSON's figures per tier."""
+    doc_file = os.path.join(tap.SCRATCH, f"cacheprog-report-{name}-{os.getpid()}.json")
+    with open(doc_file, "w") as f:
+        json.dump({"schema_version": 1, "cache_program": c}, f)
+    for fmt_, row in (("markdown", "| upstream | {gets} | {hits} | {misses} | {errors} | {puts} |"),
+                      ("html", "<tr><td>upstream</td><td>{gets}</td><td>{hits}</td><td>{misses}</td><td>{errors}</td>"
+                               "<td>{puts}</td>")):
+        p = gox("report", f"--format={fmt_}", doc_file)
+        out = p.stdout.decode()
+        want = row.format(**c["upstream"])
+        check(p.returncode == 0 and want in out, f"{name}: {fmt_} report lacks {want!r}: {out[:3000]}")
+    os.remove(doc_file)
+
+
 @test
 def in_front_of_go_cacher_cold_warm_and_after_the_server_restarted():
     tools = cp.go_tool_cache()
@@ -180,6 +195,7 @@ def in_front_of_go_cacher_cold_warm_and_after_the_server_restarted():
         # Warm, a new machine: the module's packages from the upstream.
         c, mine = build("warm")
         check(c["upstream"]["hits"] > 0, f"warm: {c}")
+        reports_show_tiers("warm", c)
         check(all(m["get"] == "hit" and m["source"] == "upstream" for m in mine.values()), f"warm: {mine}")
         # The server restarted empty, a new machine: cold again.
         server.stop()

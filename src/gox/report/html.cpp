@@ -344,6 +344,32 @@ void compared_section(const Doc& doc, std::string& o) {
     o += "</table>\n";
 }
 
+// --cacheprog: what go asked its cache program, per tier, and the causes.
+void cache_program_section(const Doc& doc, std::string& o) {
+    if (!doc.contains("cache_program") || !doc["cache_program"].is_object()) return;
+    const Doc& c = doc["cache_program"];
+    o += "<h2>Cache program</h2>\n<table id=\"cacheprog\"><tr><th>tier</th><th>gets</th><th>hits</th><th>misses</th>"
+         "<th>errors</th><th>puts</th><th>MiB read</th><th>wait s</th></tr>\n";
+    auto row = [&](const std::string& name, const Doc& t) {
+        if (!t.is_object()) return;
+        o += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.1f}</td>"
+                         "<td>{:.3f}</td></tr>\n",
+                         h(name), t.value("gets", 0), t.value("hits", 0), t.value("misses", 0), t.value("errors", 0),
+                         t.value("puts", 0), doc_number(t, "bytes_read") / (1 << 20), doc_number(t, "wait_seconds"));
+    };
+    row("what go saw", c);
+    for (const char* tier : {"local", "upstream"})
+        if (c.contains(tier)) row(tier, c[tier]);
+    o += "</table>\n";
+    const Doc causes = c.value("causes", Doc::array());
+    if (causes.empty()) return;
+    o += "<ul id=\"cacheprog-causes\">\n";
+    for (const auto& cause : causes)
+        o += "<li><code>" + h(doc_string(cause, "id")) + "</code> (" + std::to_string(cause.value("count", 0)) +
+             "): " + h(doc_string(cause, "detail")) + "</li>\n";
+    o += "</ul>\n";
+}
+
 // Shown last: the failures come first on the page.
 void environment_section(const Doc& doc, std::string& o) {
     const Doc env = doc.value("environment", Doc::object());
@@ -377,6 +403,7 @@ std::string render_html(const Doc& doc) {
     failures_section(doc, o);
     render_timeline(doc, o);
     reasons_section(doc, o);
+    cache_program_section(doc, o);
     environment_section(doc, o);
     if (doc.contains("notes") && doc["notes"].is_array() && !doc["notes"].empty()) {
         o += "<h2>Notes</h2>\n<ul>\n";

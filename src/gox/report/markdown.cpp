@@ -183,6 +183,29 @@ struct Sections {
                                n("tests_run"), n("tests_cached"));
     }
 
+    // --cacheprog: what go asked its cache program, per tier, and the named
+    // causes of its misses and troubles.
+    void cache_program() {
+        if (!doc.contains("cache_program") || !doc["cache_program"].is_object()) return;
+        const Doc& c = doc["cache_program"];
+        out += "### Cache program\n\n| tier | gets | hits | misses | errors | puts | MiB read | wait s |\n"
+               "|---|---:|---:|---:|---:|---:|---:|---:|\n";
+        auto row = [&](const std::string& name, const Doc& t) {
+            if (!t.is_object()) return;
+            out += fmt::format("| {} | {} | {} | {} | {} | {} | {:.1f} | {:.3f} |\n", name, t.value("gets", 0),
+                               t.value("hits", 0), t.value("misses", 0), t.value("errors", 0), t.value("puts", 0),
+                               doc_number(t, "bytes_read") / (1 << 20), doc_number(t, "wait_seconds"));
+        };
+        row("what go saw", c);
+        for (const char* tier : {"local", "upstream"})
+            if (c.contains(tier)) row(tier, c[tier]);
+        out += "\n";
+        for (const auto& cause : c.value("causes", Doc::array()))
+            out += fmt::format("- {} ({}): {}\n", code(doc_string(cause, "id")), cause.value("count", 0),
+                               md(doc_string(cause, "detail")));
+        if (c.contains("causes") && !c["causes"].empty()) out += "\n";
+    }
+
     // The failure class, when the run failed.
     void diagnosis() {
         if (!doc.contains("diagnosis") || !doc["diagnosis"].is_object()) return;
@@ -319,6 +342,7 @@ std::string render_with(const Doc& doc, const Limits& lim, std::vector<std::stri
     s.failures();
     s.failed_tests();
     s.rebuilt();
+    s.cache_program();
     s.critical_path();
     s.environment();
     s.notes();
