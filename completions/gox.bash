@@ -3,7 +3,7 @@ _gox() {
     local cur prev words cword
     _init_completion 2>/dev/null || { cur=${COMP_WORDS[COMP_CWORD]}; prev=${COMP_WORDS[COMP_CWORD-1]}; words=("${COMP_WORDS[@]}"); cword=$COMP_CWORD; }
     # gox's commands, then the go verbs gox runs as go itself
-    local verbs="build test install run vet parse explain diff history doctor report cacheprog help list mod env generate work tool version clean get fmt fix doc bug telemetry"
+    local verbs="build test install run vet parse explain diff history stats doctor report cacheprog help list mod env generate work tool version clean get fmt fix doc bug telemetry"
     local gox_opts="--summary= --summary-format= --why --baseline= --no-history --keep= --no-progress --repro-clean --no-repro --verify-suspects --go= --report= --report-format= --redact-paths --no-redact --annotations= --cacheprog --cacheprog= -C --help --version"
     local i verb=""
     for ((i = 1; i < cword; i++)); do
@@ -46,6 +46,13 @@ _gox() {
         --output=*) COMPREPLY=($(compgen -f -- "${cur#*=}")) ;;
         -*) COMPREPLY=($(compgen -W "--format= --output= --redact-paths --no-redact --help" -- "$cur")); compopt -o nospace 2>/dev/null ;;
         *) COMPREPLY=($(compgen -f -- "$cur")) ;;
+        esac ;;
+    stats)
+        case $cur in
+        --format=*) COMPREPLY=($(compgen -W "text json html" -- "${cur#*=}")) ;;
+        --output=*|--report=*) COMPREPLY=($(compgen -f -- "${cur#*=}")) ;;
+        --since=*) COMPREPLY=($(compgen -W "1d 7d 30d 2w" -- "${cur#*=}")) ;;
+        -*) COMPREPLY=($(compgen -W "--since= --project= --format= --output= --report= --help" -- "$cur")); compopt -o nospace 2>/dev/null ;;
         esac ;;
     explain|diff|history)
         case $cur in

@@ -1,6 +1,6 @@
 # fish completion for gox
 # gox's commands, then the go verbs gox runs as go itself
-set -l verbs build test install run vet parse explain diff history doctor report cacheprog help list mod env generate work tool version clean get fmt fix doc bug telemetry
+set -l verbs build test install run vet parse explain diff history stats doctor report cacheprog help list mod env generate work tool version clean get fmt fix doc bug telemetry
 complete -c gox -f -n "not __fish_seen_subcommand_from $verbs" -a "$verbs"
 complete -c gox -n "not __fish_seen_subcommand_from $verbs" -l summary -r -d 'where the summary goes: stderr, off or a file'
 complete -c gox -n "not __fish_seen_subcommand_from $verbs" -l summary-format -x -a 'text json' -d 'summary format'
@@ -40,6 +40,11 @@ complete -c gox -n "__fish_seen_subcommand_from report" -l format -x -a 'json ma
 complete -c gox -n "__fish_seen_subcommand_from report" -l output -r
 complete -c gox -n "__fish_seen_subcommand_from report" -l redact-paths
 complete -c gox -n "__fish_seen_subcommand_from report" -l no-redact
+complete -c gox -n "__fish_seen_subcommand_from stats" -l since -x -a '1d 7d 30d 2w' -d 'the window'
+complete -c gox -n "__fish_seen_subcommand_from stats" -l project -x -d 'only this project (module path)'
+complete -c gox -n "__fish_seen_subcommand_from stats" -l format -x -a 'text json html'
+complete -c gox -n "__fish_seen_subcommand_from stats" -s o -l output -r
+complete -c gox -n "__fish_seen_subcommand_from stats" -l report -r -d 'also write to FILE (.html, .json, .txt)'
 complete -c gox -n "__fish_seen_subcommand_from cacheprog" -l gocache -r -d 'local tier directory'
 complete -c gox -n "__fish_seen_subcommand_from cacheprog" -l record -r -d 'append a JSON line per request'
 complete -c gox -n "__fish_seen_subcommand_from cacheprog" -l upstream -x -d 'upstream GOCACHEPROG command'

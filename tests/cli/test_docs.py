@@ -64,7 +64,7 @@ def every_outcome_is_in_the_man_page():
 @test
 def every_option_in_help_is_in_the_man_page():
     texts = []
-    for args in (["--help"], ["build", "--help"], ["parse", "--help"], ["explain", "--help"], ["diff", "--help"], ["history", "--help"], ["doctor", "--help"], ["report", "--help"], ["cacheprog", "--help"]):
+    for args in (["--help"], ["build", "--help"], ["parse", "--help"], ["explain", "--help"], ["diff", "--help"], ["history", "--help"], ["stats", "--help"], ["doctor", "--help"], ["report", "--help"], ["cacheprog", "--help"]):
         p = gox(*args)
         eq(p.returncode, 0, f"gox {' '.join(args)}")
         texts.append(p.stdout.decode())
@@ -114,7 +114,7 @@ def every_wrapper_option_of_the_table_is_in_help_man_and_completions():
 @test
 def every_synopsis_option_of_a_command_is_in_the_man_synopsis():
     synopsis = section("SYNOPSIS")
-    for cmd in ("parse", "explain", "diff", "history", "doctor", "report", "cacheprog"):
+    for cmd in ("parse", "explain", "diff", "history", "stats", "doctor", "report", "cacheprog"):
         usage = gox(cmd, "--help").stdout.decode().splitlines()[0]
         for o in re.findall(r"(?<![\w-])(--[a-z][a-z-]+)", usage):
             check(o in synopsis, f"{o} of gox {cmd} is not in the man SYNOPSIS")
@@ -129,7 +129,7 @@ def gox_commands_are_not_go_verbs():
     listed = p.stdout[p.stdout.index("The commands are:"):p.stdout.index("Use \"go help <command>\"")]
     go_verbs = set(re.findall(r"^\t(\w+)\s", listed, re.M))
     check({"build", "list", "mod", "vet"} <= go_verbs, go_verbs)
-    own = {"parse", "explain", "diff", "history", "doctor", "report", "cacheprog"}
+    own = {"parse", "explain", "diff", "history", "stats", "doctor", "report", "cacheprog"}
     eq(sorted(go_verbs & own), [], "gox commands that are go verbs")
     for v in sorted(go_verbs):
         for name in COMPLETIONS:
@@ -158,10 +158,10 @@ def man_page_renders():
 @test
 def every_subcommand_and_option_is_in_every_completion():
     texts = []
-    for args in (["--help"], ["build", "--help"], ["parse", "--help"], ["explain", "--help"], ["diff", "--help"], ["history", "--help"], ["doctor", "--help"], ["report", "--help"], ["cacheprog", "--help"]):
+    for args in (["--help"], ["build", "--help"], ["parse", "--help"], ["explain", "--help"], ["diff", "--help"], ["history", "--help"], ["stats", "--help"], ["doctor", "--help"], ["report", "--help"], ["cacheprog", "--help"]):
         texts.append(gox(*args).stdout.decode())
     opts = set(re.findall(r"(?<![\w-])(--[a-z][a-z-]+)", "\n".join(texts)))
-    verbs = ["build", "test", "install", "run", "vet", "parse", "explain", "diff", "history", "doctor", "report", "cacheprog"]
+    verbs = ["build", "test", "install", "run", "vet", "parse", "explain", "diff", "history", "stats", "doctor", "report", "cacheprog"]
     for name, text in COMPLETIONS.items():
         # fish spells options without their dashes (-l why)
         missing = [o for o in sorted(opts) if o not in text and f"-l {o[2:]}" not in text]
@@ -214,6 +214,7 @@ COMMAND_OPTIONS = {
     "explain": (["--format", "--run", "--reasons", "--classes", "--outcomes", "--evidence"], "--reason", "--reasons"),
     "diff": (["--format", "--fail-over"], "--fail-ovr=5", "--fail-over"),
     "history": (["--format", "--all"], "--al", "--all"),
+    "stats": (["--since", "--project", "--format", "--output", "--report"], "--projet=x", "--project"),
     "doctor": (["--format", "--mod-verify", "--verify-cache"], "--verify", "--verify-cache"),
     "report": (["--format", "--output", "--redact-paths", "--no-redact"], "--redact-path", "--redact-paths"),
     "cacheprog": (["--gocache", "--record", "--upstream", "--no-local"], "--recod=x", "--record"),

@@ -3,7 +3,7 @@
 stopped by PID at the end), with real go:
   - 16 concurrent `gox build` runs from 4 simulated machines (GOX_HOST and a
     CI job id each, a checkout and a GOCACHE each, one database) are all
-    recorded, exactly once each;
+    recorded, exactly once each, and `gox stats` counts them exactly;
   - a second machine's run gets cross-machine reasons from the first's
     record (inputs_changed, not no_history) and a note naming that run;
   - wrong credentials, an unreachable host, a server killed while go runs
@@ -40,7 +40,7 @@ class Machine:
 
     def gox(self, *args, extra=None):
         env = dict(self.env, **(extra or {}))
-        opts = ["--no-progress"] if args and args[0] not in ("history", "diff", "explain", "report") else []
+        opts = ["--no-progress"] if args and args[0] not in ("history", "diff", "explain", "report", "stats") else []
         return subprocess.run([GOX, *opts, *args], cwd=self.mod, env=env, capture_output=True)
 
     def go(self, *args):
@@ -66,7 +66,7 @@ def count(db, where="true"):
 @test
 def sixteen_concurrent_runs_from_four_machines():
     url = PG.new_db("fleet")
-    machines = [Machine(f"m{i}", url, f"job-{i}") for i in range(4)]
+    machines = [Machine(f"m{i}", url, f"job-{i}", job=f"build-{i % 2}") for i in range(4)]
     results = []
     lock = threading.Lock()
     def one(m, k):
@@ -95,6 +95,27 @@ def sixteen_concurrent_runs_from_four_machines():
     h = machines[0].gox("history", "--all", "--format=json")
     eq(h.returncode, 0, f"gox history: {h.stderr!r}")
     eq(len(json.loads(h.stdout)), 16, "gox history lists the 16 runs")
+    # gox stats counts them exactly: in all, per CI job (two jobs of two
+    # machines each), per host and per project, and their package records.
+    st = machines[1].gox("stats", "--format=json")
+    eq(st.returncode, 0, f"gox stats: {st.stderr!r}")
+    s = json.loads(st.stdout)
+    eq(s["schema_version"], 1, "stats schema")
+    eq(s["runs"], 16, "gox stats counts the 16 runs")
+    eq({j["job"]: j["runs"] for j in s["by_job"]}, {"build-0": 8, "build-1": 8}, "runs per job")
+    eq({h["host"]: h["runs"] for h in s["by_host"]}, {f"m{i}": 4 for i in range(4)}, "runs per host")
+    eq([(p["project"], p["runs"]) for p in s["by_project"]], [("example.com/sample", 16)], "runs per project")
+    eq(sum(d["runs"] for d in s["by_day"]), 16, "runs by day")
+    for key, outcomes in (("hits", "'cache_hit'"), ("misses", "'rebuilt','failed'")):
+        want = int(PG.psql(f"SELECT count(*) FROM packages WHERE variant<>'(test result)' AND outcome IN ({outcomes})",
+                           db="fleet"))
+        eq(s["packages"][key], want, f"package {key}")
+    eq(s["failures"], {"runs": 0, "classes": []}, "no failures")
+    one = machines[2].gox("stats", "--format=json", "--project=example.com/sample", "--since=1h")
+    eq((one.returncode, json.loads(one.stdout)["runs"]), (0, 16), f"--project, --since: {one.stderr!r}")
+    bad = machines[2].gox("stats", "--project=example.com/nope")
+    eq(bad.returncode, 125, "an unknown project")
+    check(b"example.com/sample" in bad.stderr, f"the error lists the projects: {bad.stderr!r}")
     # Retention per project: --keep=4 leaves the project's newest 4 runs.
     r = machines[0].gox("--keep=4", "build", "./...")
     eq(r.returncode, 0, f"--keep: {r.stderr!r}")

@@ -383,6 +383,59 @@ def report_of_a_past_run_and_bad_inputs():
     check(w.stderr.startswith(plain.stderr) and b"gox: warning: cannot write report to" in w.stderr, w.stderr)
 
 @test
+def stats_of_a_sqlite_history_of_real_runs():
+    mod, cache = fresh_module("rep-stats"), fresh_cache("rep-stats")
+    env = dict(go_env(cache), GOX_HISTORY=os.path.join(mod, "history.db"))
+    # An empty history is an empty report; a missing one, an error.
+    empty = os.path.join(mod, "empty.db")
+    open(empty, "w").close()
+    p = gox("stats", "--format=json", cwd=mod, env=dict(env, GOX_HISTORY=empty))
+    eq(p.returncode, 0, p.stderr.decode())
+    eq((json.loads(p.stdout)["runs"], json.loads(p.stdout)["by_day"]), (0, []), "empty")
+    eq(gox("stats", cwd=mod, env=dict(env, GOX_HISTORY=os.path.join(mod, "none.db"))).returncode, 125, "no history")
+    # Five real runs: a build, one after an edit, two go test (the second
+    # from the test cache), a build that fails.
+    words = os.path.join(mod, "internal", "words", "words.go")
+    steps = [["build", "./..."], "edit", ["build", "./..."], ["test", "./..."], ["test", "./..."], "break", ["build", "./..."]]
+    for step in steps:
+        if step == "edit":
+            open(words, "a").write("\nfunc Extra() int { return 42 }\n")
+        elif step == "break":
+            open(words, "a").write("\nvar _ int = undefinedName\n")
+        else:
+            gox_run(mod, cache, ["--summary=off"] + step)
+    out = tempfile.mkdtemp(prefix="stats-", dir=tap.SCRATCH)
+    page = os.path.join(out, "stats.html")
+    p = gox("stats", "--format=json", "--report=" + page, "--report=" + os.path.join(out, "s.txt"), cwd=mod, env=env)
+    eq(p.returncode, 0, p.stderr.decode())
+    s = json.loads(p.stdout)
+    eq(s["runs"], 5, "runs counted")
+    eq([(x["project"], x["runs"]) for x in s["by_project"]], [("example.com/sample", 5)], "one project")
+    eq(s["failures"]["runs"], 1, "one failed run")
+    classes = [l.split()[0] for l in gox("explain", "--classes").stdout.decode().splitlines() if l.strip()]
+    check(len(s["failures"]["classes"]) == 1 and s["failures"]["classes"][0]["class"] in classes, s["failures"])
+    check(s["tests"]["results"] >= 2 and s["tests"]["cached"] >= 1, s["tests"])
+    missed = {m["package"]: m for m in s["most_missed"]}
+    check("example.com/sample/internal/words" in missed, s["most_missed"])
+    check(s["packages"]["hits"] > 0 and 0 < s["packages"]["hit_rate"] < 1, s["packages"])
+    check(s["reasons_by_time"] and s["slowest"], "reasons and slowest packages")
+    text = open(os.path.join(out, "s.txt")).read()
+    check(text.startswith("gox stats: 5 runs of every project") and "internal/words" in text, text)
+    # The page in a browser: both plots and the tables, no script.
+    dom = dump_dom(page)
+    eq(re.search(r"<title>(.*?)</title>", dom).group(1), "gox stats", "title")
+    check('id="hitrate"' in dom and 'id="timelost"' in dom and 'id="missed"' in dom, "plots and tables")
+    check(len(re.findall(r'<rect class="bar"', dom)) == len(s["by_day"]) >= 1, "a bar a day")
+    check(len(re.findall(r'<rect class="lost"', dom)) == len(s["reasons_by_time"]), "a bar a reason")
+    check("<script" not in dom and "<link" not in dom and " src=" not in dom, "no script, no external resource")
+    # Bad input: a usage error, never a crash.
+    for args, msg in ((["--since=abc"], b"--since wants a duration"), (["--format=pdf"], b"unknown format"),
+                      (["--report=x.pdf"], b"cannot tell the format"), (["--project=nope"], b"no run of project nope")):
+        p = gox("stats", *args, cwd=mod, env=env)
+        eq(p.returncode, 125, f"gox stats {args}")
+        check(msg in p.stderr, p.stderr)
+
+@test
 def markdown_stays_under_the_limit_and_says_what_it_left_out():
     doc = gox_parse_json(os.path.join(tap.ROOT, "trace_samples", "go126-cold-build.trace"))
     pkgs = doc["packages"]

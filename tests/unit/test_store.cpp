@@ -297,6 +297,50 @@ TEST_CASE("Store: a version 1 history is migrated on first use", "[history][stor
     }
 }
 
+// A version 2 history (identity columns, no failure class) is migrated:
+// its runs keep their project and get failure_class "".
+TEST_CASE("Store: a version 2 history is migrated on first use", "[history][store][migrate]") {
+    using gox::history::schema::kSteps;
+    const std::string rows = std::string(kV1Rows) + "UPDATE runs SET project='example.com/m', host='h';";
+    auto check = [](Store& s) {
+        auto runs = s.all_runs(10);
+        REQUIRE(runs.size() == 1);
+        CHECK(runs[0].project == "example.com/m");
+        CHECK(runs[0].host == "h");
+        CHECK(runs[0].failure_class == "");
+        CHECK(s.previous("/old", "a", "", INT64_MAX)->action_id == "a-old");
+    };
+    {
+        INFO("sqlite");
+        TempDir t;
+        std::filesystem::create_directories(t.dir);
+        sqlite3* db = nullptr;
+        REQUIRE(sqlite3_open(t.db().c_str(), &db) == SQLITE_OK);
+        for (const char* sql : {kSteps[0].sqlite, kSteps[1].sqlite, rows.c_str(),
+                                "CREATE TABLE gox_schema (version INTEGER NOT NULL); INSERT INTO gox_schema VALUES (2);"})
+            REQUIRE(sqlite3_exec(db, sql, nullptr, nullptr, nullptr) == SQLITE_OK);
+        sqlite3_close(db);
+        SqliteStore s(t.db());
+        CHECK(s.schema_version() == gox::history::schema::kVersion);
+        check(s);
+    }
+    if (const char* url = pg_url()) {
+        INFO("postgresql");
+        drop_pg_tables(url);
+        {
+            gox::history::PgStore raw(url, false);
+            raw.exec_script(kSteps[0].pg);
+            raw.exec_script(kSteps[1].pg);
+            raw.exec_script(rows);
+            raw.exec_script("CREATE TABLE gox_schema (version INTEGER NOT NULL); INSERT INTO gox_schema VALUES (2)");
+            CHECK(raw.schema_version() == 2);
+        }
+        gox::history::PgStore s(url);
+        CHECK(s.schema_version() == gox::history::schema::kVersion);
+        check(s);
+    }
+}
+
 TEST_CASE("PgStore: a server lost after opening fails once, then quietly", "[history][store]") {
     const char* url = pg_url();
     if (!url) return;

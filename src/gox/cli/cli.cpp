@@ -21,7 +21,7 @@ namespace {
 
 constexpr const char* kMainUsage = R"(usage: gox [gox options] [-C dir] build|test|install|run|vet [go flags] [packages]
        gox [--go=PATH] [-C dir] GO-VERB [arguments]   (list, mod, env, version...)
-       gox parse|explain|diff|history|report|doctor|cacheprog|help [arguments]
+       gox parse|explain|diff|history|stats|report|doctor|cacheprog|help [arguments]
 
 gox reads the go command's -x trace and explains what the Go build cache did:
 which packages were rebuilt, which came from the cache, and what failed.
@@ -46,6 +46,11 @@ Commands:
   diff [A B]     compare two runs (the last two by default) or two saved
                  JSON summaries: environment differences and packages
   history        list the recorded runs
+  stats [--since=7d] [--project=PATH] [--format=text|json|html]
+                 the history's figures over a window, on either backend:
+                 hit rate by day, project and job, the packages that miss
+                 most and why, the time each reason cost, the slowest
+                 packages and their trend, test cache hit rate, failures
   report [--format=FORMAT] [-o FILE] [RUN|FILE.json]
                  render a past run or a saved JSON summary as JSON,
                  Markdown, HTML, JUnit XML, a Chrome trace or text
@@ -70,7 +75,8 @@ input). See gox(1) for the JSON schema and examples.
 
 // gox's own commands: none is a go verb (tests/cli/test_docs.py checks
 // against `go help`).
-const std::vector<std::string> kOwnCommands = {"parse", "explain", "diff", "history", "doctor", "report", "cacheprog"};
+const std::vector<std::string> kOwnCommands = {"parse", "explain", "diff", "history", "stats", "doctor", "report",
+                                               "cacheprog"};
 bool is_go_verb(const std::string& s) {
     return s == "build" || s == "test" || s == "install" || s == "run" || s == "vet";
 }
@@ -94,6 +100,7 @@ int run_help_for(const std::string& cmd) {
     if (cmd == "explain") return cmd_explain({"--help"});
     if (cmd == "diff") return cmd_diff({"--help"});
     if (cmd == "history") return cmd_history({"--help"});
+    if (cmd == "stats") return cmd_stats({"--help"});
     if (cmd == "doctor") return cmd_doctor({"--help"});
     if (cmd == "report") return cmd_report({"--help"});
     if (cmd == "cacheprog") return cmd_cacheprog({"--help"});
@@ -142,6 +149,7 @@ std::optional<int> run_own_command(const std::string& first, const std::vector<s
     if (first == "explain") return cmd_explain(rest);
     if (first == "diff") return cmd_diff(rest);
     if (first == "history") return cmd_history(rest);
+    if (first == "stats") return cmd_stats(rest);
     if (first == "doctor") return cmd_doctor(rest);
     if (first == "report") return cmd_report(rest);
     if (first == "cacheprog") return cmd_cacheprog(rest);

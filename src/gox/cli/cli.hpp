@@ -52,6 +52,7 @@ std::string go_work_dir(const std::vector<std::string>& args);
 int cmd_explain(const std::vector<std::string>& args);
 int cmd_diff(const std::vector<std::string>& args);
 int cmd_history(const std::vector<std::string>& args);
+int cmd_stats(const std::vector<std::string>& args);
 int cmd_doctor(const std::vector<std::string>& args);
 int cmd_report(const std::vector<std::string>& args);
 int cmd_cacheprog(const std::vector<std::string>& args);

@@ -140,6 +140,7 @@ void record_run(history::Store* store, const WrapOptions& o, const model::Build&
     r.job = f.place.who.job;
     r.job_id = f.place.who.job_id;
     r.branch = f.place.who.branch;
+    if (a.diagnosis) r.failure_class = a.diagnosis->cls;
     std::vector<history::PackageRecord> pkgs = analysis::history_records(b, a, inputs);
     const std::string spool = history::spool::default_path();
     // The record kept for later; warned: whether this run already said why.

@@ -259,7 +259,7 @@ std::int64_t PgStore::add_run(const RunRecord& run, const std::vector<PackageRec
         auto r = query(std::string(schema::kInsertRun) + " RETURNING id",
                        {num(run.started), run.cwd, run.module_root, run.verb, run.args, run.go_version, run.env,
                         std::to_string(run.exit_code), num(run.seconds), run.project, run.host, run.job, run.job_id,
-                        run.branch});
+                        run.branch, run.failure_class});
         std::int64_t id = r.i64(0, 0);
         // One COPY for all rows: a round trip per row would cost ~50 ms
         // for a large module.
@@ -361,6 +361,26 @@ std::vector<PackageRecord> PgStore::packages(std::int64_t run_id) const {
                    {std::to_string(run_id)});
     std::vector<PackageRecord> out;
     for (int i = 0; i < r.rows(); ++i) out.push_back(read_pkg(r, i));
+    return out;
+}
+
+std::vector<RunTally> PgStore::run_tallies(const StatsQuery& q) const {
+    std::vector<std::string> params{num(q.since)};
+    if (!q.project.empty()) params.push_back(q.project);
+    auto r = query(schema::run_tallies_sql(!q.project.empty()), params);
+    std::vector<RunTally> out;
+    out.reserve(static_cast<std::size_t>(r.rows()));
+    for (int i = 0; i < r.rows(); ++i) out.push_back(schema::run_tally_from(Row{r, i}));
+    return out;
+}
+
+std::vector<PackageTally> PgStore::package_tallies(const StatsQuery& q) const {
+    std::vector<std::string> params{num(q.split), num(q.since)};
+    if (!q.project.empty()) params.push_back(q.project);
+    auto r = query(schema::package_tallies_sql(!q.project.empty()), params);
+    std::vector<PackageTally> out;
+    out.reserve(static_cast<std::size_t>(r.rows()));
+    for (int i = 0; i < r.rows(); ++i) out.push_back(schema::package_tally_from(Row{r, i}));
     return out;
 }
 

@@ -78,13 +78,23 @@ CREATE INDEX IF NOT EXISTS runs_by_job ON runs(project, job, id);
 CREATE INDEX IF NOT EXISTS runs_by_branch ON runs(project, branch, id);
 CREATE INDEX IF NOT EXISTS runs_by_started ON runs(project, started);
 )sql"},
+    // The failure class a failed run's diagnosis gave it (gox stats counts
+    // them); "" for a run that succeeded or was not diagnosed.
+    {3,
+     R"sql(
+ALTER TABLE runs ADD COLUMN failure_class TEXT NOT NULL DEFAULT '';
+)sql",
+     R"sql(
+ALTER TABLE runs ADD COLUMN IF NOT EXISTS failure_class TEXT NOT NULL DEFAULT '';
+)sql"},
 };
 
-inline constexpr int kVersion = 2;
+inline constexpr int kVersion = 3;
 
 // The runs columns every query reads, in RunRecord's order.
 inline constexpr const char* kRunCols =
-    "id, started, cwd, module_root, verb, args, go_version, env, exit_code, seconds, project, host, job, job_id, branch";
+    "id, started, cwd, module_root, verb, args, go_version, env, exit_code, seconds, project, host, job, job_id, branch, "
+    "failure_class";
 inline constexpr const char* kPkgCols = "import_path, variant, action_id, content_id, outcome, reason, detail, seconds, inputs";
 // kPkgCols for a query that joins runs (which has a seconds column too).
 inline constexpr const char* kPkgColsP =
@@ -151,6 +161,7 @@ RunRecord run_from(const Row& s) {
     r.seconds = s.dbl(9);
     std::string* who[] = {&r.project, &r.host, &r.job, &r.job_id, &r.branch};
     for (int c = 0; c < 5; ++c) *who[c] = s.text(10 + c);
+    r.failure_class = s.text(15);
     return r;
 }
 template <class Row>
@@ -165,6 +176,61 @@ PackageRecord package_from(const Row& s) {
 
 inline constexpr const char* kInsertRun =
     "INSERT INTO runs(started, cwd, module_root, verb, args, go_version, env, exit_code, seconds, project, host, job, "
-    "job_id, branch) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+    "job_id, branch, failure_class) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+
+// gox stats' two aggregate queries (history/store.hpp, StatsQuery), the same
+// SQL on both backends: every figure is a sum over the runs started since
+// the window's start (of one project, with project). Parameters: the
+// window's start, then the project.
+inline std::string stats_where(bool project) {
+    return std::string(" WHERE r.started>=?") + (project ? " AND r.project=?" : "");
+}
+// One row per run, with its package and test-result counts (RunTally's order).
+inline std::string run_tallies_sql(bool project) {
+    const std::string pkg = "p.variant<>'(test result)' AND p.outcome=";
+    const std::string test = "p.variant='(test result)' AND p.outcome";
+    auto n = [](const std::string& cond) { return "COALESCE(sum(CASE WHEN " + cond + " THEN 1 ELSE 0 END),0)"; };
+    return "SELECT r.id, r.started, r.project, r.host, r.job, r.branch, r.verb, r.failure_class, r.exit_code, "
+           "r.seconds, " + n(pkg + "'cache_hit'") + ", " + n(pkg + "'rebuilt'") + ", " + n(pkg + "'failed'") + ", " +
+           n(test + " IN ('cached','ok','fail')") + ", " + n(test + "='cached'") +
+           " FROM runs r LEFT JOIN packages p ON p.run_id=r.id" + stats_where(project) +
+           " GROUP BY r.id ORDER BY r.id";
+}
+// Per package, test-result or not, outcome, reason and half of the window
+// (0: started before the split time, the first parameter): how many
+// records, their summed seconds and how many were timed (PackageTally's order).
+inline std::string package_tallies_sql(bool project) {
+    return "SELECT p.import_path, CASE WHEN p.variant='(test result)' THEN 1 ELSE 0 END, p.outcome, p.reason, "
+           "CASE WHEN r.started<? THEN 0 ELSE 1 END, count(*), "
+           "COALESCE(sum(CASE WHEN p.seconds>0 THEN p.seconds ELSE 0 END),0), "
+           "COALESCE(sum(CASE WHEN p.seconds>0 THEN 1 ELSE 0 END),0) FROM packages p JOIN runs r ON r.id=p.run_id" +
+           stats_where(project) + " GROUP BY 1, 2, 3, 4, 5";
+}
+template <class Row>
+RunTally run_tally_from(const Row& s) {
+    RunTally t;
+    t.id = s.i64(0);
+    t.started = s.dbl(1);
+    std::string* text[] = {&t.project, &t.host, &t.job, &t.branch, &t.verb, &t.failure_class};
+    for (int c = 0; c < 6; ++c) *text[c] = s.text(2 + c);
+    t.exit_code = static_cast<int>(s.i64(8));
+    t.seconds = s.dbl(9);
+    std::int64_t* n[] = {&t.hits, &t.rebuilt, &t.failed, &t.tests, &t.tests_cached};
+    for (int c = 0; c < 5; ++c) *n[c] = s.i64(10 + c);
+    return t;
+}
+template <class Row>
+PackageTally package_tally_from(const Row& s) {
+    PackageTally t;
+    t.import_path = s.text(0);
+    t.test_result = s.i64(1) != 0;
+    t.outcome = s.text(2);
+    t.reason = s.text(3);
+    t.half = static_cast<int>(s.i64(4));
+    t.count = s.i64(5);
+    t.seconds = s.dbl(6);
+    t.timed = s.i64(7);
+    return t;
+}
 
 } // namespace gox::history::schema

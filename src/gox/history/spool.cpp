@@ -34,7 +34,8 @@ nlohmann::json to_json(const Entry& e, const std::string& key) {
             {"run",
              {{"started", r.started}, {"cwd", r.cwd}, {"module_root", r.module_root}, {"verb", r.verb}, {"args", r.args},
               {"go_version", r.go_version}, {"env", r.env}, {"exit_code", r.exit_code}, {"seconds", r.seconds},
-              {"project", r.project}, {"host", r.host}, {"job", r.job}, {"job_id", r.job_id}, {"branch", r.branch}}},
+              {"project", r.project}, {"host", r.host}, {"job", r.job}, {"job_id", r.job_id}, {"branch", r.branch},
+              {"failure_class", r.failure_class}}},
             {"packages", std::move(pk)},
             {"report", e.report}};
 }
@@ -56,6 +57,7 @@ bool from_json(const nlohmann::json& j, Entry& e) {
         e.run.job = r.at("job").get<std::string>();
         e.run.job_id = r.at("job_id").get<std::string>();
         e.run.branch = r.at("branch").get<std::string>();
+        e.run.failure_class = r.value("failure_class", ""); // absent in a spool of gox before it
         for (const auto& p : j.at("packages")) {
             PackageRecord k;
             k.import_path = p.at(0).get<std::string>();

@@ -200,6 +200,7 @@ std::int64_t SqliteStore::add_run(const RunRecord& run, const std::vector<Packag
         r.bind(1, run.started).bind(2, run.cwd).bind(3, run.module_root).bind(4, run.verb).bind(5, run.args);
         r.bind(6, run.go_version).bind(7, run.env).bind(8, static_cast<std::int64_t>(run.exit_code)).bind(9, run.seconds);
         r.bind(10, run.project).bind(11, run.host).bind(12, run.job).bind(13, run.job_id).bind(14, run.branch);
+        r.bind(15, run.failure_class);
         r.step();
         std::int64_t id = sqlite3_last_insert_rowid(m_db);
         // Prepared once for all rows, not once per row (1,000 rows for a
@@ -277,6 +278,24 @@ std::vector<PackageRecord> SqliteStore::packages(std::int64_t run_id) const {
     s.bind(1, run_id);
     std::vector<PackageRecord> out;
     while (s.step()) out.push_back(read_pkg(s));
+    return out;
+}
+
+std::vector<RunTally> SqliteStore::run_tallies(const StatsQuery& q) const {
+    Stmt s(m_db, schema::run_tallies_sql(!q.project.empty()).c_str());
+    s.bind(1, q.since);
+    if (!q.project.empty()) s.bind(2, q.project);
+    std::vector<RunTally> out;
+    while (s.step()) out.push_back(schema::run_tally_from(s));
+    return out;
+}
+
+std::vector<PackageTally> SqliteStore::package_tallies(const StatsQuery& q) const {
+    Stmt s(m_db, schema::package_tallies_sql(!q.project.empty()).c_str());
+    s.bind(1, q.split).bind(2, q.since);
+    if (!q.project.empty()) s.bind(3, q.project);
+    std::vector<PackageTally> out;
+    while (s.step()) out.push_back(schema::package_tally_from(s));
     return out;
 }
 

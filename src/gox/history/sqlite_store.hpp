@@ -26,6 +26,8 @@ public:
     std::vector<RunRecord> all_runs(int limit) const override;
     std::optional<RunRecord> run(std::int64_t id) const override;
     std::vector<PackageRecord> packages(std::int64_t run_id) const override;
+    std::vector<RunTally> run_tallies(const StatsQuery& q) const override;
+    std::vector<PackageTally> package_tallies(const StatsQuery& q) const override;
     void set_report(std::int64_t run_id, const std::string& doc) override;
     std::optional<std::string> report(std::int64_t run_id) const override;
     using Store::prune;

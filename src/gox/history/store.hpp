@@ -42,6 +42,9 @@ struct RunRecord {
     std::string job;    // the CI job's name (GITHUB_JOB...), "" outside CI
     std::string job_id; // the CI system's id of this run of the job
     std::string branch;
+    // The failure class of a failed run's diagnosis (gox explain --classes),
+    // "" when it succeeded or had none.
+    std::string failure_class;
 };
 
 struct PackageRecord {
@@ -90,6 +93,37 @@ struct Retention {
     std::string project;
 };
 
+// What gox stats reads (stats/stats.hpp analyses it): the runs started at
+// or after `since` (unix seconds), of one project unless project is "".
+// split: the time that divides the window into halves (for trends).
+struct StatsQuery {
+    double since = 0;
+    double split = 0;
+    std::string project;
+};
+// A run with its counts: packages found in the cache, rebuilt and failed
+// (test results apart), test results and those that came from the cache.
+struct RunTally {
+    std::int64_t id = 0;
+    double started = 0;
+    std::string project, host, job, branch, verb, failure_class;
+    int exit_code = 0;
+    double seconds = 0;
+    std::int64_t hits = 0, rebuilt = 0, failed = 0, tests = 0, tests_cached = 0;
+};
+// The records of one package (or its test result) with one outcome and
+// reason in one half of the window: how many, their summed seconds (of
+// those timed) and how many were timed.
+struct PackageTally {
+    std::string import_path;
+    bool test_result = false;
+    std::string outcome, reason;
+    int half = 0; // 0: started before StatsQuery::split
+    std::int64_t count = 0;
+    double seconds = 0;
+    std::int64_t timed = 0;
+};
+
 class Store {
 public:
     virtual ~Store() = default;
@@ -130,6 +164,12 @@ public:
     virtual std::vector<RunRecord> all_runs(int limit) const = 0;
     virtual std::optional<RunRecord> run(std::int64_t id) const = 0;
     virtual std::vector<PackageRecord> packages(std::int64_t run_id) const = 0;
+
+    // gox stats' aggregates, summed by the database (history/schema.hpp has
+    // the one SQL both backends run): one row per run, oldest first; and
+    // per package, outcome, reason and half of the window.
+    virtual std::vector<RunTally> run_tallies(const StatsQuery& q) const = 0;
+    virtual std::vector<PackageTally> package_tallies(const StatsQuery& q) const = 0;
 
     // The report document of a run (JSON text, path-normalised, not
     // redacted), kept for the newest kReportRuns runs and when at most
