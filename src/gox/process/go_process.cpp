@@ -229,16 +229,41 @@ int received_signal() { return g_last_signal; }
 
 std::optional<std::string> capture(const std::vector<std::string>& argv, const EnvOverrides& env) {
     if (argv.empty()) return std::nullopt;
-    std::error_code ec;
-    bp::ipstream out;
     std::vector<std::string> args(argv.begin() + 1, argv.end());
     auto exe = argv[0].find('/') == std::string::npos ? bp::search_path(argv[0]) : boost::filesystem::path(argv[0]);
     if (exe.empty()) return std::nullopt;
-    bp::child c(exe, bp::args = args, child_environment(env), bp::std_out > out, bp::std_err > bp::null,
-                bp::std_in < bp::null, ec);
-    if (ec) return std::nullopt;
-    std::string text, line;
-    while (std::getline(out, line)) text += line + "\n";
+    // Every fd made close-on-exec, as run_go's: this runs in a thread beside
+    // run_go (the environment fingerprint's go env), and a descriptor without
+    // it that run_go's fork catches would go to go and its programs. A
+    // program's child that outlives it (go run of a server) would then hold
+    // this pipe open, and gox would wait for it to exit.
+    int p[2];
+    if (::pipe2(p, O_CLOEXEC) != 0) return std::nullopt;
+    int null_fd = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (null_fd < 0) {
+        ::close(p[0]);
+        ::close(p[1]);
+        return std::nullopt;
+    }
+    std::error_code ec;
+    bp::child c(exe, bp::args = args, child_environment(env), bp::posix::fd.bind(0, null_fd),
+                bp::posix::fd.bind(1, p[1]), bp::posix::fd.bind(2, null_fd), ec);
+    ::close(p[1]);
+    ::close(null_fd);
+    if (ec) {
+        ::close(p[0]);
+        return std::nullopt;
+    }
+    std::string text;
+    char buf[16384];
+    for (;;) {
+        ssize_t n = ::read(p[0], buf, sizeof buf);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        text.append(buf, static_cast<std::size_t>(n));
+    }
+    ::close(p[0]);
+    if (!text.empty() && text.back() != '\n') text += '\n'; // whole lines, as before
     c.wait(ec);
     if (ec || c.exit_code() != 0) return std::nullopt;
     return text;
