@@ -421,14 +421,12 @@ void after_go(model::Build& b, Collectors& c, nlohmann::json env, const GoPlan& 
     timing.step("analysis");
     // The history keeps the run's document path-normalised (not redacted).
     record_run(store.get(), o, b, a, facts, run, inputs, [&] {
-        auto d = run_document(b, a, env, run, verb, args);
-        if (!facts.cache_evidence.is_null()) d["cache_evidence"] = facts.cache_evidence;
+        auto d = run_document(b, a, facts, run);
         report::normalise_paths(d, "");
         return d.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
     });
     timing.step("history");
-    report::Doc doc = run_document(b, a, env, run, verb, args);
-    if (!facts.cache_evidence.is_null()) doc["cache_evidence"] = facts.cache_evidence;
+    report::Doc doc = run_document(b, a, facts, run);
     if (o.why) analysis::attach_key_inputs(doc, inputs); // each package's portable key inputs (not in the history)
     timing.step("document");
     print_summary(doc, b, a, run, o);

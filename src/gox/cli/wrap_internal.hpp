@@ -94,8 +94,9 @@ void record_run(history::Store* store, const WrapOptions& o, const model::Build&
                 const std::map<std::string, std::string>& inputs, const std::function<std::string()>& report_doc);
 
 // The document every JSON summary and report is made from.
-report::Doc run_document(const model::Build& b, const analysis::RunAnalysis& a, const nlohmann::json& env,
-                         const process::GoRun& run, const std::string& verb, const std::vector<std::string>& args);
+// (command and environment from the facts, and their cache_evidence when gathered).
+report::Doc run_document(const model::Build& b, const analysis::RunAnalysis& a, const analysis::RunFacts& f,
+                         const process::GoRun& run);
 
 // The ages of GOCACHE's action entries against the run's start, and which
 // of the packages it rebuilt had an entry before it (analysis::RunFacts'

@@ -24,14 +24,15 @@
 namespace gox::cli::wrap {
 
 // The document every JSON summary and report is made from.
-report::Doc run_document(const model::Build& b, const analysis::RunAnalysis& a, const nlohmann::json& env,
-                         const process::GoRun& run, const std::string& verb, const std::vector<std::string>& args) {
+report::Doc run_document(const model::Build& b, const analysis::RunAnalysis& a, const analysis::RunFacts& f,
+                         const process::GoRun& run) {
     auto j = report::to_json(b, a);
-    j["command"] = {{"verb", verb},       {"exit_code", run.exit_code}, {"seconds", run.seconds},
-                    {"started", run.started}, {"args", args}};
+    j["command"] = {{"verb", f.verb},         {"exit_code", run.exit_code}, {"seconds", run.seconds},
+                    {"started", run.started}, {"args", f.args}};
     // The environment fingerprint, so that gox diff can compare two saved
     // summaries (CI against a laptop).
-    j["environment"] = env;
+    j["environment"] = f.env;
+    if (!f.cache_evidence.is_null()) j["cache_evidence"] = f.cache_evidence;
     return j;
 }
 
