@@ -34,7 +34,8 @@ go, and the median of the per-repetition differences. The no-op overhead is
 split into the flags' part (go -x -debug-actiongraph minus go) and gox's own
 part (gox minus go -x -debug-actiongraph).
 
---history-runs N first records N no-op runs into each gox tool's history (the
+--history-runs N first records N no-op runs into the histories of `gox` and
+`gox (history sync)` (the
 steady state of a user's history is 200-220 runs of a project: bench/README.md).
 
 usage: bench/fixed_cost.py [--gox build/gox] [--projects caddy,sample] [--reps 10]
@@ -98,7 +99,7 @@ def main():
                          "--modcache and --warm-cache from the run that built it, no package is rebuilt: "
                          "go's action IDs include the source dirs")
     ap.add_argument("--history-runs", type=int, default=0,
-                    help="record this many no-op runs into each gox history before the timed series")
+                    help="record this many no-op runs into the histories of gox and gox (history sync) first")
     ap.add_argument("--out")
     a = ap.parse_args()
     # PR_SET_CHILD_SUBREAPER: gox's detached history writer becomes our child
@@ -206,10 +207,9 @@ def bench_project(name, gox, root, env, a):
         run(t, caches[t])  # untimed: the history and gox's own caches start warm too
     if a.history_runs:
         print(f"{name}: recording {a.history_runs} runs into each gox history …", file=sys.stderr)
-        for t in commands:
-            if t.startswith("gox"):
-                for _ in range(a.history_runs):
-                    run(t, caches[t])
+        for t in ("gox", "gox (history sync)"):  # the rows whose history step differs
+            for _ in range(a.history_runs):
+                run(t, caches[t])
     series("noop", tuple(commands), a.reps)
     for t in build_tools:
         shutil.rmtree(own[t], ignore_errors=True)
