@@ -11,7 +11,14 @@ bench/fixed_cost.py, never here):
   the fingerprint asked while go builds sees the user's environment, not the
   GODEBUG gox gives go for --why;
   GOX_TIMING=1 adds exactly one line of step times on stderr, and nothing
-  else changes (stdout and go's stderr byte for byte as without it)."""
+  else changes (stdout and go's stderr byte for byte as without it);
+  the history record is written by a detached child after gox has exited
+  (history/deferred.hpp): gox's pipes reach EOF while the child still holds
+  the writer lock, the next `gox history` waits for it and lists the run,
+  records of runs in a row land in order, what the child could not write is
+  told by the next gox, and on CI (CI=true) the record is written before gox
+  exits."""
+import fcntl
 import json
 import os
 import re
@@ -142,6 +149,98 @@ def timing_adds_one_line_only():
     after = sum(float(m.group(2)) for m in steps[names.index("go") + 1:-1])
     check(abs(after - float(steps[-1].group(2))) < 0.5 + 0.01 * after, f"after go is the sum of the steps after go: {parts}")
     m.done()
+
+
+class Hist:
+    """A module, a warm cache and a history of its own; gox as a user runs it
+    (no GOX_HISTORY_SYNC, which scripts/test sets for every other suite)."""
+
+    def __init__(self, name):
+        self.mod = fresh_module("fh-" + name)
+        self.cache = fresh_cache("fh-" + name)
+        self.state = tempfile.mkdtemp(prefix="state-fh-", dir=tap.SCRATCH)
+        self.db = os.path.join(self.state, "history.db")
+        env = go_env(self.cache, {"GOX_HISTORY": self.db})
+        for k in ("GOX_HISTORY_SYNC", "CI", "GITHUB_ACTIONS", "GITLAB_CI", "BUILDKITE", "CIRCLECI", "JENKINS_URL",
+                  "TF_BUILD", "TEAMCITY_VERSION"):
+            env.pop(k, None)
+        self.env = env
+
+    def run(self, *args, extra_env=None):
+        env = dict(self.env, **(extra_env or {}))
+        return subprocess.run([GOX] + list(args), cwd=self.mod, env=env, capture_output=True, timeout=600)
+
+    def lock_held(self):
+        """Whether a writer holds the history's writer lock now."""
+        if not os.path.exists(self.db + ".writer-lock"):
+            return False
+        with open(self.db + ".writer-lock") as f:
+            try:
+                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return True
+            fcntl.flock(f, fcntl.LOCK_UN)
+            return False
+
+    def runs(self):
+        p = self.run("history", "--format=json")
+        eq(p.returncode, 0, p.stderr.decode(errors="replace"))
+        return json.loads(p.stdout), p
+
+    def done(self):
+        # A detached writer may still be at work: wait for it first.
+        self.runs()
+        for d in (self.mod, self.cache, self.state):
+            shutil.rmtree(d, ignore_errors=True)
+
+
+@test
+def history_written_after_gox_exits():
+    h = Hist("after")
+    # The writer sleeps 3 s before it writes: gox itself must be gone by then,
+    # with its stdout and stderr closed (capture_output reads to EOF).
+    p = h.run("build", "./...", extra_env={"GOX_TEST_WRITER_DELAY_MS": "3000"})
+    eq(p.returncode, 0, p.stderr.decode(errors="replace"))
+    check(h.lock_held(), "the detached writer holds the lock after gox and its pipes are done")
+    runs, q = h.runs()  # waits for the writer
+    check(not h.lock_held(), "the writer is done once gox history has answered")
+    eq(len(runs), 1, f"runs recorded: {runs}")
+    eq(runs[0]["verb"], "build")
+    eq(q.stderr, b"", "no warnings")
+    h.done()
+
+
+@test
+def history_records_in_order_and_reports_child_failures():
+    h = Hist("order")
+    for args in (["build", "./..."], ["vet", "./..."], ["test", "./..."]):
+        p = h.run(*args, extra_env={"GOX_TEST_WRITER_DELAY_MS": "300"})
+        check(p.returncode in (0, 1), p.stderr.decode(errors="replace"))
+    runs, _ = h.runs()
+    verbs = [r["verb"] for r in runs]
+    # gox history lists the newest first.
+    eq([v for v in verbs if v in ("build", "test")], ["test", "build"], f"order of {verbs}")
+    p = h.run("build", "./...", extra_env={"GOX_TEST_FAULT": "history"})
+    eq(p.returncode, 0, p.stderr.decode(errors="replace"))
+    check(b"injected fault" not in p.stderr, "the failing writer's message is not on the run's own stderr")
+    _, q = h.runs()
+    err = q.stderr.decode()
+    check("injected fault (GOX_TEST_FAULT=history)" in err and "this run was not recorded" in err,
+          f"the next gox tells what the writer could not do: {err!r}")
+    _, q = h.runs()
+    eq(q.stderr, b"", "told once")
+    h.done()
+
+
+@test
+def history_written_before_exit_on_ci():
+    h = Hist("ci")
+    p = h.run("build", "./...", extra_env={"CI": "true", "GOX_TEST_WRITER_DELAY_MS": "3000"})
+    eq(p.returncode, 0, p.stderr.decode(errors="replace"))
+    check(not h.lock_held(), "on CI no writer outlives gox")
+    with __import__("sqlite3").connect(f"file:{h.db}?mode=ro", uri=True) as con:
+        eq(con.execute("SELECT count(*) FROM runs").fetchone()[0], 1, "recorded before gox exited")
+    h.done()
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@
 #include <gox/analysis/diagnosis.hpp>
 #include <gox/cli/report_out.hpp>
 #include <gox/cli/wrap_internal.hpp>
+#include <gox/history/deferred.hpp>
 #include <gox/model/actiongraph.hpp>
 #include <gox/model/hash_filter.hpp>
 #include <gox/model/stream.hpp>
@@ -420,13 +421,6 @@ void after_go(model::Build& b, Collectors& c, nlohmann::json env, const GoPlan& 
                           follow_up(p.go, verb, args, b, c.errors, o));
     for (const auto& w : a.warnings) std::fprintf(stderr, "gox: warning: %s\n", w.c_str());
     timing.step("analysis");
-    // The history keeps the run's document path-normalised (not redacted).
-    record_run(store.get(), o, b, a, facts, run, inputs, [&] {
-        auto d = run_document(b, a, facts, run);
-        report::normalise_paths(d, "");
-        return d.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
-    });
-    timing.step("history");
     report::Doc doc = run_document(b, a, facts, run);
     if (o.why) analysis::attach_key_inputs(doc, inputs); // each package's portable key inputs (not in the history)
     timing.step("document");
@@ -435,6 +429,24 @@ void after_go(model::Build& b, Collectors& c, nlohmann::json env, const GoPlan& 
     if (o.annotations) print_annotations(b, o.redact, p.gl.chdir.dir);
     write_reports(std::move(doc), o, p.graph);
     timing.step("reports");
+    // Last, the history record: by default written by a detached child after
+    // gox has exited (history/deferred.hpp), so the user waits for none of it.
+    if (!o.history) return;
+    const history::Location where = history::location_from_env();
+    const bool had_store = store != nullptr;
+    if (history::background_wanted()) store.reset(); // no connection crosses the fork
+    history::write_deferred(where, [&] {
+        if (had_store && !store) store = open_run_store(o);
+        if (std::string_view(std::getenv("GOX_TEST_FAULT") ? std::getenv("GOX_TEST_FAULT") : "") == "history")
+            throw std::runtime_error("injected fault (GOX_TEST_FAULT=history)");
+        // The history keeps the run's document path-normalised (not redacted).
+        record_run(store.get(), o, b, a, facts, run, inputs, [&] {
+            auto d = run_document(b, a, facts, run);
+            report::normalise_paths(d, "");
+            return d.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+        });
+    });
+    timing.step("history");
 }
 
 } // namespace

@@ -1,5 +1,6 @@
 #include <gox/history/open.hpp>
 
+#include <gox/history/deferred.hpp>
 #include <gox/history/pg_store.hpp>
 #include <gox/history/sqlite_store.hpp>
 
@@ -27,6 +28,7 @@ Location location_from_env() {
 std::string Location::shown() const { return server ? PgStore::without_password(target) : target; }
 
 std::unique_ptr<Store> open_store(const Location& where) {
+    wait_for_writer(where); // a detached writer of the last run finishes first
     if (where.server) return std::make_unique<PgStore>(where.target);
     return std::make_unique<SqliteStore>(where.target);
 }
