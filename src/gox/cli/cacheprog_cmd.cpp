@@ -10,10 +10,12 @@
 #include <gox/cli/cacheprog_history.hpp>
 #include <gox/cli/cli.hpp>
 #include <gox/cli/command_line.hpp>
+#include <gox/history/deferred.hpp>
 
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
+#include <initializer_list>
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -52,16 +54,16 @@ double unix_now() {
 // go waits for its cache program until that closes its stdout, and shares
 // its stderr with it (a `go build 2>&1 | tee` pipe ends only when both
 // writers are gone): both are let go of before the history is written.
-void let_go_of_go() {
+void to_dev_null(std::initializer_list<int> fds) {
     int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
-    if (null < 0) {
-        ::close(STDOUT_FILENO);
-        ::close(STDERR_FILENO);
-        return;
+    for (int fd : fds) {
+        if (null < 0) ::close(fd);
+        else ::dup2(null, fd);
     }
-    for (int fd : {STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO}) ::dup2(null, fd);
-    ::close(null);
+    if (null >= 0) ::close(null);
 }
+void let_go_of_go() { to_dev_null({STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO}); }
+void let_go_of_stderr() { to_dev_null({STDERR_FILENO}); }
 
 std::string env_or(const char* name, const std::string& fallback) {
     const char* v = std::getenv(name);
@@ -108,8 +110,19 @@ int cmd_cacheprog(const std::vector<std::string>& args) {
     session.log = &log;
     int status = cacheprog::serve(o, STDIN_FILENO, STDOUT_FILENO, &log);
     session.seconds = unix_now() - session.started;
-    let_go_of_go();
-    record_session(session);
+    if (history::background_wanted()) {
+        // The writer's lock is taken while go still waits (so `go build &&
+        // gox history` shows the build); the detached writer holds neither
+        // of go's pipes, and this process lets go of them and exits.
+        history::write_deferred(history::location_from_env(), [&] { record_session(session); });
+        let_go_of_go();
+    } else {
+        // Inline (CI, GOX_HISTORY_SYNC=1, as the wrapper does there): go
+        // waits for the record, as it waits for the wrapper's; what goes
+        // wrong is not go's output.
+        let_go_of_stderr();
+        record_session(session);
+    }
     return status;
 }
 
