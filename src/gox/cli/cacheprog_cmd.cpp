@@ -35,10 +35,10 @@ problems go to the record.
 
 Exported in a shell or a CI job (GOCACHEPROG="gox cacheprog"), it records
 every go command that started it as a run of the history, marked "recorded
-by gox cacheprog": gox history and gox report show them. That record is made
-after go let go of it (go never waits for it); the packages come from the
-action IDs earlier gox runs recorded, the exit status is unknown. Under
-gox build|test|... the wrapper records the run instead.
+by gox cacheprog": gox history and gox report show them. The record is made
+after go has let go of it (on CI, and with GOX_HISTORY_SYNC=1, before); the
+packages come from the action IDs earlier gox runs recorded, go's exit status
+is unknown. Under gox build|test|... the wrapper records the run instead.
 )";
 
 constexpr const char* kCacheprogEnd = R"(
