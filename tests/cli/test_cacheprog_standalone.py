@@ -7,8 +7,10 @@ from the action IDs an earlier gox run recorded, with hits and rebuilds as
 go's own -x shows them; gox report renders it with the record's counts; go's
 stdout, stderr and exit status are the same with and without the recording;
 a `go build 2>&1 | cat` pipe ends while the detached writer still waits;
-and a run under the wrapper (gox build, gox --cacheprog build) is recorded
-once, by the wrapper."""
+a run under the wrapper (gox build, gox --cacheprog build) is recorded
+once, by the wrapper; and on a PostgreSQL history (a real server) the
+packages come from the server's records, and a record made while the
+server is stopped is spooled and sent by the next go command."""
 import fcntl
 import json
 import os
@@ -260,6 +262,39 @@ def a_pipe_of_gos_output_ends_before_the_detached_writer_writes():
     runs = s.runs()  # waits for the writer
     eq([(r["verb"], r["recorded_by"]) for r in runs], [("build", "gox cacheprog")], "then recorded")
     s.done()
+
+
+@test
+def on_a_postgresql_history_and_spooled_while_it_is_away():
+    from pgserver import PgServer
+    with PgServer() as pg:
+        url = pg.new_db("standalone")
+        s = Setup("pg", 34)
+        s.env.update({"GOX_HISTORY": url, "GOX_HISTORY_SPOOL": os.path.join(s.state, "spool.jsonl")})
+        p = s.gox("--no-progress", "build", "./...")
+        eq(p.returncode, 0, p.stderr.decode(errors="replace"))
+        # A no-op: the packages from the server's record of the wrapper's run.
+        p, reqs = s.go("build", "./...")
+        eq((p.returncode, p.stderr), (0, b""), "go unchanged")
+        r, doc = standalone_run(s, 1, "build", ["./..."], reqs)
+        got = outcomes(doc)
+        check(len(got) > 20 and set(got.values()) == {"cache_hit"}, f"hits from the server's record: {got}")
+        # The server stopped: go unchanged, the record spooled.
+        pg.stop()
+        p, _ = s.go("vet", "./...")
+        eq((p.returncode, p.stderr), (0, b""), "go unchanged with the server away")
+        with open(s.env["GOX_HISTORY_SPOOL"]) as f:
+            eq(len([l for l in f if l.strip()]), 1, "the record is spooled")
+        pg.start()
+        # The next go command that reaches the server sends it first.
+        p, _ = s.go("build", "./...")
+        eq(p.returncode, 0, p.stderr.decode(errors="replace"))
+        runs = s.runs()
+        eq([(x["verb"], x["recorded_by"]) for x in runs[:3]],
+           [("build", "gox cacheprog"), ("vet", "gox cacheprog"), ("build", "gox cacheprog")], "drained in order")
+        with open(s.env["GOX_HISTORY_SPOOL"]) as f:
+            eq(f.read().strip(), "", "the spool is empty")
+        s.done()
 
 
 if __name__ == "__main__":

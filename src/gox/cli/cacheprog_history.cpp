@@ -168,8 +168,8 @@ void record_session(const StandaloneSession& s) {
         env["GOROOT"] = go.goroot;
         env["GOCACHE"] = s.gocache;
         env["GOMOD"] = gomod;
-        if (const char* p = std::getenv("GOCACHEPROG")) env["GOCACHEPROG"] = p;
-        for (const char* k : {"GOOS", "GOARCH", "GOFLAGS", "GOEXPERIMENT"})
+        // The wrapper's keys only (env_fingerprint.cpp), where the environment sets them.
+        for (const char* k : {"GOOS", "GOARCH", "GOFLAGS", "GOEXPERIMENT", "GOTOOLCHAIN", "CGO_ENABLED"})
             if (const char* v = std::getenv(k); v && *v) env[k] = v;
 
         static const cacheprog::RecordLog kEmpty;

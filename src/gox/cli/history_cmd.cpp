@@ -286,8 +286,15 @@ RunDiff diff_runs(const Side& a, const Side& b) {
         if (!e.contains(k)) return std::string("(unset)");
         return e[k].is_string() ? e[k].get<std::string>() : e[k].dump();
     };
-    for (auto& k : keys)
+    // A run gox cacheprog recorded knows only part of the environment: what
+    // it does not know is not a difference.
+    auto unknown = [](const nlohmann::json& e, const std::string& k) {
+        return e.contains(kRecordedByKey) && !e.contains(k);
+    };
+    for (auto& k : keys) {
+        if (unknown(a.env, k) || unknown(b.env, k)) continue;
         if (str(a.env, k) != str(b.env, k)) d.env.push_back({{"name", k}, {"a", str(a.env, k)}, {"b", str(b.env, k)}});
+    }
     std::set<std::string> pkeys;
     for (auto& [k, v] : a.pkgs) pkeys.insert(k);
     for (auto& [k, v] : b.pkgs) pkeys.insert(k);
