@@ -235,7 +235,11 @@ void record_session(const StandaloneSession& s) {
         if (const char* k = std::getenv("GOX_HISTORY_KEEP"); k && *k)
             if (auto parsed = wrap::parse_keep(k)) keep = *parsed;
         keep.project = r.project;
-        store->prune(keep);
+        try {
+            store->prune(keep);
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "gox cacheprog: warning: %s (old runs not pruned)\n", e.what());
+        }
     } catch (const std::exception& e) {
         std::fprintf(stderr, "gox cacheprog: warning: %s (this go command was not recorded)\n", e.what());
     }
