@@ -196,6 +196,12 @@ def plain_go_runs_are_recorded_and_agree_with_go():
         p, _ = s.go("build", "./...", extra=extra)
         eq(p.returncode, 0, p.stderr.decode(errors="replace"))
         eq(len(s.runs()), 6, f"opted out ({extra}): no run")
+    # go -C DIR from elsewhere: the command after -C, the module of DIR.
+    p = subprocess.run(["go", "-C", s.mod, "build", "./..."], cwd=s.state, env=s.env, capture_output=True)
+    eq(p.returncode, 0, p.stderr.decode(errors="replace"))
+    r = s.runs()[0]
+    eq((r["verb"], r["args"], r["module_root"], r["recorded_by"]), ("build", ["./..."], s.mod, "gox cacheprog"),
+       "go -C")
     s.done()
 
 
