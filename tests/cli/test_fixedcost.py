@@ -197,13 +197,17 @@ class Hist:
 @test
 def history_written_after_gox_exits():
     h = Hist("after")
+    tmp = tempfile.mkdtemp(prefix="tmp-fh-", dir=tap.SCRATCH)
     # The writer sleeps 3 s before it writes: gox itself must be gone by then,
     # with its stdout and stderr closed (capture_output reads to EOF).
-    p = h.run("build", "./...", extra_env={"GOX_TEST_WRITER_DELAY_MS": "3000"})
+    p = h.run("build", "./...", extra_env={"GOX_TEST_WRITER_DELAY_MS": "3000", "TMPDIR": tmp})
     eq(p.returncode, 0, p.stderr.decode(errors="replace"))
     check(h.lock_held(), "the detached writer holds the lock after gox and its pipes are done")
+    check(any(n.startswith("gox-") for n in os.listdir(tmp)), f"gox's temp dir is the writer's to remove: {os.listdir(tmp)}")
     runs, q = h.runs()  # waits for the writer
     check(not h.lock_held(), "the writer is done once gox history has answered")
+    eq(os.listdir(tmp), [], "the writer removed gox's temp dir")
+    shutil.rmtree(tmp)
     eq(len(runs), 1, f"runs recorded: {runs}")
     eq(runs[0]["verb"], "build")
     eq(q.stderr, b"", "no warnings")

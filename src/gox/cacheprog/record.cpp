@@ -6,8 +6,10 @@
 #include <nlohmann/json.hpp>
 
 #include <cerrno>
+#include <charconv>
 #include <chrono>
 #include <fstream>
+#include <string_view>
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -20,12 +22,6 @@ using nlohmann::json;
 
 std::int64_t now_ns() {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
-json tier_json(const TierResult& t) {
-    json j = {{"outcome", t.outcome}, {"latency_us", t.latency_us}};
-    if (!t.error.empty()) j["error"] = t.error;
-    return j;
 }
 
 std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace) + "\n"; }
@@ -50,6 +46,106 @@ TierResult tier_of(const json& j, const char* key) {
     return t;
 }
 
+// The fast path of read_record: a request line whose keys are those
+// record_line writes, whose strings have no escapes and whose numbers are
+// integers; false for anything else, which the JSON parser then reads.
+class LineScanner {
+public:
+    explicit LineScanner(std::string_view s) : m_s(s) {}
+    bool eat(char c) {
+        if (m_i < m_s.size() && m_s[m_i] == c) {
+            ++m_i;
+            return true;
+        }
+        return false;
+    }
+    bool peek(char c) const { return m_i < m_s.size() && m_s[m_i] == c; }
+    bool at_end() const { return m_i == m_s.size(); }
+    bool string(std::string_view& out) {
+        if (!eat('"')) return false;
+        std::size_t start = m_i;
+        while (m_i < m_s.size() && m_s[m_i] != '"') {
+            auto c = static_cast<unsigned char>(m_s[m_i]);
+            if (c == '\\' || c < 0x20) return false;
+            ++m_i;
+        }
+        if (m_i == m_s.size()) return false;
+        out = m_s.substr(start, m_i - start);
+        ++m_i;
+        return true;
+    }
+    bool integer(std::int64_t& out) {
+        const char* b = m_s.data() + m_i;
+        const char* e = m_s.data() + m_s.size();
+        auto [p, ec] = std::from_chars(b, e, out); // out of range: an error, so JSON decides
+        if (ec != std::errc() || (p < e && (*p == '.' || *p == 'e' || *p == 'E'))) return false;
+        m_i += static_cast<std::size_t>(p - b);
+        return true;
+    }
+
+private:
+    std::string_view m_s;
+    std::size_t m_i = 0;
+};
+
+bool fast_tier(LineScanner& sc, TierResult& t) {
+    if (!sc.eat('{')) return false;
+    t.asked = true;
+    bool first = true;
+    while (!sc.eat('}')) {
+        if (!first && !sc.eat(',')) return false;
+        first = false;
+        std::string_view key, v;
+        if (!sc.string(key) || !sc.eat(':')) return false;
+        if (key == "latency_us") {
+            if (!sc.integer(t.latency_us)) return false;
+        } else if (key == "outcome" || key == "error") {
+            if (!sc.string(v)) return false;
+            (key == "outcome" ? t.outcome : t.error) = v;
+        } else {
+            return false;
+        }
+    }
+    return true;
+}
+
+bool fast_request(std::string_view line, RequestRecord& r) {
+    LineScanner sc(line);
+    if (!sc.eat('{')) return false;
+    bool first = true, request = false, version = false;
+    while (!sc.eat('}')) {
+        if (!first && !sc.eat(',')) return false;
+        first = false;
+        std::string_view key, v;
+        if (!sc.string(key) || !sc.eat(':')) return false;
+        std::int64_t n = 0;
+        if (key == "v") {
+            if (!sc.integer(n) || n != kRecordVersion) return false;
+            version = true;
+        } else if (key == "event") {
+            if (!sc.string(v) || v != "request") return false;
+            request = true;
+        } else if (key == "id" || key == "bytes" || key == "start_ns" || key == "latency_us") {
+            if (!sc.integer(n)) return false;
+            (key == "id" ? r.id : key == "bytes" ? r.bytes : key == "start_ns" ? r.start_ns : r.latency_us) = n;
+        } else if (key == "local" || key == "upstream") {
+            if (!fast_tier(sc, key == "local" ? r.local : r.upstream)) return false;
+        } else {
+            std::string* field = key == "session"     ? &r.session
+                                 : key == "cmd"       ? &r.cmd
+                                 : key == "action_id" ? &r.action_id
+                                 : key == "output_id" ? &r.output_id
+                                 : key == "outcome"   ? &r.outcome
+                                 : key == "source"    ? &r.source
+                                 : key == "error"     ? &r.error
+                                                      : nullptr;
+            if (!field || !sc.string(v)) return false;
+            *field = v;
+        }
+    }
+    return sc.at_end() && version && request && !r.cmd.empty() && !r.outcome.empty();
+}
+
 // One request into c: the outcome and latency of the tier (or of go's answer).
 void count(CacheCounts& c, const RequestRecord& r, const std::string& outcome, std::int64_t latency_us) {
     if (r.cmd == "get") {
@@ -72,19 +168,68 @@ void count(CacheCounts& c, const RequestRecord& r, const std::string& outcome, s
 
 } // namespace
 
+// Built by hand: the server writes one line per request while go waits
+// (a JSON object built and dumped costs several times more). Strings of
+// printable ASCII go in as they are, any other through the JSON encoder.
+void put_string(std::string& out, const std::string& v) {
+    bool plain = true;
+    for (unsigned char c : v)
+        if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') {
+            plain = false;
+            break;
+        }
+    if (plain) {
+        out += '"';
+        out += v;
+        out += '"';
+    } else {
+        out += json(v).dump(-1, ' ', false, json::error_handler_t::replace);
+    }
+}
+void put_key(std::string& out, const char* key) {
+    out += ",\"";
+    out += key;
+    out += "\":";
+}
+void put_tier(std::string& out, const char* key, const TierResult& t) {
+    if (!t.asked) return;
+    put_key(out, key);
+    out += "{\"outcome\":";
+    put_string(out, t.outcome);
+    out += ",\"latency_us\":" + std::to_string(t.latency_us);
+    if (!t.error.empty()) {
+        put_key(out, "error");
+        put_string(out, t.error);
+    }
+    out += '}';
+}
+
 std::string record_line(const RequestRecord& r) {
-    json j = {{"v", kRecordVersion}, {"event", "request"}, {"session", r.session}, {"id", r.id}, {"cmd", r.cmd}};
-    if (!r.action_id.empty()) j["action_id"] = r.action_id;
-    if (!r.output_id.empty()) j["output_id"] = r.output_id;
-    j["bytes"] = r.bytes;
-    j["start_ns"] = r.start_ns;
-    j["latency_us"] = r.latency_us;
-    j["outcome"] = r.outcome;
-    if (!r.source.empty()) j["source"] = r.source;
-    if (!r.error.empty()) j["error"] = r.error;
-    if (r.local.asked) j["local"] = tier_json(r.local);
-    if (r.upstream.asked) j["upstream"] = tier_json(r.upstream);
-    return dump(j);
+    std::string out = "{\"v\":" + std::to_string(kRecordVersion) + ",\"event\":\"request\"";
+    auto str_field = [&](const char* key, const std::string& v, bool always) {
+        if (v.empty() && !always) return;
+        put_key(out, key);
+        put_string(out, v);
+    };
+    auto num_field = [&](const char* key, std::int64_t v) {
+        put_key(out, key);
+        out += std::to_string(v);
+    };
+    str_field("session", r.session, true);
+    num_field("id", r.id);
+    str_field("cmd", r.cmd, true);
+    str_field("action_id", r.action_id, false);
+    str_field("output_id", r.output_id, false);
+    num_field("bytes", r.bytes);
+    num_field("start_ns", r.start_ns);
+    num_field("latency_us", r.latency_us);
+    str_field("outcome", r.outcome, true);
+    str_field("source", r.source, false);
+    str_field("error", r.error, false);
+    put_tier(out, "local", r.local);
+    put_tier(out, "upstream", r.upstream);
+    out += "}\n";
+    return out;
 }
 
 RecordWriter::~RecordWriter() {
@@ -162,6 +307,14 @@ RecordLog read_record(std::istream& in) {
     RecordLog log;
     for (std::string line; std::getline(in, line);) {
         if (line.empty()) continue;
+        // A request line as record_line writes it, in one pass; anything
+        // else (other events, escapes, another writer's layout) is parsed
+        // and checked as JSON below.
+        if (RequestRecord r; fast_request(line, r)) {
+            log.requests.push_back(std::move(r));
+            continue;
+        }
+        ++log.json_lines;
         auto j = json::parse(line, nullptr, false);
         if (!j.is_object() || !j.contains("v") || !j["v"].is_number_integer() || !j.contains("event")) {
             ++log.bad_lines;

@@ -107,6 +107,7 @@ struct RecordLog {
     std::vector<Problem> problems;     // the cache program's own problems
     std::vector<std::string> sessions; // in the order they started
     std::size_t bad_lines = 0;         // not JSON, or not a record line
+    std::size_t json_lines = 0;        // lines the one-pass reader left to the JSON parser (other events, writers)
     std::size_t newer_lines = 0;       // a later version: skipped
     // Totals: "all" is what go saw (its gets, hits, misses, errors, puts,
     // the bytes of hits and puts and its wait); "local" and "upstream" what

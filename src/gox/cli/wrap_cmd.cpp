@@ -387,8 +387,16 @@ model::Build finish_model(model::TraceStream& stream, const GoPlan& p, StepTimer
     return b;
 }
 
-// After go: the analysis, the history record, the summary and the reports.
-void after_go(model::Build& b, Collectors& c, nlohmann::json env, const GoPlan& p, const process::GoRun& run,
+// gox's temp dir (the action graph, the cache program's record) removed.
+void remove_tmpdir(const GoPlan& p) {
+    if (p.tmpdir.empty()) return;
+    std::error_code ec;
+    std::filesystem::remove_all(p.tmpdir, ec);
+}
+
+// After go: the analysis, the summary, the reports and the history record.
+// True when a detached writer took the record, and with it the temp dir.
+bool after_go(model::Build& b, Collectors& c, nlohmann::json env, const GoPlan& p, const process::GoRun& run,
               const WrapOptions& o, StepTimer& timing, const std::optional<model::ActionGraph>& graph) {
     const std::string& verb = p.gl.verb;
     const std::vector<std::string>& args = p.gl.args;
@@ -431,11 +439,18 @@ void after_go(model::Build& b, Collectors& c, nlohmann::json env, const GoPlan& 
     timing.step("reports");
     // Last, the history record: by default written by a detached child after
     // gox has exited (history/deferred.hpp), so the user waits for none of it.
-    if (!o.history) return;
+    if (!o.history) return false;
     const history::Location where = history::location_from_env();
     const bool had_store = store != nullptr;
     if (history::background_wanted()) store.reset(); // no connection crosses the fork
-    history::write_deferred(where, [&] {
+    bool detached = history::write_deferred(where, [&] {
+        // A detached writer removes the temp dir (unlinking the graph: ~2 ms nobody waits for), whatever happens.
+        struct TmpDir {
+            const GoPlan& p;
+            ~TmpDir() {
+                if (history::in_detached_writer()) remove_tmpdir(p);
+            }
+        } tmpdir{p};
         if (had_store && !store) store = open_run_store(o);
         if (std::string_view(std::getenv("GOX_TEST_FAULT") ? std::getenv("GOX_TEST_FAULT") : "") == "history")
             throw std::runtime_error("injected fault (GOX_TEST_FAULT=history)");
@@ -447,16 +462,14 @@ void after_go(model::Build& b, Collectors& c, nlohmann::json env, const GoPlan& 
         });
     });
     timing.step("history");
+    return detached;
 }
 
 } // namespace
 
-// gox's temp dir removed, and GOX_TIMING's table printed.
-void cleanup(const GoPlan& p, StepTimer& timing) {
-    if (!p.tmpdir.empty()) {
-        std::error_code ec;
-        std::filesystem::remove_all(p.tmpdir, ec);
-    }
+// gox's temp dir removed (unless a detached writer has it), and GOX_TIMING's table printed.
+void cleanup(const GoPlan& p, StepTimer& timing, bool tmpdir_detached) {
+    if (!tmpdir_detached) remove_tmpdir(p);
     timing.step("cleanup");
     timing.print();
 }
@@ -492,16 +505,17 @@ int cmd_wrap(const std::vector<std::string>& gox_opts, const std::vector<std::st
     timing.step("go");
 
     // From here on nothing may change what the user sees of go's run.
+    bool tmpdir_detached = false;
     try {
         if (fault == "analysis") throw std::runtime_error("injected fault (GOX_TEST_FAULT=analysis)");
         std::optional<model::ActionGraph> graph;
         model::Build b = finish_model(stream, plan, timing, graph);
-        after_go(b, collected, fingerprint.get(timing), plan, run, o, timing, graph);
+        tmpdir_detached = after_go(b, collected, fingerprint.get(timing), plan, run, o, timing, graph);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "gox: warning: analysis failed: %s\n", e.what());
     }
     fingerprint.finish();
-    cleanup(plan, timing);
+    cleanup(plan, timing, tmpdir_detached);
     process::exit_like(run);
 }
 

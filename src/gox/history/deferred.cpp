@@ -76,14 +76,22 @@ std::string writer_warnings_path(const Location& where) {
     return base.empty() ? "" : base + ".writer-warnings";
 }
 
-void write_deferred(const Location& where, const std::function<void()>& write) {
+bool in_detached_writer() { return g_in_writer; }
+
+bool write_deferred(const Location& where, const std::function<void()>& write) {
     const std::string lock = writer_lock_path(where);
-    if (g_in_writer || lock.empty() || !background_wanted()) return run_reporting(write);
+    if (g_in_writer || lock.empty() || !background_wanted()) {
+        run_reporting(write);
+        return false;
+    }
     std::error_code ec;
     auto dir = std::filesystem::path(lock).parent_path();
     if (!dir.empty()) std::filesystem::create_directories(dir, ec);
     int fd = ::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd < 0) return run_reporting(write);
+    if (fd < 0) {
+        run_reporting(write);
+        return false;
+    }
     // Waits for an earlier writer: records land in the order of their runs.
     while (::flock(fd, LOCK_EX) != 0 && errno == EINTR) {
     }
@@ -93,7 +101,7 @@ void write_deferred(const Location& where, const std::function<void()>& write) {
     if (pid < 0) {
         run_reporting(write);
         ::close(fd); // releases the lock
-        return;
+        return false;
     }
     if (pid == 0) {
         // The child: the lock stays held through its copy of fd until it exits.
@@ -108,6 +116,7 @@ void write_deferred(const Location& where, const std::function<void()>& write) {
         ::_exit(0);
     }
     ::close(fd); // the child's copy keeps the lock
+    return true;
 }
 
 void wait_for_writer(const Location& where) {

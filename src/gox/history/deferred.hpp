@@ -42,7 +42,12 @@ bool background_wanted();
 // connection opened before the fork must not be used in the child (close
 // it first). Flushes stdio before forking. Never throws; what write()
 // throws is reported as a warning (in the child: into the warnings file).
-void write_deferred(const Location& where, const std::function<void()>& write);
+// True when a child took write() (in the caller, which then must leave to
+// the child whatever write() still uses); false when it ran inline.
+bool write_deferred(const Location& where, const std::function<void()>& write);
+
+// True in the detached writer (inside write()).
+bool in_detached_writer();
 
 // Waits until no writer of `where` holds its lock, then prints (to stderr,
 // as gox warnings) and clears what the last detached writer left in its

@@ -1,6 +1,6 @@
 #include <gox/history/pg_store.hpp>
 
-#include <libpq-fe.h>
+#include <gox/history/pq_dl.hpp>
 #include <poll.h>
 
 #include <cerrno>
