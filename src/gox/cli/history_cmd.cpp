@@ -80,6 +80,9 @@ constexpr const char* kHistoryHelp = R"(usage: gox history [--format=text|json] 
 
 Lists the recorded runs of the module you are in (--all: of every module),
 newest first, with their ids for `gox explain --run=ID` and `gox diff A B`.
+Runs of plain go that gox cacheprog recorded on its own (with
+GOCACHEPROG="gox cacheprog" exported) are marked as recorded by gox
+cacheprog, with "exit ?": go never tells its cache program how it exited.
 )";
 
 std::string chain_for(const std::map<std::string, history::PackageRecord>& by_path, const std::string& path) {
