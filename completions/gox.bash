@@ -38,7 +38,7 @@ _gox() {
         case $cur in
         --gocache=*) COMPREPLY=($(compgen -d -- "${cur#*=}")) ;;
         --record=*) COMPREPLY=($(compgen -f -- "${cur#*=}")) ;;
-        -*) COMPREPLY=($(compgen -W "--gocache= --record= --upstream= --no-local --help" -- "$cur")); compopt -o nospace 2>/dev/null ;;
+        -*) COMPREPLY=($(compgen -W "--gocache= --record= --upstream= --no-local --no-history --help" -- "$cur")); compopt -o nospace 2>/dev/null ;;
         esac ;;
     report)
         case $cur in

@@ -49,3 +49,4 @@ complete -c gox -n "__fish_seen_subcommand_from cacheprog" -l gocache -r -d 'loc
 complete -c gox -n "__fish_seen_subcommand_from cacheprog" -l record -r -d 'append a JSON line per request'
 complete -c gox -n "__fish_seen_subcommand_from cacheprog" -l upstream -x -d 'upstream GOCACHEPROG command'
 complete -c gox -n "__fish_seen_subcommand_from cacheprog" -l no-local -d 'pass every request to the upstream'
+complete -c gox -n "__fish_seen_subcommand_from cacheprog" -l no-history -d 'do not record the go command in the history'

@@ -217,7 +217,7 @@ COMMAND_OPTIONS = {
     "stats": (["--since", "--project", "--format", "--output", "--report"], "--projet=x", "--project"),
     "doctor": (["--format", "--mod-verify", "--verify-cache"], "--verify", "--verify-cache"),
     "report": (["--format", "--output", "--redact-paths", "--no-redact"], "--redact-path", "--redact-paths"),
-    "cacheprog": (["--gocache", "--record", "--upstream", "--no-local"], "--recod=x", "--record"),
+    "cacheprog": (["--gocache", "--record", "--upstream", "--no-local", "--no-history"], "--recod=x", "--record"),
 }
 
 def listed_options(text):

@@ -288,8 +288,9 @@ TEST_CASE("the server answers go's requests from the local tier, out of one pipe
     o.record = (dir / "rec.jsonl").string();
     o.workers = 2;
     int status = -1;
+    cp::RecordLog kept; // what gox cacheprog keeps for its own history record
     std::thread srv([&] {
-        status = cp::serve(o, to_srv[0], from_srv[1]);
+        status = cp::serve(o, to_srv[0], from_srv[1], &kept);
         ::close(from_srv[1]);
     });
     cp::LineIn in(from_srv[0]);
@@ -354,5 +355,13 @@ TEST_CASE("the server answers go's requests from the local tier, out of one pipe
     CHECK(t["all"].misses == 1);
     CHECK(t["local"].puts == 1);
     CHECK(t.count("upstream") == 0);
+    // The session kept in memory is the record's.
+    REQUIRE(kept.sessions == log.sessions);
+    REQUIRE(kept.requests.size() == 4);
+    auto k = kept.totals();
+    CHECK(k["all"].hits == 1);
+    CHECK(k["all"].misses == 1);
+    CHECK(k["all"].bytes_written == t["all"].bytes_written);
+    for (const auto& r : kept.requests) CHECK(r.session == log.sessions.front());
     fs::remove_all(dir);
 }

@@ -126,6 +126,40 @@ void queries(const Opener& open) {
     CHECK(s.previous("/m", "a", "", INT64_MAX)->action_id == "a-4");
 }
 
+// gox cacheprog (standalone) names the packages of the action IDs go asked
+// for from whatever run recorded them, the newest record of each.
+void by_action(const Opener& open) {
+    auto sp = open();
+    Store& s = *sp;
+    CHECK(s.packages_by_action({"a-1"}).empty());
+    add(s, "/m", {"a", "b"}, "1");
+    add(s, "/other", {"c"}, "1");
+    // The same action ID recorded again, for another variant: the newest wins.
+    RunRecord r;
+    r.module_root = "/m";
+    r.args = "[]";
+    PackageRecord again;
+    again.import_path = "a";
+    again.variant = "a.test";
+    again.action_id = "a-1";
+    again.outcome = "cache_hit";
+    PackageRecord result; // a test result's ID is not a build's
+    result.import_path = "t";
+    result.variant = "(test result)";
+    result.action_id = "t-1";
+    result.outcome = "cached";
+    s.add_run(r, {again, result});
+    auto m = s.packages_by_action({"a-1", "b-1", "c-1", "t-1", "nope", "", "a-1"});
+    REQUIRE(m.size() == 3);
+    CHECK(m["a-1"].import_path == "a");
+    CHECK(m["a-1"].variant == "a.test");
+    CHECK(m["b-1"].import_path == "b");
+    CHECK(m["b-1"].variant.empty());
+    CHECK(m["c-1"].import_path == "c");
+    CHECK(s.packages_by_action({}).empty());
+    CHECK(s.packages_by_action({"has space", "q\"uote"}).empty());
+}
+
 void prune_in_batches(const Opener& open) {
     auto sp = open();
     Store& s = *sp;
@@ -180,6 +214,10 @@ void prune_reports(const Opener& open) {
 
 TEST_CASE("Store: the per-package queries see every run, asked again and again", "[history][store]") {
     each_backend(queries);
+}
+
+TEST_CASE("Store::packages_by_action names the package of each action ID", "[history][store]") {
+    each_backend(by_action);
 }
 
 TEST_CASE("Store::prune keeps the newest runs, removing old ones in batches", "[history][store]") {

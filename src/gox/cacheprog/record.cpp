@@ -242,6 +242,12 @@ bool RecordWriter::open(const std::string& path, std::string session) {
     return m_fd >= 0;
 }
 
+void RecordWriter::keep(RecordLog* log, std::string session) {
+    m_keep = log;
+    if (m_session.empty()) m_session = std::move(session);
+    log->sessions.push_back(m_session);
+}
+
 void RecordWriter::write_line(const std::string& line) {
     if (m_fd < 0) return;
     std::lock_guard lock(m_mu);
@@ -266,10 +272,18 @@ void RecordWriter::start(const std::string& gocache, const std::string& upstream
 
 void RecordWriter::request(RequestRecord r) {
     r.session = m_session;
-    write_line(record_line(r));
+    if (m_fd >= 0) write_line(record_line(r));
+    if (m_keep) {
+        std::lock_guard lock(m_mu);
+        m_keep->requests.push_back(std::move(r));
+    }
 }
 
 void RecordWriter::problem(std::string_view message) {
+    if (m_keep) {
+        std::lock_guard lock(m_mu);
+        m_keep->problems.push_back({m_session, std::string(message)});
+    }
     write_line(dump({{"v", kRecordVersion}, {"event", "problem"}, {"session", m_session}, {"time", now_ns()},
                      {"message", std::string(message)}}));
 }

@@ -58,6 +58,8 @@ std::string record_line(const RequestRecord& r);
 
 // The writer: a file opened for appending; every method is thread-safe and
 // never throws or prints (a failed write is counted, nothing else).
+struct RecordLog;
+
 class RecordWriter {
 public:
     RecordWriter() = default;
@@ -75,9 +77,13 @@ public:
     void problem(std::string_view message);
     void close_event();
     std::uint64_t failed_writes() const { return m_failed; }
+    // Also keeps every request and problem in log (read only after the
+    // session ended): gox cacheprog's own history record (standalone use).
+    void keep(RecordLog* log, std::string session);
 
 private:
     void write_line(const std::string& line);
+    RecordLog* m_keep = nullptr;
     int m_fd = -1;
     std::string m_session;
     std::mutex m_mu;

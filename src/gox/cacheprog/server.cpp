@@ -90,7 +90,7 @@ private:
 
 class Server {
 public:
-    Server(const ServerOptions& o, int out_fd) : m_o(o), m_out(out_fd) {
+    Server(const ServerOptions& o, int out_fd, RecordLog* kept) : m_o(o), m_out(out_fd), m_kept(kept) {
         if (o.local) m_store.emplace(o.gocache);
     }
 
@@ -109,6 +109,7 @@ private:
 
     const ServerOptions& m_o;
     int m_out;
+    RecordLog* m_kept;
     std::optional<DiskStore> m_store;
     std::unique_ptr<Upstream> m_up;
     std::once_flag m_up_ready;
@@ -320,10 +321,12 @@ void Server::handle(Request req, Clock::time_point t0, std::int64_t start_ns) {
 }
 
 int Server::run(int in_fd) {
+    std::string session = fmt::format("{}-{}", ::getpid(), wall_ns());
     if (!m_o.record.empty()) {
-        m_record.open(m_o.record, fmt::format("{}-{}", ::getpid(), wall_ns()));
+        m_record.open(m_o.record, session);
         m_record.start(m_o.gocache, m_o.upstream, m_o.local);
     }
+    if (m_kept) m_record.keep(m_kept, session);
     bool have_up = start_upstream();
     Response hello;
     hello.known_commands = {"get", "put", "close"};
@@ -408,8 +411,8 @@ void Server::finish() {
 
 } // namespace
 
-int serve(const ServerOptions& o, int in_fd, int out_fd) {
-    Server s(o, out_fd);
+int serve(const ServerOptions& o, int in_fd, int out_fd, RecordLog* kept) {
+    Server s(o, out_fd, kept);
     return s.run(in_fd);
 }
 

@@ -12,6 +12,8 @@
 
 namespace gox::cacheprog {
 
+struct RecordLog;
+
 struct ServerOptions {
     std::string gocache;     // the local tier's directory
     bool local = true;       // false: --no-local
@@ -21,7 +23,9 @@ struct ServerOptions {
 };
 
 // Serves until close (or end of input); returns the exit status (0, or 1
-// when the protocol could not be served at all).
-int serve(const ServerOptions& o, int in_fd, int out_fd);
+// when the protocol could not be served at all). kept: when not null, gets
+// every request and problem of the session as the record has them (the
+// record file or not).
+int serve(const ServerOptions& o, int in_fd, int out_fd, RecordLog* kept = nullptr);
 
 } // namespace gox::cacheprog

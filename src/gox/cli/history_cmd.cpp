@@ -4,6 +4,7 @@
 #include <gox/analysis/diagnosis.hpp>
 #include <gox/analysis/reasons.hpp>
 #include <gox/analysis/testwhy.hpp>
+#include <gox/cli/cacheprog_history.hpp>
 #include <gox/cli/cli.hpp>
 #include <gox/cli/command_line.hpp>
 #include <gox/history/store.hpp>
@@ -79,6 +80,9 @@ constexpr const char* kHistoryHelp = R"(usage: gox history [--format=text|json] 
 
 Lists the recorded runs of the module you are in (--all: of every module),
 newest first, with their ids for `gox explain --run=ID` and `gox diff A B`.
+Runs of plain go that gox cacheprog recorded on its own (with
+GOCACHEPROG="gox cacheprog" exported) are marked as recorded by gox
+cacheprog, with "exit ?": go never tells its cache program how it exited.
 )";
 
 std::string chain_for(const std::map<std::string, history::PackageRecord>& by_path, const std::string& path) {
@@ -173,8 +177,9 @@ int cmd_explain(const std::vector<std::string>& args) {
         std::printf("%s\n", j.dump(2).c_str());
         return 0;
     }
-    std::printf("run %lld: go %s %s (%s), exit %d\n", static_cast<long long>(run.id), run.verb.c_str(),
-                run.args.c_str(), run.go_version.c_str(), run.exit_code);
+    std::printf("run %lld: go %s %s (%s), exit %s\n", static_cast<long long>(run.id), run.verb.c_str(),
+                run.args.c_str(), run.go_version.c_str(),
+                run.exit_code == history::kExitUnknown ? "unknown" : std::to_string(run.exit_code).c_str());
     if (targets.empty()) std::printf("nothing of the module was rebuilt\n");
     for (auto& t : targets) {
         auto it = by_path.find(t);
@@ -284,8 +289,15 @@ RunDiff diff_runs(const Side& a, const Side& b) {
         if (!e.contains(k)) return std::string("(unset)");
         return e[k].is_string() ? e[k].get<std::string>() : e[k].dump();
     };
-    for (auto& k : keys)
+    // A run gox cacheprog recorded knows only part of the environment: what
+    // it does not know is not a difference.
+    auto unknown = [](const nlohmann::json& e, const std::string& k) {
+        return e.contains(kRecordedByKey) && !e.contains(k);
+    };
+    for (auto& k : keys) {
+        if (unknown(a.env, k) || unknown(b.env, k)) continue;
         if (str(a.env, k) != str(b.env, k)) d.env.push_back({{"name", k}, {"a", str(a.env, k)}, {"b", str(b.env, k)}});
+    }
     std::set<std::string> pkeys;
     for (auto& [k, v] : a.pkgs) pkeys.insert(k);
     for (auto& [k, v] : b.pkgs) pkeys.insert(k);
@@ -426,6 +438,20 @@ int cmd_diff(const std::vector<std::string>& args) {
     return 0;
 }
 
+namespace {
+
+// Who recorded a run that the wrapper did not: "gox cacheprog", else "".
+std::string recorded_by(const history::RunRecord& r) {
+    auto env = nlohmann::json::parse(r.env, nullptr, false);
+    if (!env.is_object()) return "";
+    auto it = env.find(kRecordedByKey);
+    return it != env.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
+nlohmann::json or_null(const std::string& s) { return s.empty() ? nlohmann::json(nullptr) : nlohmann::json(s); }
+
+} // namespace
+
 int cmd_history(const std::vector<std::string>& args) {
     std::string format = "text";
     CommandSpec spec = history_spec("history", kHistoryHelp, format);
@@ -439,7 +465,9 @@ int cmd_history(const std::vector<std::string>& args) {
         for (auto& r : runs)
             arr.push_back({{"id", r.id}, {"started", r.started}, {"module_root", r.module_root}, {"verb", r.verb},
                            {"args", nlohmann::json::parse(r.args, nullptr, false)}, {"go_version", r.go_version},
-                           {"exit_code", r.exit_code}, {"seconds", r.seconds}});
+                           {"exit_code", r.exit_code == history::kExitUnknown ? nlohmann::json(nullptr)
+                                                                               : nlohmann::json(r.exit_code)},
+                           {"seconds", r.seconds}, {"recorded_by", or_null(recorded_by(r))}});
         std::printf("%s\n", arr.dump(2).c_str());
         return 0;
     }
@@ -449,8 +477,12 @@ int cmd_history(const std::vector<std::string>& args) {
             ++total;
             if (p.outcome == model::outcome_name(model::Outcome::Rebuilt)) ++rebuilt;
         }
-        std::printf("%6lld  %s  go %s %s  exit %d  %.2fs  %zu/%zu rebuilt\n", static_cast<long long>(r.id),
-                    r.go_version.c_str(), r.verb.c_str(), r.args.c_str(), r.exit_code, r.seconds, rebuilt, total);
+        // A run gox cacheprog recorded on its own: its exit status unknown, and marked.
+        std::string by = recorded_by(r);
+        std::string exit = r.exit_code == history::kExitUnknown ? "?" : std::to_string(r.exit_code);
+        std::printf("%6lld  %s  go %s %s  exit %s  %.2fs  %zu/%zu rebuilt%s\n", static_cast<long long>(r.id),
+                    r.go_version.c_str(), r.verb.c_str(), r.args.c_str(), exit.c_str(), r.seconds, rebuilt, total,
+                    by.empty() ? "" : ("  (recorded by " + by + ")").c_str());
     }
     return 0;
 }

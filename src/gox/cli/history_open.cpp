@@ -2,6 +2,7 @@
 // history, report), and finding the module the user is in.
 
 #include <gox/cli/cli.hpp>
+#include <gox/history/deferred.hpp>
 #include <gox/history/open.hpp>
 #include <gox/util/error.hpp>
 #include <gox/util/strings.hpp>
@@ -12,6 +13,9 @@ namespace gox::cli {
 
 std::unique_ptr<history::Store> open_history(const std::string& instead) {
     history::Location where = history::location_from_env();
+    // A detached writer may be creating the history right now (the first
+    // run's record): it finishes before the history is looked for.
+    if (!where.target.empty()) history::wait_for_writer(where);
     if (where.target.empty() || !history::exists(where))
         throw util::Fatal("no run history yet (" + (where.target.empty() ? std::string("set GOX_HISTORY") : where.target) +
                           "): run gox build or gox test first" + (instead.empty() ? "" : ", or " + instead));

@@ -5,6 +5,7 @@
 #include <gox/analysis/key_inputs.hpp>
 #include <gox/analysis/testwhy.hpp>
 #include <gox/analysis/why.hpp>
+#include <gox/cli/cacheprog_history.hpp>
 #include <gox/cli/cli.hpp>
 #include <gox/cli/command_line.hpp>
 #include <gox/cli/env_fingerprint.hpp>
@@ -478,6 +479,9 @@ int cmd_wrap(const std::vector<std::string>& gox_opts, const std::vector<std::st
     std::optional<WrapOptions> parsed = parse_wrap_options(gox_opts);
     if (!parsed) return 0; // --help
     const WrapOptions& o = *parsed;
+    // A gox cacheprog that go (or go env, or a repro run) starts from here
+    // leaves the history to this wrapper (cacheprog_history.hpp).
+    ::setenv(kWrappedEnv, "1", 1);
     StepTimer timing(std::getenv("GOX_TIMING") && std::string_view(std::getenv("GOX_TIMING")) == "1");
 
     const GoPlan plan = plan_go_run(o, go_line);

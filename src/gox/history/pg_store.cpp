@@ -328,6 +328,29 @@ bool PgStore::action_seen(const Scope& scope, const std::string& action_id, std:
     return r.rows() > 0;
 }
 
+std::map<std::string, PackageRecord> PgStore::packages_by_action(const std::vector<std::string>& action_ids) const {
+    std::map<std::string, PackageRecord> out;
+    if (m_lost) return out;
+    // Every ID in one round trip: an array parameter ({"a","b"}; an action
+    // ID is base64url, nothing in it needs quoting), the newest record of each.
+    std::string arr = "{";
+    for (const auto& id : action_ids) {
+        if (id.empty() || id.find_first_of("{}\",\\ ") != std::string::npos) continue;
+        arr += (arr.size() > 1 ? ",\"" : "\"") + id + "\"";
+    }
+    arr += "}";
+    if (arr == "{}") return out;
+    auto r = query(std::string("SELECT DISTINCT ON (p.action_id) ") + schema::kPkgColsP +
+                       " FROM packages p WHERE p.action_id = ANY(?::text[]) AND p.variant<>'(test result)'"
+                       " ORDER BY p.action_id, p.run_id DESC",
+                   {arr});
+    for (int i = 0; i < r.rows(); ++i) {
+        PackageRecord p = read_pkg(r, i);
+        out.emplace(p.action_id, std::move(p));
+    }
+    return out;
+}
+
 std::vector<RunRecord> PgStore::runs(const Scope& scope, int limit) const {
     if (m_lost) return {};
     auto params = scoped({}, scope);

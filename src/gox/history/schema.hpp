@@ -143,6 +143,13 @@ inline std::string action_seen_sql(const Scope& s) {
     return "SELECT 1 FROM packages p JOIN runs r ON r.id=p.run_id WHERE p.action_id=? AND p.run_id<? AND " +
            scope_clause(s) + " AND p.outcome IN ('rebuilt','cache_hit') LIMIT 1";
 }
+// packages_by_action: the packages recorded with one action ID (newest
+// first), test results apart: kPkgColsP. SQLite asks once per ID; a server
+// gets every ID at once (pg_store.cpp).
+inline std::string by_action_sql() {
+    return std::string("SELECT ") + kPkgColsP +
+           " FROM packages p WHERE p.action_id=? AND p.variant<>'(test result)' ORDER BY p.run_id DESC LIMIT 1";
+}
 // runs: (scope), limit.
 inline std::string runs_sql(const Scope* s) {
     return std::string("SELECT ") + kRunCols + " FROM runs r" + (s ? " WHERE " + scope_clause(*s) : std::string()) +

@@ -248,6 +248,19 @@ bool SqliteStore::action_seen(const Scope& scope, const std::string& action_id, 
     return s.step();
 }
 
+std::map<std::string, PackageRecord> SqliteStore::packages_by_action(const std::vector<std::string>& action_ids) const {
+    std::map<std::string, PackageRecord> out;
+    const std::string sql = schema::by_action_sql();
+    Stmt s(m_db, sql.c_str());
+    for (const auto& id : action_ids) {
+        if (id.empty() || out.count(id)) continue;
+        s.reset();
+        s.bind(1, id);
+        if (s.step()) out.emplace(id, read_pkg(s));
+    }
+    return out;
+}
+
 std::vector<RunRecord> SqliteStore::runs(const Scope& scope, int limit) const {
     Stmt s(m_db, schema::runs_sql(&scope).c_str());
     s.bind(bind_scope(s, 1, scope), static_cast<std::int64_t>(limit));

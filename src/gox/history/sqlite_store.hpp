@@ -21,6 +21,7 @@ public:
     std::vector<Earlier> earlier(const Scope& scope, const std::string& import_path, const std::string& variant,
                                  std::int64_t before_run, int limit) const override;
     bool action_seen(const Scope& scope, const std::string& action_id, std::int64_t before_run) const override;
+    std::map<std::string, PackageRecord> packages_by_action(const std::vector<std::string>& action_ids) const override;
     using Store::runs;
     std::vector<RunRecord> runs(const Scope& scope, int limit) const override;
     std::vector<RunRecord> all_runs(int limit) const override;

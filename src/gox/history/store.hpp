@@ -12,6 +12,7 @@
 // Every failure is a HistoryError; callers warn and carry on.
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -23,6 +24,10 @@ class HistoryError : public std::runtime_error {
 public:
     explicit HistoryError(const std::string& what) : std::runtime_error(what) {}
 };
+
+// RunRecord::exit_code of a run whose exit status nobody saw (one gox
+// cacheprog recorded on its own: go never tells its cache program).
+inline constexpr int kExitUnknown = -1;
 
 struct RunRecord {
     std::int64_t id = 0;
@@ -153,6 +158,11 @@ public:
     // Whether an earlier run of the scope produced (rebuilt or found cached)
     // this action ID: then the cache held its output once.
     virtual bool action_seen(const Scope& scope, const std::string& action_id, std::int64_t before_run) const = 0;
+    // Which package each of these action IDs built, in any earlier run (the
+    // newest record of each; test results apart): action ID → its record.
+    // IDs no run recorded are absent. One lookup per ID on the action_id
+    // index (a server gets them in one query).
+    virtual std::map<std::string, PackageRecord> packages_by_action(const std::vector<std::string>& action_ids) const = 0;
 
     // Runs of the scope, newest first.
     virtual std::vector<RunRecord> runs(const Scope& scope, int limit) const = 0;

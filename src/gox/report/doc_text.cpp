@@ -10,8 +10,13 @@ std::string render_doc_text(const Doc& doc) {
     std::string o;
     std::string cmd = command_line(doc);
     o += "command: " + (cmd.empty() ? std::string("(saved trace)") : clean_text(cmd));
-    if (doc.contains("command") && doc["command"].is_object())
-        o += fmt::format(" (exit status {}, {:.2f} s)", doc["command"].value("exit_code", 0), doc["command"].value("seconds", 0.0));
+    if (doc.contains("command") && doc["command"].is_object()) {
+        const Doc& c = doc["command"];
+        // No exit_code: recorded by gox cacheprog, which never learns it.
+        std::string status = c.contains("exit_code") ? fmt::format("exit status {}", c.value("exit_code", 0))
+                                                     : "exit status unknown, recorded by " + doc_string(c, "recorded_by", "?");
+        o += fmt::format(" ({}, {:.2f} s)", clean_text(status), c.value("seconds", 0.0));
+    }
     o += "\n";
     const Doc s = doc.value("summary", Doc::object());
     o += fmt::format("packages: {} — {} rebuilt, {} from cache, {} failed, {} unknown\n", s.value("packages", 0),

@@ -92,6 +92,9 @@ std::string details(const std::string& summary, const std::string& body) {
 
 std::string result_word(const Doc& doc) {
     if (doc.contains("command") && doc["command"].is_object()) {
+        // No exit_code: recorded by gox cacheprog, which never learns it.
+        if (!doc["command"].contains("exit_code"))
+            return "ran (exit status unknown, recorded by " + clean_text(doc_string(doc["command"], "recorded_by", "?")) + ")";
         int code = doc["command"].value("exit_code", 0);
         return code == 0 ? "succeeded" : fmt::format("failed (exit status {})", code);
     }

@@ -74,7 +74,7 @@ Stats analyse(const Options& o, const std::vector<history::RunTally>& runs,
     std::map<std::string, std::int64_t> classes;
     for (const auto& r : runs) {
         ++s.runs;
-        if (r.exit_code != 0) ++s.failed_runs;
+        if (r.exit_code != 0 && r.exit_code != history::kExitUnknown) ++s.failed_runs; // unknown: gox cacheprog's
         if (!r.failure_class.empty()) ++classes[r.failure_class];
         Count c{r.hits, r.rebuilt + r.failed};
         s.packages.hits += c.hits;
