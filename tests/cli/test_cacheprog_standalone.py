@@ -159,7 +159,8 @@ def plain_go_runs_are_recorded_and_agree_with_go():
         f.write("package greet\n\nconst standaloneEdit = 1\n")
     p, reqs = s.go("build", "-x", "./...")
     eq(p.returncode, 0, p.stderr.decode(errors="replace"))
-    _, doc = standalone_run(s, 3, "build", ["-x", "./..."], reqs)
+    runs_before_edit = 3
+    edit_run, doc = standalone_run(s, runs_before_edit, "build", ["-x", "./..."], reqs)
     built = compiled(p.stderr)
     check("example.com/sample/internal/greet" in built, f"edit: go compiled {built}")
     got = outcomes(doc)
@@ -168,6 +169,15 @@ def plain_go_runs_are_recorded_and_agree_with_go():
     eq(sorted(got), sorted(k for k in wrapped if k not in built and not (wrapped[k]["main"] and "main" in built)),
        "edit: every other package a hit")
     check(doc["cache_program"]["unattributed_gets"] > 0, "edit: unattributed gets")
+    # Each package go compiled missed on an action ID no run named: the
+    # misses are counted, and the reports say so under the table.
+    un = doc["cache_program"]["unattributed_misses"]
+    check(un >= len(built), f"edit: {un} unattributed misses for {len(built)} compiled packages")
+    for fmt_, want in (("markdown", f"of them misses, not tied to a package"), ("html", 'id="cacheprog-unattributed"')):
+        q = s.gox("report", str(edit_run["id"]), f"--format={fmt_}")
+        out = q.stdout.decode(errors="replace")
+        check(q.returncode == 0 and want in out and f"{un} of them misses" in out,
+              f"edit: the {fmt_} report tells the {un} unattributed misses: {out[-1500:]}")
 
     # An empty cache: every package go compiles is one the wrapper recorded:
     # each a miss and then a put, rebuilt, as -x shows.

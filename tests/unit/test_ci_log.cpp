@@ -38,13 +38,13 @@ std::vector<std::string_view> lines_of(std::string_view text) {
 LogFormat detect(std::string_view text) { return detect_log_format(lines_of(text)); }
 
 // Every line the decoder hands on (CI lines included, marked).
-struct Collected {
+struct DecodedLog {
     std::vector<std::string> text;
     std::vector<int> stream;
     std::vector<bool> ci;
 };
-Collected decode(std::string_view text, LogFormat* format = nullptr) {
-    Collected c;
+DecodedLog decode(std::string_view text, LogFormat* format = nullptr) {
+    DecodedLog c;
     LogDecoder d([&](const LogLine& l, bool) {
         c.text.emplace_back(l.text);
         c.stream.push_back(l.stream);
@@ -78,7 +78,7 @@ TEST_CASE("ci_log: an ordinary go trace is plain", "[ci_log]") {
 TEST_CASE("ci_log: a compile error starting with a date is not stripped in a plain log", "[ci_log]") {
     std::string text = std::string(kBare) + "2026-12-04T15:00:07.1234567Z main.go:3:2: undefined: x\n";
     LogFormat f;
-    Collected c = decode(text, &f);
+    DecodedLog c = decode(text, &f);
     CHECK(f.plain());
     REQUIRE(c.text.size() == 5);
     CHECK(c.text[4] == "2026-12-04T15:00:07.1234567Z main.go:3:2: undefined: x");
@@ -95,7 +95,7 @@ TEST_CASE("ci_log: GitHub Actions timestamps, groups and workflow commands", "[c
                            "2026-12-04T15:00:07.3000000Z ::endgroup::\n"
                            "2026-12-04T15:00:07.3000001Z mkdir -p $WORK/b001/\n";
     LogFormat f;
-    Collected c = decode(log, &f);
+    DecodedLog c = decode(log, &f);
     CHECK(f.outer == LogStyle::GithubActions);
     CHECK_FALSE(f.buildkit);
     CHECK(f.name() == "github_actions");
@@ -116,7 +116,7 @@ TEST_CASE("ci_log: GitLab section markers, colour and job log timestamps", "[ci_
                            "mkdir -p $WORK/b001/\n"
                            "section_end:1733324409:step_script\r\x1b[0K\n";
     LogFormat f;
-    Collected c = decode(log, &f);
+    DecodedLog c = decode(log, &f);
     CHECK(f.outer == LogStyle::Gitlab);
     REQUIRE(c.text.size() == 6);
     CHECK(c.ci == std::vector<bool>{false, true, false, false, false, true});
@@ -139,7 +139,7 @@ TEST_CASE("ci_log: Jenkins timestamper prefixes", "[ci_log]") {
                            "[2026-12-04T15:00:07.124Z] WORK=/tmp/go-build123\n"
                            "[2026-12-04T15:00:07.125Z] cd /builds/app\n";
     LogFormat f;
-    Collected c = decode(log, &f);
+    DecodedLog c = decode(log, &f);
     CHECK(f.outer == LogStyle::Jenkins);
     CHECK(c.ci == std::vector<bool>{false, true, false, false, false});
     CHECK(c.text[0] == "Started by user admin"); // before the timestamps: unchanged
@@ -161,7 +161,7 @@ TEST_CASE("ci_log: BuildKit steps, alone and inside GitHub Actions", "[ci_log]")
                            "#5 0.403\n"
                            "#5 DONE 1.2s\n";
     LogFormat f;
-    Collected c = decode(log, &f);
+    DecodedLog c = decode(log, &f);
     CHECK(f.outer == LogStyle::Plain);
     CHECK(f.buildkit);
     CHECK(f.name() == "buildkit");

@@ -42,16 +42,16 @@ template <> struct StringMaker<Outcome> {
 
 namespace {
 
-const std::string kTool = "/usr/local/go/pkg/tool/linux_amd64/";
+const std::string kToolDir = "/usr/local/go/pkg/tool/linux_amd64/";
 const std::string kTool19 = "/usr/lib/go-1.19/pkg/tool/linux_amd64/";
-const std::string kCache = "/home/u/.cache/go-build";
+const std::string kCacheDir = "/home/u/.cache/go-build";
 
 // "<root>/<xx>/<xx + 62 hex>-d"
-std::string entry(const std::string& two, char fill = 'a', const std::string& root = kCache) {
+std::string entry(const std::string& two, char fill = 'a', const std::string& root = kCacheDir) {
     return root + "/" + two + "/" + two + std::string(62, fill) + "-d";
 }
 
-std::string compile(int objdir, const std::string& pkg, const std::string& files, const std::string& tool = kTool,
+std::string compile(int objdir, const std::string& pkg, const std::string& files, const std::string& tool = kToolDir,
                     const std::string& goversion = "go1.22.3") {
     char b[16];
     std::snprintf(b, sizeof b, "b%03d", objdir);
@@ -213,7 +213,7 @@ TEST_CASE("model: rebuilt, cache hit and 1.19 installed packages", "[model]") {
 
     REQUIRE(b.invocations.size() == 1);
     CHECK(b.invocations[0].work_dir == "/tmp/go-build3540937825");
-    CHECK(b.invocations[0].gocache == kCache);
+    CHECK(b.invocations[0].gocache == kCacheDir);
     CHECK(b.invocations[0].go_version == "go1.19.8");
     CHECK(b.go_version == "go1.19.8");
 
@@ -303,7 +303,7 @@ TEST_CASE("model: 1.20/1.21 'go build P:' prefix is part of the block, not a sec
         "WORK=/tmp/go-build1",
         "mkdir -p $WORK/b002/",
         "cd /home/u/proj",
-        compile(2, "example.com/app/util", "./util/util.go ./util/util_test.go", kTool, "go1.21.0"),
+        compile(2, "example.com/app/util", "./util/util.go ./util/util_test.go", kToolDir, "go1.21.0"),
         "go build example.com/app/util:",
         "# example.com/app/util [example.com/app/util.test]",
         "util/util_test.go:3:1: undefined: x",
@@ -367,7 +367,7 @@ TEST_CASE("model: link failure", "[model][failure]") {
         "EOF",
         "mkdir -p $WORK/b001/exe/",
         "cd .",
-        "GOROOT='/usr/local/go' " + kTool +
+        "GOROOT='/usr/local/go' " + kToolDir +
             "link -o $WORK/b001/exe/a.out -importcfg $WORK/b001/importcfg.link -buildmode=exe -buildid=A/B/C/A "
             "-extld=gcc " + entry("a4"),
         "# example.com/app/cmd/app",
@@ -416,7 +416,7 @@ TEST_CASE("model: vet failure (1.22+ two-line header)", "[model][failure]") {
         "}",
         "EOF",
         "cd /home/u/proj/report",
-        "TERM='dumb' " + kTool +
+        "TERM='dumb' " + kToolDir +
             "vet -atomic -bool -buildtags -directive -errorsas -ifaceassert -nilfunc -printf -slog -stringintconv "
             "-tests $WORK/b125/vet.cfg",
         "# example.com/vetbroken/report",
@@ -588,7 +588,7 @@ TEST_CASE("model: -p main resolved from the first importcfg.link line", "[model]
         "EOF",
         "mkdir -p $WORK/b001/exe/",
         "cd .",
-        "GOROOT='/usr/local/go' " + kTool +
+        "GOROOT='/usr/local/go' " + kToolDir +
             "link -o $WORK/b001/exe/a.out -importcfg $WORK/b001/importcfg.link -buildmode=exe "
             "-buildid=AAAA/BBBB/CCCC/AAAA -extld=gcc $WORK/b001/_pkg_.a",
         "go tool buildid -w $WORK/b001/exe/a.out # internal",
@@ -635,7 +635,7 @@ TEST_CASE("model: main package cache hit when the link input is a GOCACHE entry"
         "EOF",
         "mkdir -p $WORK/b001/exe/",
         "cd .",
-        "GOROOT='/usr/local/go' " + kTool +
+        "GOROOT='/usr/local/go' " + kToolDir +
             "link -o $WORK/b001/exe/a.out -importcfg $WORK/b001/importcfg.link -buildmode=exe -buildid=A/B/C/A "
             "-extld=gcc " + main_entry,
         "go tool buildid -w $WORK/b001/exe/a.out # internal",
@@ -655,7 +655,7 @@ TEST_CASE("model: main package cache hit when the link input is a GOCACHE entry"
     CHECK(act(m, Action::Install) == 1);
     CHECK(b.count(Outcome::CacheHit) == 3);
     CHECK(b.count(Outcome::Rebuilt) == 0);
-    CHECK(b.invocations[0].gocache == kCache);
+    CHECK(b.invocations[0].gocache == kCacheDir);
 }
 
 // ===========================================================================
@@ -705,7 +705,7 @@ TEST_CASE("model: test variant, external _test package and testmain", "[model][t
         R"(modinfo "0w\xaf\f\x92t\b\x02A\xe1\xc1\a\xe6\xd6\x18\xe6path\texample.com/sample/internal/greet.test\n")",
         "EOF",
         "cd .",
-        "GOROOT='/usr/local/go' " + kTool +
+        "GOROOT='/usr/local/go' " + kToolDir +
             "link -o $WORK/b080/greet.test -importcfg $WORK/b080/importcfg.link -s -w -buildmode=exe "
             "-buildid=a/b/c/a -extld=gcc $WORK/b080/_pkg_.a",
         "go tool buildid -w $WORK/b080/greet.test # internal",
@@ -802,7 +802,7 @@ TEST_CASE("model: two WORK= lines are two invocations with separate objdirs", "[
             "packagefile fmt=" + entry("4b"),
             "EOF",
             "cd .",
-            "GOROOT='/usr/local/go' " + kTool + "link -o $WORK/b001/exe/a.out -importcfg $WORK/b001/importcfg.link "
+            "GOROOT='/usr/local/go' " + kToolDir + "link -o $WORK/b001/exe/a.out -importcfg $WORK/b001/importcfg.link "
                                                 "-buildmode=exe -buildid=A/B/C/A -extld=gcc $WORK/b001/_pkg_.a",
         });
     };
@@ -878,7 +878,7 @@ TEST_CASE("model: summary counters by kind", "[model][stats]") {
         "EOF",                                                        // trace
         "cd /home/u/proj",                                            // trace
         compile(2, "example.com/app/util", "./util/util.go"),         // trace
-        kTool + "buildid -w $WORK/b002/_pkg_.a # internal",           // trace
+        kToolDir + "buildid -w $WORK/b002/_pkg_.a # internal",           // trace
         "cp $WORK/b002/_pkg_.a " + entry("3f") + " # internal",       // trace
         "example.com/app/util",                                       // user (-v)
         "go: downloading example.com/dep v1.2.3",                     // user
@@ -924,7 +924,7 @@ TEST_CASE("model: a trace that ends inside a heredoc gets a note", "[model][stat
 }
 
 TEST_CASE("model: parse_trace_fd counts truncated lines", "[model][stats]") {
-    std::string huge = kTool + "compile -o $WORK/b002/_pkg_.a -trimpath \"$WORK/b002=>\" -p example.com/big -importcfg "
+    std::string huge = kToolDir + "compile -o $WORK/b002/_pkg_.a -trimpath \"$WORK/b002=>\" -p example.com/big -importcfg "
                                "$WORK/b002/importcfg -pack";
     while (huge.size() < 3u * 1024 * 1024) huge += " ./gen/generated_file.go";
     const std::string data = "WORK=/tmp/go-build1\r\n" + huge + "\r\ngo tool buildid -w $WORK/b002/_pkg_.a # internal\r\n";
@@ -1463,7 +1463,7 @@ std::string synthetic_invocation(int work, int first, int n) {
         s += compile(k, "example.com/p" + std::to_string(k), "./p.go") + "\n";
         char b[16];
         std::snprintf(b, sizeof b, "b%03d", k);
-        s += kTool + "buildid -w $WORK/" + b + "/_pkg_.a # internal\n";
+        s += kToolDir + "buildid -w $WORK/" + b + "/_pkg_.a # internal\n";
     }
     return s;
 }
@@ -1552,7 +1552,7 @@ TEST_CASE("parse_actiongraph: an objdir number too long is no objdir (fuzz_actio
 // the vet.cfg bodies cut to the keys the model reads.
 TEST_CASE("model: a C error in a cgo preamble fails its package (1.26 and 1.19)", "[model][failure]") {
     for (const std::string& cgo_line :
-         {std::string("TERM='dumb' CGO_LDFLAGS='' ") + kTool +
+         {std::string("TERM='dumb' CGO_LDFLAGS='' ") + kToolDir +
               "cgo -objdir $WORK/b002/ -importpath example.com/cgobad/cadd \"-ldflags=\\\"-O2\\\" \\\"-g\\\"\" -- -I "
               "$WORK/b002/ -O2 -g ./cadd.go",
           std::string("TERM='dumb' CGO_LDFLAGS='\"-g\" \"-O2\"' ") + kTool19 +
@@ -1591,7 +1591,7 @@ TEST_CASE("model: a C error in a package's .c file fails the package", "[model][
         "WORK=/tmp/go-build4139685841",
         "mkdir -p $WORK/b002/",
         "cd /tmp/diagx/cfile/cadd",
-        "TERM='dumb' CGO_LDFLAGS='' " + kTool +
+        "TERM='dumb' CGO_LDFLAGS='' " + kToolDir +
             "cgo -objdir $WORK/b002/ -importpath example.com/cgosample/cadd \"-ldflags=\\\"-O2\\\" \\\"-g\\\"\" -- -I "
             "$WORK/b002/ -O2 -g ./cadd.go",
         "cd /tmp/diagx/cfile/cadd",
@@ -1624,9 +1624,9 @@ TEST_CASE("model: 1.26 go vet's headerless findings are vet failures of their pa
     // report is vetted twice (for its own report and, VetxOnly, for app).
     std::string text = join({"WORK=/tmp/go-build1563522657", "mkdir -p $WORK/b064/"});
     text += vet_cfg(64, "/tmp/diagx/vet2/report", "example.com/vetbroken/report", false);
-    text += join({"cd /tmp/diagx/vet2/report", "TERM='dumb' " + kTool + "vet -json $WORK/b064/vet.cfg"});
+    text += join({"cd /tmp/diagx/vet2/report", "TERM='dumb' " + kToolDir + "vet -json $WORK/b064/vet.cfg"});
     text += vet_cfg(2, "/tmp/diagx/vet2/report", "example.com/vetbroken/report", true);
-    text += join({"TERM='dumb' " + kTool + "vet -json $WORK/b002/vet.cfg",
+    text += join({"TERM='dumb' " + kToolDir + "vet -json $WORK/b002/vet.cfg",
                   "report/report.go:8:14: fmt.Printf format %d has arg \"three\" of wrong type string",
                   "app/app.go:9:42: fmt.Printf format %s has arg 3 of wrong type int"});
     Build b = gox::model::parse_trace_text(text);
@@ -1643,11 +1643,11 @@ TEST_CASE("model: 1.26 go vet's headerless findings are vet failures of their pa
 
 TEST_CASE("model: go vet after a failed compile: the compile's block and vet's, once each", "[model][failure]") {
     std::string text = join({"WORK=/tmp/go-build1563522657", "mkdir -p $WORK/b002/", "cd /tmp/diagx/vet3",
-                             compile(2, "example.com/vetbroken/report", "./report/report.go", kTool, "go1.26.8"),
+                             compile(2, "example.com/vetbroken/report", "./report/report.go", kToolDir, "go1.26.8"),
                              "# example.com/vetbroken/report", "report/report.go:14:25: undefined: undefinedThing",
                              "mkdir -p $WORK/b064/"});
     text += vet_cfg(64, "/tmp/diagx/vet3/report", "example.com/vetbroken/report", false);
-    text += join({"cd /tmp/diagx/vet3/report", "TERM='dumb' " + kTool + "vet -json $WORK/b064/vet.cfg",
+    text += join({"cd /tmp/diagx/vet3/report", "TERM='dumb' " + kToolDir + "vet -json $WORK/b064/vet.cfg",
                   "# example.com/vetbroken/report", "# [example.com/vetbroken/report]",
                   "vet: report/report.go:14:25: undefined: undefinedThing"});
     Build b = gox::model::parse_trace_text(text);

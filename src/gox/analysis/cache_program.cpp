@@ -180,6 +180,7 @@ CacheProgramAnalysis analyse_cache_program(const model::Build& b, const CachePro
         }
         if (idx == -2) {
             ++a.unattributed_gets;
+            if (r.outcome == "miss") ++a.unattributed_misses;
             continue;
         }
         ++a.attributed_gets;
@@ -272,6 +273,7 @@ nlohmann::ordered_json cache_program_json(const CacheProgramAnalysis& a) {
                                     {"sessions", a.sessions},
                                     {"attributed_gets", a.attributed_gets},
                                     {"unattributed_gets", a.unattributed_gets},
+                                    {"unattributed_misses", a.unattributed_misses},
                                     {"packages_hit", a.packages_hit},
                                     {"packages_missed", a.packages_missed},
                                     {"packages_without_get", a.packages_without_get},

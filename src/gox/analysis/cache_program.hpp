@@ -88,6 +88,7 @@ struct CacheProgramAnalysis {
     std::map<std::string, cacheprog::CacheCounts> totals; // all (what go saw), local, upstream
     std::vector<PackageCacheUse> packages;         // one per Build::packages (same order)
     std::int64_t attributed_gets = 0, unattributed_gets = 0;
+    std::int64_t unattributed_misses = 0; // of the unattributed gets, those that missed
     std::int64_t packages_hit = 0, packages_missed = 0, packages_without_get = 0;
     std::int64_t agree = 0;                        // packages whose get says what the model says
     std::vector<std::string> disagreements;        // "P: get hit, model rebuilt"

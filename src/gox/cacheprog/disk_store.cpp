@@ -28,7 +28,7 @@ namespace {
 constexpr std::int64_t kHour = 3600;
 constexpr std::size_t kEntrySize = 2 + 1 + 64 + 1 + 64 + 1 + 20 + 1 + 20 + 1;
 
-std::int64_t now_ns() {
+std::int64_t unix_now_ns() {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
@@ -198,7 +198,7 @@ bool DiskStore::write_atomically(const std::string& path, std::string_view bytes
 
 bool DiskStore::write_entry(std::string_view action_id, std::string_view output_id, std::int64_t size,
                             std::string* error) const {
-    std::string line = fmt::format("v1 {} {} {:20} {:20}\n", hex(action_id), hex(output_id), size, now_ns());
+    std::string line = fmt::format("v1 {} {} {:20} {:20}\n", hex(action_id), hex(output_id), size, unix_now_ns());
     return write_atomically(file_name(action_id, "a"), line, error);
 }
 

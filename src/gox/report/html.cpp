@@ -361,6 +361,10 @@ void cache_program_section(const Doc& doc, std::string& o) {
     for (const char* tier : {"local", "upstream"})
         if (c.contains(tier)) row(tier, c[tier]);
     o += "</table>\n";
+    if (auto un = c.value("unattributed_gets", 0); un > 0)
+        o += fmt::format("<p id=\"cacheprog-unattributed\">{} get(s), {} of them misses, not tied to a package of this "
+                         "run (test results, or actions no earlier run named, such as packages an edit changed).</p>\n",
+                         un, c.value("unattributed_misses", 0));
     const Doc causes = c.value("causes", Doc::array());
     if (causes.empty()) return;
     o += "<ul id=\"cacheprog-causes\">\n";

@@ -203,6 +203,10 @@ struct Sections {
         for (const char* tier : {"local", "upstream"})
             if (c.contains(tier)) row(tier, c[tier]);
         out += "\n";
+        if (auto un = c.value("unattributed_gets", 0); un > 0)
+            out += fmt::format("{} get(s), {} of them misses, not tied to a package of this run (test results, or "
+                               "actions no earlier run named, such as packages an edit changed).\n\n",
+                               un, c.value("unattributed_misses", 0));
         for (const auto& cause : c.value("causes", Doc::array()))
             out += fmt::format("- {} ({}): {}\n", code(doc_string(cause, "id")), cause.value("count", 0),
                                md(doc_string(cause, "detail")));

@@ -15,7 +15,7 @@ namespace gox::stats {
 namespace {
 
 std::string h(std::string_view s) { return report::html_escape(report::clean_text(s)); }
-std::string pct(const std::optional<double>& r) { return r ? fmt::format("{:.1f}%", *r * 100) : std::string("–"); }
+std::string pct_cell(const std::optional<double>& r) { return r ? fmt::format("{:.1f}%", *r * 100) : std::string("–"); }
 
 constexpr const char* kStyle = R"(
 body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222;background:#fff;max-width:1100px}
@@ -56,7 +56,7 @@ void hit_rate_plot(const Stats& s, std::string& o) {
         double bh = height * r;
         o += fmt::format("<rect class=\"bar\" data-day=\"{}\" data-rate=\"{:.4f}\" x=\"{:.1f}\" y=\"{:.1f}\" "
                          "width=\"{:.1f}\" height=\"{:.1f}\"><title>{}: {} ({} runs, {} hits, {} misses)</title></rect>\n",
-                         h(d.key), r, x, top + height - bh, bar, bh, h(d.key), pct(d.packages.rate()), d.runs,
+                         h(d.key), r, x, top + height - bh, bar, bh, h(d.key), pct_cell(d.packages.rate()), d.runs,
                          d.packages.hits, d.packages.misses);
         if (i % every == 0)
             o += fmt::format("<text x=\"{:.1f}\" y=\"{}\" text-anchor=\"middle\">{}</text>\n", x + bar / 2,
@@ -104,7 +104,7 @@ void group_table(const char* id, const char* title, const char* col, const std::
         o += fmt::format("<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>"
                          "<td class=\"n\">{}</td></tr>\n",
                          g.key.empty() ? none : h(g.key), g.runs, g.packages.hits, g.packages.misses,
-                         pct(g.packages.rate()));
+                         pct_cell(g.packages.rate()));
     o += "</table>\n";
 }
 
@@ -127,7 +127,7 @@ std::string render_html(const Stats& s) {
                      "<span>package hit rate <b>{}</b> ({} hits, {} misses)</span>"
                      "<span>test cache hit rate <b>{}</b> ({} of {})</span>"
                      "<span>failed runs <b>{}</b>{}</span></p>\n",
-                     s.runs, pct(s.packages.rate()), s.packages.hits, s.packages.misses, pct(s.tests.rate()), s.tests.hits,
+                     s.runs, pct_cell(s.packages.rate()), s.packages.hits, s.packages.misses, pct_cell(s.tests.rate()), s.tests.hits,
                      s.tests.hits + s.tests.misses, s.failed_runs, cls.empty() ? "" : " (" + cls + ")");
     hit_rate_plot(s, o);
     time_lost_plot(s, o);
