@@ -182,3 +182,17 @@ def gox_parse_json(trace_path, *extra):
     p = gox("parse", "--format=json", *extra, trace_path)
     check(p.returncode == 0, f"gox parse failed: {p.stderr.decode(errors='replace')}")
     return json.loads(p.stdout)
+
+
+def writer_lock_held(db):
+    """Whether a detached history writer holds the writer lock of the
+    history db now (history/deferred.hpp); False when there is no lock file."""
+    if not os.path.exists(db + ".writer-lock"):
+        return False
+    with open(db + ".writer-lock") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(f, fcntl.LOCK_UN)
+        return False

@@ -11,7 +11,6 @@ a run under the wrapper (gox build, gox --cacheprog build) is recorded
 once, by the wrapper; and on a PostgreSQL history (a real server) the
 packages come from the server's records, and a record made while the
 server is stopped is spooled and sent by the next go command."""
-import fcntl
 import json
 import os
 import re
@@ -239,16 +238,6 @@ def go_output_is_the_same_with_and_without_the_recording():
     b.done()
 
 
-def lock_held(db):
-    with open(db + ".writer-lock") as f:
-        try:
-            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return True
-        fcntl.flock(f, fcntl.LOCK_UN)
-        return False
-
-
 def rows(db):
     if not os.path.exists(db):
         return 0
@@ -274,7 +263,7 @@ def a_pipe_of_gos_output_ends_before_the_detached_writer_writes():
                        capture_output=True, timeout=600)
     eq(p.stdout, b"piped\n", p.stderr.decode(errors="replace"))
     eq(rows(s.db), 0, "the pipe ended before the record was written")
-    check(lock_held(s.db), "the detached writer holds the lock")
+    check(tap.writer_lock_held(s.db), "the detached writer holds the lock")
     runs = s.runs()  # waits for the writer
     eq([(r["verb"], r["recorded_by"]) for r in runs], [("build", "gox cacheprog")], "then recorded")
     s.done()

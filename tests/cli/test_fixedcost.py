@@ -18,7 +18,6 @@ bench/fixed_cost.py, never here):
   records of runs in a row land in order, what the child could not write is
   told by the next gox, and on CI (CI=true) the record is written before gox
   exits."""
-import fcntl
 import json
 import os
 import re
@@ -171,16 +170,7 @@ class Hist:
         return subprocess.run([GOX] + list(args), cwd=self.mod, env=env, capture_output=True, timeout=600)
 
     def lock_held(self):
-        """Whether a writer holds the history's writer lock now."""
-        if not os.path.exists(self.db + ".writer-lock"):
-            return False
-        with open(self.db + ".writer-lock") as f:
-            try:
-                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                return True
-            fcntl.flock(f, fcntl.LOCK_UN)
-            return False
+        return tap.writer_lock_held(self.db)
 
     def runs(self):
         p = self.run("history", "--format=json")
