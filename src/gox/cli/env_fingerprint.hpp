@@ -41,11 +41,17 @@ public:
     // Keeps a fingerprint go answered (not one where go env failed).
     void store(const nlohmann::json& env);
 
-private:
-    static constexpr std::size_t kEntries = 16;
+    // What the lookup compares: the key (go, dirs, environment) and the
+    // [path, state] of each file it depends on.
+    const std::string& key() const { return m_key; }
+    const nlohmann::json& files() const { return m_files; }
 
     // mtime, size and inode, or "-" for a file that does not exist.
     static std::string file_state(const std::string& path);
+
+private:
+    static constexpr std::size_t kEntries = 16;
+
     void add_file(const std::string& path) { m_files.push_back({path, file_state(path)}); }
 
     std::string m_path, m_key;

@@ -9,6 +9,7 @@
 #include <gox/cli/cli.hpp>
 #include <gox/cli/command_line.hpp>
 #include <gox/cli/env_fingerprint.hpp>
+#include <gox/cli/graph_reuse.hpp>
 #include <gox/trace/go_flags.hpp>
 #include <gox/cli/options.hpp>
 #include <gox/cli/progress.hpp>
@@ -73,6 +74,9 @@ constexpr const char* kWrapEnd = R"(
 gox adds -x and -debug-actiongraph=<temp file> to go's flags (not -x when you
 pass -json or -n: that would change go's own output). Your own -x and
 -debug-actiongraph=FILE are honoured: the trace is shown and FILE is written.
+A run that repeats a no-op with every input unchanged gets no
+-debug-actiongraph: the graph that no-op kept is used (GOX_GRAPH_REUSE in
+gox(1)).
 )";
 
 // `gox build --help`, from the option table (through wrap_options()).
@@ -227,6 +231,9 @@ struct GoPlan {
     bool add_hash = false, add_testcache = false;
     process::EnvOverrides env_changes;
     std::optional<CacheprogPlan> cacheprog; // --cacheprog: go's GOCACHEPROG and the record
+    // The graph an earlier identical no-op kept stands in for go's (graph_reuse.hpp):
+    // go gets no -debug-actiongraph and graph names the kept file.
+    bool graph_reused = false;
 };
 
 GoPlan plan_go_run(const WrapOptions& o, const std::vector<std::string>& go_line) {
@@ -285,6 +292,7 @@ struct Collectors {
     analysis::HashCollector hashes;
     analysis::TestCacheCollector testcache;
     analysis::ErrorCollector errors;
+    std::map<int, std::string> compiled; // objdir number -> the action ID in its compile's -buildid
 };
 
 // The stream's settings: which of gox's additions to hide, and who else
@@ -294,6 +302,10 @@ void watch_trace(model::TraceStream& stream, Collectors& c, Progress& progress, 
     stream.hide_testcache_lines = p.add_testcache;
     stream.on_event = [&c, &progress, why = o.why](const trace::Event& ev) {
         progress.on_event(ev);
+        if (ev.kind == trace::Kind::Compile && ev.cmd && ev.objdir >= 0) {
+            std::string_view id = ev.cmd->flag("-buildid");
+            c.compiled[ev.objdir] = std::string(id.substr(0, id.find('/')));
+        }
         if (why && ev.kind == trace::Kind::Hash) c.hashes.feed(ev.line);
         if (ev.kind == trace::Kind::TestCache) c.testcache.feed(ev.line);
         c.errors.on_event(ev);
@@ -327,6 +339,9 @@ public:
     void finish() {
         if (m_pending.valid()) m_pending.wait();
     }
+    // The cache's key and files, and the fingerprint it had (nullptr when it had none).
+    const FingerprintCache* cache() const { return m_cache ? &*m_cache : nullptr; }
+    const nlohmann::json* cached() const { return m_cached ? &*m_cached : nullptr; }
     nlohmann::json get(StepTimer& timing) {
         if (m_cached) {
             timing.step("env fingerprint (reused)");
@@ -344,6 +359,34 @@ private:
     std::optional<nlohmann::json> m_cached;
     std::future<nlohmann::json> m_pending;
 };
+
+// The kept graph of an earlier identical no-op (graph_reuse.hpp), looked
+// for unless the run needs go's own: --why (its hash inputs), reports
+// (timings), the user's -debug-actiongraph, -n, -json (no trace to check
+// the kept graph against), or GOX_GRAPH_REUSE=0. Only with a reused
+// environment fingerprint: its inputs are half of the key.
+std::optional<GraphReuse> graph_reuse_for(const WrapOptions& o, const Fingerprint& fp, const GoPlan& p,
+                                          const std::vector<std::string>& go_line) {
+    const char* env = std::getenv("GOX_GRAPH_REUSE");
+    if (env && std::string_view(env) == "0") return std::nullopt;
+    if (!fp.cache() || !fp.cached() || p.tmpdir.empty() || p.graph.empty()) return std::nullopt;
+    if (o.why || !o.reports.empty() || !p.g.user_actiongraph.empty() || p.g.dry_run || p.g.json || !p.add_x)
+        return std::nullopt;
+    try {
+        return GraphReuse(*fp.cache(), *fp.cached(), go_line, go_work_dir(p.gl.args));
+    } catch (const std::exception&) {
+        return std::nullopt;
+    }
+}
+
+// go is run without -debug-actiongraph; the kept graph is read instead.
+void use_kept_graph(GoPlan& p, const GraphReuse& reuse) {
+    auto flag = std::find(p.argv.begin(), p.argv.end(), "-debug-actiongraph=" + p.graph);
+    if (flag == p.argv.end()) return;
+    p.argv.erase(flag);
+    p.graph = reuse.kept_graph();
+    p.graph_reused = true;
+}
 
 // go run with its stdout passed on as it comes (only when gox set
 // gocachehash=1 does it go through the filter that drops HASH lines of
@@ -367,8 +410,9 @@ process::GoRun run_go(const GoPlan& p, model::TraceStream& stream, Progress& pro
 // The model of the run, with the action graph merged and gox's notes on
 // what the run could not show.
 // graph: the action graph kept for the cache program's join (--cacheprog only).
-model::Build finish_model(model::TraceStream& stream, const GoPlan& p, StepTimer& timing,
-                          std::optional<model::ActionGraph>& graph) {
+// idle: set when go wrote a graph in which no action ran (one to keep).
+model::Build finish_model(model::TraceStream& stream, const GoPlan& p, const Collectors& c, StepTimer& timing,
+                          std::optional<model::ActionGraph>& graph, bool& idle) {
     model::Build b = stream.take_build();
     timing.step("model");
     if (!p.add_x && !p.g.user_x)
@@ -376,8 +420,20 @@ model::Build finish_model(model::TraceStream& stream, const GoPlan& p, StepTimer
     if (!p.graph.empty()) {
         std::string err;
         if (auto ag = model::read_actiongraph_file(p.graph, err)) {
-            model::merge_actiongraph(b, *ag);
-            if (p.cacheprog) graph = std::move(ag);
+            std::string why_not;
+            const std::string work = b.invocations.empty() ? "" : b.invocations.back().work_dir;
+            if (p.graph_reused && !adopt_kept_graph(*ag, c.compiled, work, why_not)) {
+                b.notes.push_back("gox ran go without its action graph (an identical earlier run built nothing), but " +
+                                  why_not + ": the packages that came from the cache are not listed");
+            } else {
+                model::merge_actiongraph(b, *ag);
+                b.actiongraph_reused = p.graph_reused;
+                // go build of several packages links each command every
+                // time (the binaries are not cached): a link may run.
+                idle = !p.graph_reused && std::none_of(ag->actions.begin(), ag->actions.end(),
+                                                       [](const auto& a) { return a.ran && a.mode != "link"; });
+                if (p.cacheprog) graph = std::move(ag);
+            }
         } else if (!p.g.dry_run) b.notes.push_back("no action graph (" + err + ")");
         timing.step("action graph");
     }
@@ -385,6 +441,16 @@ model::Build finish_model(model::TraceStream& stream, const GoPlan& p, StepTimer
         b.notes.push_back("--why sets GODEBUG, which every test result depends on: results cached by runs "
                           "without --why are not reused by this one, nor this one's by them");
     return b;
+}
+
+// Whether anything ran: a package compiled or failed, a test run, go failed.
+bool something_ran(const model::Build& b, const Collectors& c, const process::GoRun& run) {
+    if (run.exit_code != 0 || run.term_signal != 0 || !c.compiled.empty()) return true;
+    for (const auto& pk : b.packages)
+        if (pk.outcome == model::Outcome::Rebuilt || pk.outcome == model::Outcome::Failed) return true;
+    for (const auto& t : b.tests)
+        if ((t.status == "ok" || t.status == "fail") && !t.cached) return true;
+    return false;
 }
 
 // gox's temp dir (the action graph, the cache program's record) removed.
@@ -396,8 +462,11 @@ void remove_tmpdir(const GoPlan& p) {
 
 // After go: the analysis, the summary, the reports and the history record.
 // True when a detached writer took the record, and with it the temp dir.
+// reuse: where an idle graph is kept, or the kept graph was read from
+// (graph_reuse.hpp); idle: go's graph had nothing run (finish_model).
 bool after_go(model::Build& b, Collectors& c, nlohmann::json env, const GoPlan& p, const process::GoRun& run,
-              const WrapOptions& o, StepTimer& timing, const std::optional<model::ActionGraph>& graph) {
+              const WrapOptions& o, StepTimer& timing, const std::optional<model::ActionGraph>& graph,
+              const std::optional<GraphReuse>& reuse, bool idle) {
     const std::string& verb = p.gl.verb;
     const std::vector<std::string>& args = p.gl.args;
     std::map<std::string, std::string> inputs, test_inputs;
@@ -437,6 +506,12 @@ bool after_go(model::Build& b, Collectors& c, nlohmann::json env, const GoPlan& 
     if (o.annotations) print_annotations(b, o.redact, p.gl.chdir.dir);
     write_reports(std::move(doc), o, p.graph);
     timing.step("reports");
+    // A kept graph that no longer fits is dropped now; go's idle one is kept
+    // after the history record (off the user's time when that is detached).
+    const bool ran = something_ran(b, c, run);
+    if (reuse && p.graph_reused && (ran || !b.actiongraph_reused)) reuse->forget();
+    const bool keep = reuse && idle && !ran;
+    if (keep && !o.history) reuse->keep(p.graph);
     // Last, the history record: by default written by a detached child after
     // gox has exited (history/deferred.hpp), so the user waits for none of it.
     if (!o.history) return false;
@@ -460,6 +535,7 @@ bool after_go(model::Build& b, Collectors& c, nlohmann::json env, const GoPlan& 
             report::normalise_paths(d, "");
             return d.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
         });
+        if (keep) reuse->keep(p.graph);
     });
     timing.step("history");
     return detached;
@@ -484,7 +560,11 @@ int cmd_wrap(const std::vector<std::string>& gox_opts, const std::vector<std::st
     ::setenv(kWrappedEnv, "1", 1);
     StepTimer timing(std::getenv("GOX_TIMING") && std::string_view(std::getenv("GOX_TIMING")) == "1");
 
-    const GoPlan plan = plan_go_run(o, go_line);
+    GoPlan planned = plan_go_run(o, go_line);
+    Fingerprint fingerprint(planned.go, planned.gl.args);
+    const std::optional<GraphReuse> reuse = graph_reuse_for(o, fingerprint, planned, go_line);
+    if (reuse && !reuse->kept_graph().empty()) use_kept_graph(planned, *reuse);
+    const GoPlan& plan = planned;
     Progress progress(o.progress && ::isatty(2) && !std::getenv("CI"));
     model::TraceStream stream(
         [&](std::string_view b) {
@@ -499,7 +579,6 @@ int cmd_wrap(const std::vector<std::string>& gox_opts, const std::vector<std::st
     // =analysis fails the analysis after go has exited.
     std::string_view fault = std::getenv("GOX_TEST_FAULT") ? std::getenv("GOX_TEST_FAULT") : "";
     if (starts_with(fault, "stream:")) stream.fault_at_line = std::strtoul(fault.data() + 7, nullptr, 10);
-    Fingerprint fingerprint(plan.go, plan.gl.args);
     timing.step("before go");
     const process::GoRun run = run_go(plan, stream, progress);
     timing.step("go");
@@ -509,8 +588,9 @@ int cmd_wrap(const std::vector<std::string>& gox_opts, const std::vector<std::st
     try {
         if (fault == "analysis") throw std::runtime_error("injected fault (GOX_TEST_FAULT=analysis)");
         std::optional<model::ActionGraph> graph;
-        model::Build b = finish_model(stream, plan, timing, graph);
-        tmpdir_detached = after_go(b, collected, fingerprint.get(timing), plan, run, o, timing, graph);
+        bool idle = false;
+        model::Build b = finish_model(stream, plan, collected, timing, graph, idle);
+        tmpdir_detached = after_go(b, collected, fingerprint.get(timing), plan, run, o, timing, graph, reuse, idle);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "gox: warning: analysis failed: %s\n", e.what());
     }

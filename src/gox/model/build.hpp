@@ -212,6 +212,7 @@ struct Build {
     LineStats lines;
     std::string go_version; // of the first invocation that showed one
     bool actiongraph_merged = false;
+    bool actiongraph_reused = false; // the graph was one an earlier identical no-op kept (no timings)
     std::optional<Timing> timing;
     std::vector<std::string> notes; // what gox could not work out
     std::optional<LogInfo> log;         // gox parse of a log with a CI prefix; none for a bare trace

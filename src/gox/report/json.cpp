@@ -209,6 +209,7 @@ ordered_json document(const model::Build& b, const analysis::RunAnalysis& a, boo
     j["line_kinds"] = std::move(kinds);
     j["unrecognized_examples"] = b.lines.unrecognized_examples;
     j["actiongraph_merged"] = b.actiongraph_merged;
+    if (b.actiongraph_reused) j["actiongraph_reused"] = true;
     if (b.timing) j["timing"] = timing_json(*b.timing);
     if (a.cache_program) j["cache_program"] = analysis::cache_program_json(*a.cache_program);
     // gox parse of a CI log: the line prefix style it recognised (absent for
