@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """gox cacheprog on its own (GOCACHEPROG="gox cacheprog" exported, as in a
-shell or a CI job) against the real go 1.26: every go command that starts
+shell or a CI job) against the real go 1.26 (and 1.27.3 for the main
+scenario, with GOTOOLCHAIN): every go command that starts
 it becomes one run of the history, marked as recorded by the cache program,
 with go's verb and arguments and an unknown exit status; its packages come
 from the action IDs an earlier gox run recorded, with hits and rebuilds as
@@ -30,7 +31,7 @@ class Setup:
     """A module, a warm cache copy, a history and a record of their own;
     GOCACHEPROG is gox cacheprog recording into the record file."""
 
-    def __init__(self, name, n, cache=None):
+    def __init__(self, name, n, cache=None, extra=None):
         self.name = name
         self.mod = cp.module("sa-" + name, n)
         self.cache = cache or cp.copy_cache(template_cache(), "sa-" + name)
@@ -40,7 +41,8 @@ class Setup:
         self.db = os.path.join(self.state, "history.db")
         self.record = os.path.join(self.state, "record.jsonl")
         self.env = go_env(self.cache, {"GOX_HISTORY": self.db,
-                                       "GOCACHEPROG": f"{tap.GOX} cacheprog --record={self.record}"})
+                                       "GOCACHEPROG": f"{tap.GOX} cacheprog --record={self.record}",
+                                       **(extra or {})})
 
     def go(self, *args, extra=None):
         """Plain go; returns (process, the requests its cache program recorded)."""
@@ -115,13 +117,16 @@ def outcomes(doc):
     return {p["import_path"]: p["outcome"] for p in doc["packages"] if not p["for_test"]}
 
 
-@test
-def plain_go_runs_are_recorded_and_agree_with_go():
-    s = Setup("plain", 31)
+def recorded_and_agree_with_go(s, go_version):
+    """Plain go in s, from a fresh history: each command one run, recorded
+    with go_version (the toolchain GOTOOLCHAIN chose); after the wrapper's
+    run, the packages' outcomes are those go's -x shows (no-op, an edit, an
+    empty cache). Leaves 5 runs."""
     # A fresh history: nothing to attribute the gets to.
     p, reqs = s.go("build", "./...")
     eq(p.returncode, 0, p.stderr.decode(errors="replace"))
-    _, doc = standalone_run(s, 0, "build", ["./..."], reqs)
+    r, doc = standalone_run(s, 0, "build", ["./..."], reqs)
+    eq(r["go_version"], go_version, f"{s.name}: the go that ran")
     c = doc["cache_program"]
     eq(c["attributed_gets"], 0, "fresh history: nothing attributed")
     check(c["unattributed_gets"] > 0, f"fresh history: unattributed gets {c}")
@@ -193,6 +198,14 @@ def plain_go_runs_are_recorded_and_agree_with_go():
        "empty cache: rebuilt as go -x compiled")
     eq(len(got), len(built), "empty cache: as many as go compiled")
 
+
+@test
+def plain_go_runs_are_recorded_and_agree_with_go():
+    s = Setup("plain", 31)
+    env = dict(s.env, GOCACHEPROG="")
+    local = subprocess.run(["go", "env", "GOVERSION"], env=env, capture_output=True, text=True).stdout.strip()
+    recorded_and_agree_with_go(s, local)
+
     # gox --cacheprog build: one run, the wrapper's.
     p = s.gox("--cacheprog", "build", "./...")
     eq(p.returncode, 0, p.stderr.decode(errors="replace"))
@@ -211,6 +224,15 @@ def plain_go_runs_are_recorded_and_agree_with_go():
     r = s.runs()[0]
     eq((r["verb"], r["args"], r["module_root"], r["recorded_by"]), ("build", ["./..."], s.mod, "gox cacheprog"),
        "go -C")
+    s.done()
+
+
+@test
+def go_1_27_runs_are_recorded_and_agree_with_go():
+    # GOTOOLCHAIN=go1.27.3: the go on PATH runs the 1.27.3 toolchain in its
+    # place, which starts the cache program.
+    s = Setup("plain127", 35, cache=cp.copy_cache(go127_template(), "sa-plain127"), extra=GO127)
+    recorded_and_agree_with_go(s, "go1.27.3")
     s.done()
 
 

@@ -9,7 +9,6 @@
 #include <gox/cli/wrap_internal.hpp>
 #include <gox/history/identity.hpp>
 #include <gox/history/open.hpp>
-#include <gox/history/spool.hpp>
 #include <gox/report/document.hpp>
 #include <gox/report/report.hpp>
 #include <gox/trace/hash_stream.hpp>
@@ -213,33 +212,13 @@ void record_session(const StandaloneSession& s) {
         r.branch = who.branch;
         std::vector<history::PackageRecord> pkgs = analysis::history_records(b, a, {});
 
-        const std::string spool = history::spool::default_path();
-        if (!store || store->lost()) {
-            history::spool::append(spool, where.shown(), {r, pkgs, doc_text});
-            std::fprintf(stderr, "gox cacheprog: warning: %s (this go command's record is kept in %s)\n",
-                         open_error.c_str(), spool.c_str());
-            return;
-        }
-        try {
-            if (where.server) history::spool::drain(spool, where.shown(), *store);
-            auto id = store->add_run(r, pkgs);
-            store->set_report(id, doc_text);
-        } catch (const std::exception& e) {
-            if (!where.server) throw;
-            history::spool::append(spool, where.shown(), {r, pkgs, doc_text});
-            std::fprintf(stderr, "gox cacheprog: warning: %s (this go command's record is kept in %s)\n", e.what(),
-                         spool.c_str());
-            return;
-        }
         history::Retention keep;
         if (const char* k = std::getenv("GOX_HISTORY_KEEP"); k && *k)
             if (auto parsed = wrap::parse_keep(k)) keep = *parsed;
-        keep.project = r.project;
-        try {
-            store->prune(keep);
-        } catch (const std::exception& e) {
-            std::fprintf(stderr, "gox cacheprog: warning: %s (old runs not pruned)\n", e.what());
-        }
+        // A store that lost its server did not say so: its error was caught on the way.
+        std::string unreachable = open_error.empty() ? "history: " + where.shown() + ": lost the server" : open_error;
+        wrap::store_run(store.get(), where, r, pkgs, [&] { return doc_text; }, keep, unreachable,
+                        {"gox cacheprog", "this go command"});
     } catch (const std::exception& e) {
         std::fprintf(stderr, "gox cacheprog: warning: %s (this go command was not recorded)\n", e.what());
     }

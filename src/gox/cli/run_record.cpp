@@ -142,43 +142,50 @@ void record_run(history::Store* store, const WrapOptions& o, const model::Build&
     r.branch = f.place.who.branch;
     if (a.diagnosis) r.failure_class = a.diagnosis->cls;
     std::vector<history::PackageRecord> pkgs = analysis::history_records(b, a, inputs);
+    // A store that cannot be reached has said why (open_run_store, or the
+    // store when it lost its server).
+    store_run(store, where, r, pkgs, report_doc, o.keep, "", {"gox", "this run"});
+}
+
+void store_run(history::Store* store, const history::Location& where, const history::RunRecord& r,
+               const std::vector<history::PackageRecord>& pkgs, const std::function<std::string()>& report_doc,
+               history::Retention keep, const std::string& unreachable, const RecordVoice& v) {
     const std::string spool = history::spool::default_path();
-    // The record kept for later; warned: whether this run already said why.
-    auto to_spool = [&](bool warned, const std::string& why) {
+    // The record kept for later; why: what to warn of ("" when already said).
+    auto to_spool = [&](const std::string& why) {
         try {
             history::spool::append(spool, where.shown(), {r, pkgs, report_doc()});
-            if (!warned)
-                std::fprintf(stderr, "gox: warning: %s (this run's record is kept in %s until the server is back)\n",
-                             why.c_str(), spool.c_str());
+            if (!why.empty())
+                std::fprintf(stderr, "%s: warning: %s (%s's record is kept in %s until the server is back)\n",
+                             v.program, why.c_str(), v.record, spool.c_str());
         } catch (const std::exception& e) {
-            std::fprintf(stderr, "gox: warning: %s (this run was not recorded)\n", e.what());
+            std::fprintf(stderr, "%s: warning: %s (%s was not recorded)\n", v.program, e.what(), v.record);
         }
     };
-    if (!store || store->lost()) return to_spool(true, "");
-    history::Retention keep = o.keep;
+    if (!store || store->lost()) return to_spool(unreachable);
     keep.project = r.project;
     try {
         // Records spooled while the server was away go first, in order.
         if (where.server) {
             std::string dropped;
             history::spool::drain(spool, where.shown(), *store, &dropped);
-            if (!dropped.empty()) std::fprintf(stderr, "gox: warning: %s\n", dropped.c_str());
+            if (!dropped.empty()) std::fprintf(stderr, "%s: warning: %s\n", v.program, dropped.c_str());
         }
         auto id = store->add_run(r, pkgs);
         try {
             store->set_report(id, report_doc()); // gox report RUN renders it again
         } catch (const std::exception& e) {
-            std::fprintf(stderr, "gox: warning: %s (gox report cannot show this run)\n", e.what());
+            std::fprintf(stderr, "%s: warning: %s (gox report cannot show %s)\n", v.program, e.what(), v.record);
         }
     } catch (const std::exception& e) {
-        if (where.server) return to_spool(false, e.what());
-        std::fprintf(stderr, "gox: warning: %s (this run was not recorded)\n", e.what());
+        if (where.server) return to_spool(e.what());
+        std::fprintf(stderr, "%s: warning: %s (%s was not recorded)\n", v.program, e.what(), v.record);
         return;
     }
     try {
         store->prune(keep);
     } catch (const std::exception& e) {
-        if (!store->lost()) std::fprintf(stderr, "gox: warning: %s (old runs not pruned)\n", e.what());
+        if (!store->lost()) std::fprintf(stderr, "%s: warning: %s (old runs not pruned)\n", v.program, e.what());
     }
 }
 

@@ -460,6 +460,15 @@ void remove_tmpdir(const GoPlan& p) {
     std::filesystem::remove_all(p.tmpdir, ec);
 }
 
+// The test hook for the fail-open guarantees (tests/cli/test_failopen.py,
+// test_fixedcost.py), read once: GOX_TEST_FAULT=stream:N fails the model at
+// go's Nth stderr line, =analysis the analysis after go has exited,
+// =history the history record.
+std::string_view test_fault() {
+    static const char* const fault = std::getenv("GOX_TEST_FAULT");
+    return fault ? fault : "";
+}
+
 // After go: the analysis, the summary, the reports and the history record.
 // True when a detached writer took the record, and with it the temp dir.
 // reuse: where an idle graph is kept, or the kept graph was read from
@@ -527,7 +536,7 @@ bool after_go(model::Build& b, Collectors& c, nlohmann::json env, const GoPlan& 
             }
         } tmpdir{p};
         if (had_store && !store) store = open_run_store(o);
-        if (std::string_view(std::getenv("GOX_TEST_FAULT") ? std::getenv("GOX_TEST_FAULT") : "") == "history")
+        if (test_fault() == "history")
             throw std::runtime_error("injected fault (GOX_TEST_FAULT=history)");
         // The history keeps the run's document path-normalised (not redacted).
         record_run(store.get(), o, b, a, facts, run, inputs, [&] {
@@ -574,10 +583,7 @@ int cmd_wrap(const std::vector<std::string>& gox_opts, const std::vector<std::st
         !plan.add_x);
     Collectors collected;
     watch_trace(stream, collected, progress, plan, o);
-    // Test hook for the fail-open guarantees (tests/cli/test_failopen.py):
-    // GOX_TEST_FAULT=stream:N fails the model at go's Nth stderr line,
-    // =analysis fails the analysis after go has exited.
-    std::string_view fault = std::getenv("GOX_TEST_FAULT") ? std::getenv("GOX_TEST_FAULT") : "";
+    std::string_view fault = test_fault(); // the fail-open test hook
     if (starts_with(fault, "stream:")) stream.fault_at_line = std::strtoul(fault.data() + 7, nullptr, 10);
     timing.step("before go");
     const process::GoRun run = run_go(plan, stream, progress);

@@ -6,6 +6,7 @@
 // reports and annotations (wrap_output.cpp).
 
 #include <gox/analysis/analyse.hpp>
+#include <gox/history/open.hpp>
 #include <gox/history/store.hpp>
 #include <gox/cli/report_out.hpp>
 #include <gox/model/build.hpp>
@@ -92,6 +93,25 @@ std::optional<analysis::Baseline> load_baseline(const std::string& what, const h
 void record_run(history::Store* store, const WrapOptions& o, const model::Build& b, const analysis::RunAnalysis& a,
                 const analysis::RunFacts& f, const process::GoRun& run,
                 const std::map<std::string, std::string>& inputs, const std::function<std::string()>& report_doc);
+
+// How store_run's warnings name who writes and what: "gox" and "this
+// run", or "gox cacheprog" and "this go command".
+struct RecordVoice {
+    const char* program;
+    const char* record;
+};
+
+// A run's record stored (record_run's and the standalone cache program's,
+// cacheprog_history.hpp): on a server, the records the spool kept go first;
+// then the run and its report document (report_doc: made only when needed),
+// and runs past keep (for r's project) pruned. A server that cannot be
+// reached (store null or lost, or add_run failing on it) gets the record in
+// the spool, with one warning saying unreachable ("" when already said) or
+// the error. Never throws: what fails is a warning on stderr. store may be
+// null only for a server.
+void store_run(history::Store* store, const history::Location& where, const history::RunRecord& r,
+               const std::vector<history::PackageRecord>& pkgs, const std::function<std::string()>& report_doc,
+               history::Retention keep, const std::string& unreachable, const RecordVoice& v);
 
 // The document every JSON summary and report is made from.
 // (command and environment from the facts, and their cache_evidence when gathered).
