@@ -17,7 +17,11 @@ one warm cache:
           go -x                     plain go with the trace gox adds
           go -debug-actiongraph     plain go with the action graph gox adds
           go -x -debug-actiongraph  both: what go costs under gox
-          gox                       gox build (summary on stderr, history on)
+          gox                       gox build (summary on stderr, history on): a
+                                    repeated no-op reuses the action graph the
+                                    one before kept (cli/graph_reuse.hpp), so
+                                    go runs with -x only
+          gox (graph each run)      GOX_GRAPH_REUSE=0: go writes its graph every run
           gox --why                 with GODEBUG=gocachehash=1
           gox (no reuse)            gox with its env-fingerprint cache removed
                                     before every run: go env runs alongside go
@@ -158,6 +162,7 @@ def bench_project(name, gox, root, env, a):
         "go -x -debug-actiongraph": ["go", "build", "-x", f"-debug-actiongraph={graph}"],
         "gox": [gox, "build"],
         "gox --why": [gox, "--why", "build"],
+        "gox (graph each run)": [gox, "build"],
         "gox (no reuse)": [gox, "build"],
         "gox (history sync)": [gox, "build"],
     }
@@ -169,6 +174,8 @@ def bench_project(name, gox, root, env, a):
             os.remove(fp_file)
         if tool == "gox (history sync)":
             e["GOX_HISTORY_SYNC"] = "1"
+        if tool == "gox (graph each run)":
+            e["GOX_GRAPH_REUSE"] = "0"
         r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
         t0 = time.perf_counter()
         subprocess.run(commands[tool] + [pkgs], env=e, cwd=proj, check=True, stdout=subprocess.DEVNULL,
@@ -249,15 +256,22 @@ def bench_project(name, gox, root, env, a):
     def paired(t1, t0, k):
         return statistics.median(x[k] - y[k] for x, y in zip(noop[t1], noop[t0]))
     g = statistics.median(w for w, _ in noop["go"])
-    flags_w, own_w = paired("go -x -debug-actiongraph", "go", 0), paired("gox", "go -x -debug-actiongraph", 0)
-    flags_c, own_c = paired("go -x -debug-actiongraph", "go", 1), paired("gox", "go -x -debug-actiongraph", 1)
+    # A repeated no-op under gox runs go with -x alone (the kept graph
+    # stands in for -debug-actiongraph); with GOX_GRAPH_REUSE=0 with both.
+    flags_w, own_w = paired("go -x", "go", 0), paired("gox", "go -x", 0)
+    flags_c, own_c = paired("go -x", "go", 1), paired("gox", "go -x", 1)
     total = paired("gox", "go", 0)
+    total_g = paired("gox (graph each run)", "go", 0)
     out += ["", f"No-op overhead of gox over plain go (median of paired differences): **{total * 1000:+.0f} ms "
-            f"({(total / g) * 100:+.1f} %, {1 + total / g:.3f}×)**; of which go's extra flags "
-            f"(-x -debug-actiongraph) {flags_w * 1000:+.0f} ms wall / {flags_c * 1000:+.0f} ms CPU "
-            f"(-x alone {paired('go -x', 'go', 0) * 1000:+.0f} ms, -debug-actiongraph alone "
+            f"({(total / g) * 100:+.1f} %, {1 + total / g:.3f}×)**; of which go's extra flag "
+            f"(-x) {flags_w * 1000:+.0f} ms wall / {flags_c * 1000:+.0f} ms CPU and gox's own part "
+            f"{own_w * 1000:+.0f} ms wall / {own_c * 1000:+.0f} ms CPU. "
+            f"With the graph asked of go every run (GOX_GRAPH_REUSE=0): {total_g * 1000:+.0f} ms "
+            f"({1 + total_g / g:.3f}×), of which -x -debug-actiongraph "
+            f"{paired('go -x -debug-actiongraph', 'go', 0) * 1000:+.0f} ms (-debug-actiongraph alone "
             f"{paired('go -debug-actiongraph', 'go', 0) * 1000:+.0f} ms) and gox's own part "
-            f"{own_w * 1000:+.0f} ms wall / {own_c * 1000:+.0f} ms CPU; without the env-fingerprint reuse gox's "
+            f"{paired('gox (graph each run)', 'go -x -debug-actiongraph', 0) * 1000:+.0f} ms wall / "
+            f"{paired('gox (graph each run)', 'go -x -debug-actiongraph', 1) * 1000:+.0f} ms CPU; without the env-fingerprint reuse gox's "
             f"own part is {paired('gox (no reuse)', 'go -x -debug-actiongraph', 0) * 1000:+.0f} ms wall / "
             f"{paired('gox (no reuse)', 'go -x -debug-actiongraph', 1) * 1000:+.0f} ms CPU; with the history "
             f"record written before exit (GOX_HISTORY_SYNC=1) it is "

@@ -126,6 +126,13 @@ def repeated_noop_build_reuses_the_graph_and_says_the_same():
         eq(sm["summary"]["packages_cached"], before["summary"]["packages_cached"], "cached count")
         check(sm["summary"]["packages_cached"] > 50, "the standard library's packages are listed too")
         eq(sm["timing"]["wall_seconds"], 0, "a kept graph has no timings")
+    # gox --cacheprog joins the cache program's gets to the kept graph:
+    # every package's get agrees with its outcome.
+    sm, _, flag = m.gox("build", "./...", opts=["--cacheprog"])
+    check(not flag, "--cacheprog: the kept graph")
+    cp = sm["cache_program"]
+    eq(cp["packages_agree"], before["summary"]["packages_cached"], f"gets agree with the kept graph: {cp}")
+    eq((cp["packages_missed"], cp["packages_without_get"], cp["unattributed_misses"]), (0, 0, 0), f"{cp}")
     # --why needs go's own graph (and its hash lines), every time.
     sm, _, flag = m.gox("build", "./...", opts=["--why"])
     check(flag, "--why asks go for the graph")

@@ -216,31 +216,61 @@ GraphReuse::GraphReuse(const FingerprintCache& fp, const nlohmann::json& env, co
     if (::access(graph.c_str(), R_OK) == 0) m_kept = graph;
 }
 
-void GraphReuse::keep(const std::string& graph_file) const {
+namespace {
+
+// The graph as go writes it, with only the fields the reader keeps.
+std::string compact_graph(const model::ActionGraph& g) {
+    std::string out = "[";
+    auto str = [&](std::string_view key, const std::string& v) {
+        out += fmt::format(",\"{}\":{}", key, nlohmann::json(v).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    };
+    for (const auto& a : g.actions) {
+        if (a.mode == "build check cache") continue;
+        if (out.size() > 1) out += ",\n";
+        out += fmt::format("{{\"ID\":{}", a.id);
+        str("Mode", a.mode);
+        str("Package", a.package);
+        out += ",\"Deps\":[";
+        for (std::size_t i = 0; i < a.deps.size(); ++i) out += (i ? "," : "") + std::to_string(a.deps[i]);
+        out += "]";
+        str("Objdir", a.objdir);
+        str("ActionID", a.action_id);
+        str("BuildID", a.build_id);
+        out += a.ran ? ",\"Cmd\":[\"\"]" : ",\"Cmd\":null";
+        if (a.failed) out += ",\"Failed\":true";
+        out += "}";
+    }
+    return out + "]\n";
+}
+
+bool write_renamed(const std::string& path, const std::string& text) {
+    const std::string tmp = fmt::format("{}.{}", path, ::getpid());
+    std::error_code ec;
+    {
+        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+        out << text;
+        if (!out) {
+            fs::remove(tmp, ec);
+            return false;
+        }
+    }
+    fs::rename(tmp, path, ec);
+    if (ec) fs::remove(tmp, ec);
+    return !ec;
+}
+
+} // namespace
+
+void GraphReuse::keep(const model::ActionGraph& graph) const {
     if (m_base.empty() || source_tree_state(m_roots, m_gocache) != m_tree) return;
     std::error_code ec;
     const fs::path dir = fs::path(m_base).parent_path();
     fs::create_directories(dir, ec);
-    const std::string tmp = fmt::format(".{}", ::getpid());
     // The graph first, then the entry that names it, each renamed into
     // place: a concurrent gox reads a whole old one or a whole new one.
-    bool copied = fs::copy_file(graph_file, m_base + ".graph" + tmp, fs::copy_options::overwrite_existing, ec);
-    if (copied) fs::rename(m_base + ".graph" + tmp, m_base + ".graph", ec);
-    if (!copied || ec) {
-        fs::remove(m_base + ".graph" + tmp, ec);
-        return;
-    }
+    if (!write_renamed(m_base + ".graph", compact_graph(graph))) return;
     nlohmann::json meta = {{"version", 1}, {"key", m_key}, {"files", m_files}, {"tree", m_tree}};
-    {
-        std::ofstream out(m_base + ".json" + tmp, std::ios::binary | std::ios::trunc);
-        out << meta.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-        if (!out) {
-            fs::remove(m_base + ".json" + tmp, ec);
-            return;
-        }
-    }
-    fs::rename(m_base + ".json" + tmp, m_base + ".json", ec);
-    if (ec) fs::remove(m_base + ".json" + tmp, ec);
+    if (!write_renamed(m_base + ".json", meta.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace))) return;
     // At most kKept commands: the entries kept longest ago go first.
     std::vector<std::pair<fs::file_time_type, fs::path>> metas;
     for (const auto& e : fs::directory_iterator(dir, ec))

@@ -54,8 +54,11 @@ public:
 
     // After a run that ran nothing, with a graph go wrote: kept for the
     // next identical run, if the sources are still as they were before go
-    // started (nothing was edited during the build).
-    void keep(const std::string& graph_file) const;
+    // started (nothing was edited during the build). Kept in go's format
+    // with only what gox reads, and without the "build check cache"
+    // actions and timings (a third of go's file: caddy's 880 KB graph
+    // becomes about 250 KB).
+    void keep(const model::ActionGraph& graph) const;
     // The kept graph no longer describes this command (something ran).
     void forget() const;
 

@@ -409,7 +409,8 @@ process::GoRun run_go(const GoPlan& p, model::TraceStream& stream, Progress& pro
 
 // The model of the run, with the action graph merged and gox's notes on
 // what the run could not show.
-// graph: the action graph kept for the cache program's join (--cacheprog only).
+// graph: the action graph kept for the cache program's join (--cacheprog)
+// and for graph_reuse (idle).
 // idle: set when go wrote a graph in which no action ran (one to keep).
 model::Build finish_model(model::TraceStream& stream, const GoPlan& p, const Collectors& c, StepTimer& timing,
                           std::optional<model::ActionGraph>& graph, bool& idle) {
@@ -432,7 +433,7 @@ model::Build finish_model(model::TraceStream& stream, const GoPlan& p, const Col
                 // time (the binaries are not cached): a link may run.
                 idle = !p.graph_reused && std::none_of(ag->actions.begin(), ag->actions.end(),
                                                        [](const auto& a) { return a.ran && a.mode != "link"; });
-                if (p.cacheprog) graph = std::move(ag);
+                if (p.cacheprog || idle) graph = std::move(ag);
             }
         } else if (!p.g.dry_run) b.notes.push_back("no action graph (" + err + ")");
         timing.step("action graph");
@@ -519,8 +520,8 @@ bool after_go(model::Build& b, Collectors& c, nlohmann::json env, const GoPlan& 
     // after the history record (off the user's time when that is detached).
     const bool ran = something_ran(b, c, run);
     if (reuse && p.graph_reused && (ran || !b.actiongraph_reused)) reuse->forget();
-    const bool keep = reuse && idle && !ran;
-    if (keep && !o.history) reuse->keep(p.graph);
+    const bool keep = reuse && idle && !ran && graph;
+    if (keep && !o.history) reuse->keep(*graph);
     // Last, the history record: by default written by a detached child after
     // gox has exited (history/deferred.hpp), so the user waits for none of it.
     if (!o.history) return false;
@@ -544,7 +545,7 @@ bool after_go(model::Build& b, Collectors& c, nlohmann::json env, const GoPlan& 
             report::normalise_paths(d, "");
             return d.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
         });
-        if (keep) reuse->keep(p.graph);
+        if (keep) reuse->keep(*graph);
     });
     timing.step("history");
     return detached;
