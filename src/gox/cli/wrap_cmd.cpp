@@ -508,9 +508,19 @@ bool after_go(model::Build& b, Collectors& c, nlohmann::json env, const GoPlan& 
                           follow_up(p.go, verb, args, b, c.errors, o));
     for (const auto& w : a.warnings) std::fprintf(stderr, "gox: warning: %s\n", w.c_str());
     timing.step("analysis");
-    report::Doc doc = run_document(b, a, facts, run);
-    if (o.why) analysis::attach_key_inputs(doc, inputs); // each package's portable key inputs (not in the history)
-    timing.step("document");
+    // The run's document, for a JSON summary and reports only: the text
+    // summary is made from the model (on caddy the document is ~3 ms that
+    // a plain `gox build` would spend for nothing; the history's copy is
+    // made by its writer).
+    const char* step_summary = std::getenv("GITHUB_STEP_SUMMARY");
+    const bool doc_needed = (o.summary != "off" && o.summary_format == "json") || !o.reports.empty() ||
+                            (step_summary && *step_summary);
+    report::Doc doc;
+    if (doc_needed) {
+        doc = run_document(b, a, facts, run);
+        if (o.why) analysis::attach_key_inputs(doc, inputs); // each package's portable key inputs (not in the history)
+        timing.step("document");
+    }
     print_summary(doc, b, a, run, o);
     timing.step("summary");
     if (o.annotations) print_annotations(b, o.redact, p.gl.chdir.dir);
@@ -572,8 +582,10 @@ int cmd_wrap(const std::vector<std::string>& gox_opts, const std::vector<std::st
 
     GoPlan planned = plan_go_run(o, go_line);
     Fingerprint fingerprint(planned.go, planned.gl.args);
+    timing.step("plan and env fingerprint");
     const std::optional<GraphReuse> reuse = graph_reuse_for(o, fingerprint, planned, go_line);
     if (reuse && !reuse->kept_graph().empty()) use_kept_graph(planned, *reuse);
+    timing.step("kept graph check");
     const GoPlan& plan = planned;
     Progress progress(o.progress && ::isatty(2) && !std::getenv("CI"));
     model::TraceStream stream(
