@@ -234,6 +234,30 @@ def a_local_replace_dir_counts_as_source():
     edit_library(m, lib, "a replace dir")
 
 
+@test
+def a_damaged_kept_graph_is_said_and_forgotten():
+    m = Mod("damaged")
+    settle(m, "build", "./...")
+    graphs = glob.glob(os.path.join(m.xdg, "gox", "noop-graphs", "*.graph"))
+    eq(len(graphs), 1, "one kept graph")
+    with open(graphs[0], "r+") as f:
+        f.truncate(100)
+    sm, _, flag = m.gox("build", "./...")
+    check(not flag, "the kept graph was planned")
+    check(any(n.startswith("no action graph") for n in sm["notes"]), f"a note names the problem: {sm['notes']}")
+    eq(len(m.kept()), 0, "and it is forgotten")
+    sm, _, flag = m.gox("build", "./...")
+    check(flag and len(sm["packages"]) > 50, "the next run asks go and lists every package")
+    # The user's own -x (another command line: kept for itself): the trace
+    # is there to check a kept graph against.
+    _, _, flag = m.gox("build", "-x", "./...")
+    check(flag, "-x: a command line of its own")
+    sm, p, flag = m.gox("build", "-x", "./...")
+    check(not flag and sm.get("actiongraph_reused"), "reused under the user's -x")
+    check(b"WORK=" in p.stderr, "the user's -x trace is shown")
+    m.done()
+
+
 def cache_files(gocache, action_id):
     """The action entry and the output file of a 20-character action ID."""
     hexid = base64.urlsafe_b64decode(action_id + "=" * (-len(action_id) % 4)).hex()

@@ -370,7 +370,8 @@ std::optional<GraphReuse> graph_reuse_for(const WrapOptions& o, const Fingerprin
     const char* env = std::getenv("GOX_GRAPH_REUSE");
     if (env && std::string_view(env) == "0") return std::nullopt;
     if (!fp.cache() || !fp.cached() || p.tmpdir.empty() || p.graph.empty()) return std::nullopt;
-    if (o.why || !o.reports.empty() || !p.g.user_actiongraph.empty() || p.g.dry_run || p.g.json || !p.add_x)
+    if (o.why || !o.reports.empty() || !p.g.user_actiongraph.empty() || p.g.dry_run || p.g.json ||
+        !(p.add_x || p.g.user_x))
         return std::nullopt;
     try {
         return GraphReuse(*fp.cache(), *fp.cached(), go_line, go_work_dir(p.gl.args));
