@@ -325,6 +325,31 @@ def a_compile_with_another_action_id_drops_the_kept_graph():
 
 
 @test
+def sources_too_many_to_walk_are_left_alone_for_a_day():
+    m = Mod("big")
+    data = os.path.join(m.mod, "data")
+    os.makedirs(data)
+    for i in range(10010):
+        open(os.path.join(data, f"f{i}.txt"), "w").close()
+    m.gox("build", "./...")
+    skips = lambda: glob.glob(os.path.join(m.xdg, "gox", "noop-graphs", "*.skip"))
+    for i in range(2):
+        sm, _, flag = m.gox("build", "./...")
+        eq(sm["summary"]["packages_rebuilt"], 0, "a no-op")
+        check(flag, f"run {i}: a tree past 10,000 entries is not kept, go gives the graph")
+        eq(len(m.kept()), 0, "nothing kept")
+        eq(len(skips()), 1, "the command is marked as too big to walk")
+    # A day later, with the tree small again, the walk is tried and the graph kept.
+    os.utime(skips()[0], (0, 0))
+    shutil.rmtree(data)
+    m.gox("build", "./...")
+    eq(len(m.kept()), 1, "kept once the tree is small")
+    _, _, flag = m.gox("build", "./...")
+    check(not flag, "and reused")
+    m.done()
+
+
+@test
 def go_1_27_repeated_noop_reuses_the_graph():
     m = Mod("go127", go_directive="1.27.3")
     shutil.rmtree(m.cache)

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
+#include <ctime>
 #include <dirent.h>
 #include <fcntl.h>
 #include <filesystem>
@@ -25,6 +26,7 @@ using util::starts_with;
 namespace {
 
 constexpr std::size_t kKept = 32;
+constexpr long kSkipSeconds = 24 * 60 * 60;
 
 // FNV-1a, 64 bits: a digest to compare with the next run's, not a defence.
 struct Fnv {
@@ -198,11 +200,22 @@ GraphReuse::GraphReuse(const FingerprintCache& fp, const nlohmann::json& env, co
     m_gocache = env.is_object() ? env.value("GOCACHE", "") : "";
     if (m_gocache.empty() || m_gocache == "off") return;
     m_roots = source_roots(env, build_dir);
-    m_tree = source_tree_state(m_roots, m_gocache);
-    if (m_tree.empty()) return;
+    if (m_roots.empty()) return;
     Fnv k;
     k.add(m_key);
-    m_base = base + "/noop-graphs/" + k.hex();
+    const std::string at = base + "/noop-graphs/" + k.hex();
+    // A tree too big to walk stays too big: not tried again for a day.
+    const std::string skip = at + ".skip";
+    struct stat sst {};
+    if (::stat(skip.c_str(), &sst) == 0 && std::time(nullptr) - sst.st_mtim.tv_sec < kSkipSeconds) return;
+    m_tree = source_tree_state(m_roots, m_gocache);
+    if (m_tree.empty()) {
+        std::error_code ec;
+        fs::create_directories(fs::path(skip).parent_path(), ec);
+        std::ofstream(skip, std::ios::trunc) << "source trees past the walk limit\n";
+        return;
+    }
+    m_base = at;
     std::ifstream in(m_base + ".json", std::ios::binary);
     if (!in) return;
     auto meta = nlohmann::json::parse(in, nullptr, false);

@@ -15,7 +15,9 @@
 // must have the kept graph's action ID in its -buildid, else the kept graph
 // is dropped for this run and forgotten. A kept graph has no timings (a
 // no-op's are cache lookups). Kept in $XDG_CACHE_HOME/gox/noop-graphs
-// (32 commands, the least recently kept go first).
+// (32 commands, the least recently kept go first). When the trees hold more
+// than 10,000 files and dirs the walk is given up and, for that command, not
+// tried again for a day (a <key>.skip marker).
 
 #include <gox/cli/env_fingerprint.hpp>
 #include <gox/model/actiongraph.hpp>
@@ -40,7 +42,7 @@ std::vector<std::string> source_roots(const nlohmann::json& env, const std::stri
 // there are more than max_entries files and dirs (the walk would cost more
 // than it saves) or a root cannot be read.
 std::string source_tree_state(const std::vector<std::string>& roots, const std::string& gocache,
-                              std::size_t max_entries = 20000);
+                              std::size_t max_entries = 10000);
 
 class GraphReuse {
 public:
