@@ -129,6 +129,98 @@ def go_1_27_through_gox_cacheprog_is_plain_go_and_agrees_with_the_action_graph()
     wrapped_is_plain_go("wrap127", go127_template(), GO127)
 
 
+def test_results_are_tied_to_their_tests(name, template, extra=None, variants=()):
+    """go test's result lookups are the cache program's gets too: each is
+    tied to its test (the test ID from the link's IDs and go test's
+    cacheable flags, from the command line and GOFLAGS; the output through
+    its last line), and the summary says which tests were served from the
+    cache, which had never passed with that binary and flags, and which had
+    an input that changed (an env var the test reads)."""
+    mod = cp.module(name, 14)
+    with open(os.path.join(mod, "go.mod")) as f:
+        gomod = f.read()
+    with open(os.path.join(mod, "go.mod"), "w") as f:
+        f.write(gomod.replace("\ngo 1.19\n", "\ngo 1.26\n"))
+    with open(os.path.join(mod, "internal", "words", "zz_env_test.go"), "w") as f:
+        f.write('package words\n\nimport (\n\t"os"\n\t"testing"\n)\n\n'
+                'func TestGreetingEnv(t *testing.T) {\n\tif os.Getenv("GOX_CP_GREETING") == "" {\n'
+                '\t\tt.Skip("no greeting")\n\t}\n}\n')
+    cache = cp.copy_cache(template, name)
+    env = dict(extra or {}, GOFLAGS="-timeout=5m", GOX_CP_GREETING="a")
+    env["GOX_HISTORY"] = os.path.join(tap.SCRATCH, f"history-{name}-{os.getpid()}.db")
+    args = ["test", "-short", "-run", "Test", "-v", "./..."]
+    tested = ["example.com/sample/internal/greet", "example.com/sample/internal/words"]
+
+    def run(label, **more):
+        p, doc = gox_cacheprog(args, mod, cache, f"{name}-{label}", extra=dict(env, **more))
+        eq(p.returncode, 0, f"{label}: {p.stderr.decode(errors='replace')[-2000:]}")
+        c = joined(f"{name} {label}", doc)
+        eq(c["tests_without_get"], 0, f"{label}: every test matched its gets: {c}")
+        uses = {t["package"]: t for t in doc["tests"] if t["status"] == "ok"}
+        eq(sorted(uses), tested, f"{label}: tests that ran or were cached")
+        return c, {k: (t["cached"], t["cache_program"]) for k, t in uses.items()}, p
+
+    c, uses, _ = run("first")
+    eq((c["tests_never_passed"], c["tests_hit"], c["tests_inputs_changed"]), (2, 0, 0), f"first: {c}")
+    for k, (cached, u) in uses.items():
+        check(not cached and u["id_get"] == "miss" and u["result_get"] is None, f"first: {k}: {u}")
+    c, uses, p = run("again")
+    eq((c["tests_never_passed"], c["tests_hit"], c["tests_inputs_changed"]), (0, 2, 0), f"again: {c}")
+    for k, (cached, u) in uses.items():
+        check(cached and u["id_get"] == "hit" and u["result_get"] == "hit" and u["source"] == "local" and u["gets"] == 2,
+              f"again: {k}: {u}")
+    # The text summary on stderr says it too (a third run, cached as well).
+    text_env = go_env(cache, dict(env))
+    p = subprocess.run([tap.GOX, "--cacheprog"] + args, cwd=mod, env=text_env, capture_output=True)
+    eq(p.returncode, 0, p.stderr.decode(errors="replace")[-2000:])
+    check(b"gox: cache program: test results: 2 from the cache" in p.stderr, p.stderr.decode(errors="replace")[-1500:])
+    c, uses, _ = run("env", GOX_CP_GREETING="b")
+    eq((c["tests_never_passed"], c["tests_hit"], c["tests_inputs_changed"]), (0, 1, 1), f"env changed: {c}")
+    cached, u = uses["example.com/sample/internal/words"]
+    check(not cached and u["id_get"] == "hit" and u["result_get"] == "miss", f"env changed: words: {u}")
+    eq(c["disagreements"], [], "env changed: the gets say what go printed")
+    # The reports say it in a sentence.
+    doc_file = os.path.join(tap.SCRATCH, f"cacheprog-tests-{name}-{os.getpid()}.json")
+    with open(doc_file, "w") as f:
+        json.dump({"schema_version": 1, "cache_program": c}, f)
+    for fmt_ in ("markdown", "html"):
+        out = gox("report", f"--format={fmt_}", doc_file).stdout.decode()
+        check("Test results: 1 from the cache, 1 whose files or env vars read changed since it passed." in out,
+              f"{fmt_}: {out[:3000]}")
+    os.remove(doc_file)
+    # The flags as go hands them to the test binary, in go's order and
+    # spelling (-timeout 90s is -test.timeout=1m30s, -parallel 04 is 4):
+    # each variant's tests are matched to their gets.
+    for i, (flags, goflags) in enumerate(variants):
+        p, doc = gox_cacheprog(["test"] + flags, mod, cache, f"{name}-variant{i}", extra=dict(env, GOFLAGS=goflags))
+        eq(p.returncode, 0, f"{flags} {goflags}: {p.stderr.decode(errors='replace')[-2000:]}")
+        c = doc["cache_program"]
+        ran = [t for t in doc["tests"] if t["status"] == "ok"]
+        eq(len(ran), 2, f"{flags}: tests")
+        eq(c["tests_without_get"], 0, f"{flags} GOFLAGS={goflags}: every test's ID computed as go does: {c}")
+        check(all(t["cache_program"]["id_get"] for t in ran), f"{flags}: {[t['cache_program'] for t in ran]}")
+    for d in (cache, mod):
+        shutil.rmtree(d, ignore_errors=True)
+
+
+VARIANTS = [
+    (["-json", "-timeout", "90s", "./..."], ""),
+    (["-failfast", "-cpu", "1,2", "-parallel", "04", "./..."], "-vet=off"),
+    (["./...", "-args", "-test.run=Test"], "-v"),
+    (["--fullpath", "-skip=Nothing", "./..."], "-short -v=true -test.timeout=2m"),
+]
+
+
+@test
+def go_1_26_test_results_are_tied_to_their_tests():
+    test_results_are_tied_to_their_tests("tests126", template_cache(), variants=VARIANTS)
+
+
+@test
+def go_1_27_test_results_are_tied_to_their_tests():
+    test_results_are_tied_to_their_tests("tests127", go127_template(), GO127)
+
+
 @test
 def gocacheprog_already_set_becomes_the_upstream():
     # The user's GOCACHEPROG (here the fake helper) is put behind gox's

@@ -67,7 +67,7 @@ TEST_CASE("cache program: gets join packages by action ID, subkeys too", "[cache
     // c hits as the model says; d is nobody's.
     log.requests.push_back(get(full_id('c'), "hit", "local"));
     log.requests.push_back(get(full_id('d'), "miss"));
-    analysis::CacheProgramRun run{&log, nullptr, ""};
+    analysis::CacheProgramRun run{&log, nullptr, "", {}, {}};
     auto a = analysis::analyse_cache_program(b, run, nullptr, history::Scope("/m"));
     REQUIRE(a.packages.size() == 3);
     CHECK(a.packages[0].get == "hit");
@@ -117,7 +117,7 @@ TEST_CASE("cache program: each fault is a named cause", "[cacheprog]") {
     put.local = {true, "error", 10, "write /c/ab/x-d.tmp: No space left on device"};
     log.requests.push_back(put);
     log.problems.push_back({"s1", "upstream stderr: boom"});
-    analysis::CacheProgramRun run{&log, nullptr, "helper"};
+    analysis::CacheProgramRun run{&log, nullptr, "helper", {}, {}};
     auto a = analysis::analyse_cache_program(b, run, nullptr, history::Scope("/m"));
     REQUIRE(find(a, CacheCause::UpstreamErrors));
     CHECK(find(a, CacheCause::UpstreamErrors)->detail == "backend: 503");
@@ -131,7 +131,7 @@ TEST_CASE("cache program: each fault is a named cause", "[cacheprog]") {
 
     // Nothing recorded: go never started it.
     cp::RecordLog none;
-    analysis::CacheProgramRun nothing{&none, nullptr, ""};
+    analysis::CacheProgramRun nothing{&none, nullptr, "", {}, {}};
     CHECK(find(analysis::analyse_cache_program(b, nothing, nullptr, history::Scope("/m")), CacheCause::NotStarted));
 }
 
@@ -147,7 +147,7 @@ TEST_CASE("cache program: a hit slower than the last compile is a negative savin
     auto slow = get(full_id('a'), "hit", "upstream", 400000, 10);
     slow.upstream = {true, "hit", 399000, ""};
     log.requests.push_back(slow);
-    analysis::CacheProgramRun run{&log, nullptr, "helper"};
+    analysis::CacheProgramRun run{&log, nullptr, "helper", {}, {}};
     auto a = analysis::analyse_cache_program(b, run, &t.store, history::Scope("/m"));
     REQUIRE(a.packages[0].compile_seconds);
     CHECK(*a.packages[0].compile_seconds == Approx(0.05));

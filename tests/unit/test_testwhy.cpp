@@ -10,7 +10,9 @@
 #include <catch2/catch.hpp>
 #include <gox/analysis/analyse.hpp>
 #include <gox/analysis/hashes.hpp>
+#include <gox/analysis/test_key.hpp>
 #include <gox/analysis/testwhy.hpp>
+#include <gox/util/strings.hpp>
 #include <gox/analysis/why.hpp>
 
 #include <algorithm>
@@ -282,4 +284,76 @@ TEST_CASE("records of older gox versions are read", "[testwhy]") {
     auto none = TestRecord::from_history("", "", "", "ok");
     CHECK_FALSE(none.why);
     CHECK_FALSE(none.stored.known);
+}
+
+// The test IDs go printed ("testcache: P: test ID <hex of the binary's ID>
+// => <test ID>") are what test_key_text and test_id_hex compute from the
+// run's arguments and GOFLAGS alone: the cache program ties a result's gets
+// to its test with them. A -count=1 run has no ID, and none is computed.
+namespace {
+void check_test_ids(const std::string& version, const std::string& salt) {
+    int checked = 0;
+    for (const auto& run : read_runs(version)) {
+        INFO(version << " " << run.name);
+        auto args = json_strings(run.head.at("args"));
+        auto text = test_key_text(args, run.head.at("goflags"));
+        int lines = 0;
+        for (const auto& l : run.err) {
+            auto at = l.find(": test ID ");
+            if (l.rfind("testcache: ", 0) != 0 || at == std::string::npos) continue;
+            if (l.find(" => input ID ") != std::string::npos) continue; // the ID's own lookup
+            auto arrow = l.find(" => ", at);
+            std::string id_hex = l.substr(at + 10, arrow - at - 10);
+            std::string want = l.substr(arrow + 4);
+            std::string id;
+            for (std::size_t i = 0; i + 1 < id_hex.size(); i += 2)
+                id += static_cast<char>(util::hex_val(id_hex[i]) * 16 + util::hex_val(id_hex[i + 1]));
+            REQUIRE(text);
+            CHECK(test_id_hex(salt, id, *text) == want);
+            ++lines, ++checked;
+        }
+        if (run.name == "count-1") CHECK(!text);
+        else if (lines == 0) CHECK(text);
+    }
+    CHECK(checked >= 20);
+}
+} // namespace
+
+TEST_CASE("test IDs as real go computed them (Go 1.19, 1.26, 1.27)", "[testwhy][test_key]") {
+    check_test_ids("go1.19", "go1.19.8");
+    check_test_ids("go1.26", "go1.26.8");
+    check_test_ids("go1.27", "go1.27.3");
+}
+
+TEST_CASE("test flags normalised as go hands them to the binary", "[test_key]") {
+    CHECK(test_key_text({"./..."}, "") == R"(args ["-test.timeout=10m0s"] execcmd [])");
+    // -json takes the place of GOFLAGS' -v (go drops it for -test.v=test2json).
+    CHECK(test_key_text({"-json", "-timeout", "90s", "-short", "./p"}, "-v") ==
+          R"(args ["-test.v=test2json" "-test.timeout=1m30s" "-test.short=true"] execcmd [])");
+    CHECK(test_key_text({"./p"}, "-v -short=1") ==
+          R"(args ["-test.short=true" "-test.v=true" "-test.timeout=10m0s"] execcmd [])");
+    CHECK(test_key_text({"-run=TestA", "-cpu", "1,2", "-parallel", "04", "./p"}, "-vet=off") ==
+          R"(args ["-test.timeout=10m0s" "-test.run=TestA" "-test.cpu=1,2" "-test.parallel=4"] execcmd [])");
+    CHECK(test_key_text({"./p", "-args", "-test.run=Test"}, "") ==
+          R"(args ["-test.timeout=10m0s" "-test.run=Test"] execcmd [])");
+    CHECK(!test_key_text({"./p", "-args", "-test.run=Test", "x y"}, "")); // a word for the binary
+    CHECK(!test_key_text({"-count=1", "./p"}, ""));
+    CHECK(!test_key_text({"./p"}, "-count=2"));
+    CHECK(test_key_text({"-exec", "echo 'a b'", "./p"}, "") == R"(args ["-test.timeout=10m0s"] execcmd ["echo" "a b"])");
+    CHECK(!test_key_text({"-cpuprofile", "x", "./p"}, ""));
+    CHECK(!test_key_text({"./p", "-args", "-somethingelse"}, ""));
+    CHECK(go_duration_string(600'000'000'000LL) == "10m0s");
+    CHECK(go_duration_string(90'000'000'000LL) == "1m30s");
+    CHECK(go_duration_string(1'500'000'000LL) == "1.5s");
+    CHECK(go_duration_string(500'000'000LL) == "500ms");
+    CHECK(go_duration_string(3'600'000'000'000LL) == "1h0m0s");
+    CHECK(go_duration_string(0) == "0s");
+    CHECK(parse_go_duration("1m30s") == 90'000'000'000LL);
+    CHECK(parse_go_duration("1.5h") == 5'400'000'000'000LL);
+    CHECK(parse_go_duration("300ms") == 300'000'000LL);
+    CHECK(!parse_go_duration("90"));
+    CHECK(!parse_go_duration("soon"));
+    CHECK(util::go_quote("a\"b\\c\n") == R"("a\"b\\c\n")");
+    CHECK(util::go_quote_list({}) == "[]");
+    CHECK(cache_salt("go1.26.8 X:nocoverageredesign") == "go1.26.8");
 }

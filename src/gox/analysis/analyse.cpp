@@ -3,6 +3,8 @@
 // plain inputs into one RunAnalysis.
 
 #include <gox/analysis/analyse.hpp>
+
+#include <gox/analysis/test_key.hpp>
 #include <gox/analysis/cross_diff.hpp>
 #include <gox/analysis/key_inputs.hpp>
 #include <gox/analysis/why.hpp>
@@ -293,7 +295,19 @@ RunAnalysis analyse(const model::Build& b, const history::Store* store, const Ru
         history::Scope scope = !facts.place.compare.key.empty() ? facts.place.compare
                                : facts.place.compare_root.empty() ? history::Scope(facts.place.module_root)
                                                                   : history::Scope(facts.place.compare_root);
-        out.cache_program = analyse_cache_program(b, *in.cacheprog, store, scope);
+        CacheProgramRun run = *in.cacheprog;
+        if (facts.verb == "test") {
+            auto env_str = [&](const char* k) {
+                return facts.env.is_object() && facts.env.contains(k) && facts.env[k].is_string()
+                           ? facts.env[k].get<std::string>()
+                           : std::string();
+            };
+            run.test_key = test_key_text(facts.args, env_str("GOFLAGS"));
+            for (const std::string& v : {env_str("GOVERSION"), b.go_version})
+                if (!v.empty() && std::find(run.test_salts.begin(), run.test_salts.end(), cache_salt(v)) == run.test_salts.end())
+                    run.test_salts.push_back(cache_salt(v));
+        }
+        out.cache_program = analyse_cache_program(b, run, store, scope);
     }
     return out;
 }

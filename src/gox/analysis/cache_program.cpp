@@ -3,6 +3,8 @@
 
 #include <gox/analysis/cache_program.hpp>
 
+#include <gox/analysis/test_key.hpp>
+
 #include <gox/cacheprog/disk_store.hpp>
 #include <gox/cacheprog/protocol.hpp>
 #include <gox/trace/hash_stream.hpp>
@@ -13,6 +15,7 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <fstream>
 #include <iterator>
 #include <unordered_map>
 
@@ -109,6 +112,33 @@ std::optional<double> last_compile(const history::Store& store, const history::S
     return std::nullopt;
 }
 
+// A get's outcome merged into what the earlier ones said: a hit wins, then an error.
+void merge_outcome(std::string& into, const std::string& outcome) {
+    if (into == "hit" || (into == "error" && outcome != "hit")) return;
+    if (into.empty() || outcome == "hit" || outcome == "error") into = outcome;
+}
+
+// The import path of a cached test output's last line ("ok  \tP\t0.01s\n"),
+// read from its end; "" when it is not one.
+std::string tested_package(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return {};
+    in.seekg(0, std::ios::end);
+    const std::streamoff size = in.tellg();
+    const std::streamoff take = std::min<std::streamoff>(size, 4096);
+    if (take <= 0) return {};
+    std::string tail(static_cast<std::size_t>(take), '\0');
+    in.seekg(size - take);
+    if (!in.read(tail.data(), take)) return {};
+    if (tail.back() != '\n') return {};
+    tail.pop_back();
+    std::string_view last(tail);
+    if (auto nl = last.rfind('\n'); nl != std::string_view::npos) last.remove_prefix(nl + 1);
+    if (last.substr(0, 5) != "ok  \t") return {};
+    last.remove_prefix(5);
+    return std::string(last.substr(0, last.find('\t')));
+}
+
 } // namespace
 
 const char* cause_name(CacheCause c) { return kCauses[static_cast<std::size_t>(c)].name; }
@@ -160,6 +190,23 @@ CacheProgramAnalysis analyse_cache_program(const model::Build& b, const CachePro
     for (const auto& [hex, idx] : full)
         for (const char* k : kSubkeys) sub.emplace(subkey_hex(hex, k), idx);
 
+    // Test results: each test's IDs under each salt.
+    a.tests.resize(b.tests.size());
+    std::unordered_map<std::string, std::size_t> test_by_id;
+    if (run.test_key)
+        for (std::size_t i = 0; i < b.tests.size(); ++i)
+            for (const std::string* id : {&b.tests[i].link_action_id, &b.tests[i].binary_id})
+                if (!id->empty())
+                    for (const auto& salt : run.test_salts) test_by_id.emplace(test_id_hex(salt, *id, *run.test_key), i);
+    auto count_test_get = [&](TestCacheUse& u, const cacheprog::RequestRecord& r) {
+        ++a.attributed_gets;
+        ++u.gets;
+        u.wait_seconds += static_cast<double>(r.latency_us) / 1e6;
+        if (r.outcome == "hit") u.bytes += r.bytes;
+    };
+    std::vector<const cacheprog::RequestRecord*> loose; // unattributed, while tests are about
+    std::int64_t first_id_hit_ns = INT64_MAX; // go asks for an output only after its test ID hit
+
     std::vector<int> hit_of(b.packages.size(), 0), asked(b.packages.size(), 0), erred(b.packages.size(), 0);
     for (const auto& r : log.requests) {
         // Causes, from every request.
@@ -179,8 +226,16 @@ CacheProgramAnalysis analyse_cache_program(const model::Build& b, const CachePro
             idx = s->second;
         }
         if (idx == -2) {
+            if (auto t = test_by_id.find(r.action_id); t != test_by_id.end()) {
+                TestCacheUse& u = a.tests[t->second];
+                count_test_get(u, r);
+                merge_outcome(u.id_get, r.outcome);
+                if (r.outcome == "hit") first_id_hit_ns = std::min(first_id_hit_ns, r.start_ns);
+                continue;
+            }
             ++a.unattributed_gets;
             if (r.outcome == "miss") ++a.unattributed_misses;
+            if (!test_by_id.empty()) loose.push_back(&r);
             continue;
         }
         ++a.attributed_gets;
@@ -199,6 +254,51 @@ CacheProgramAnalysis analyse_cache_program(const model::Build& b, const CachePro
         } else if (r.outcome == "error") {
             ++erred[i];
         }
+    }
+    // A test's output is under a subkey of its test ID and of what the test
+    // read: tied to the test by the output itself (a hit's, or what go put
+    // under the same ID after running it), from the local tier.
+    if (!loose.empty()) {
+        std::unordered_map<std::string, const cacheprog::RequestRecord*> put_of;
+        for (const auto& r : log.requests)
+            if (r.cmd == "put" && r.outcome == "stored" && !r.output_id.empty()) put_of[r.action_id] = &r;
+        std::unordered_map<std::string, std::size_t> test_of;
+        for (std::size_t i = b.tests.size(); i-- > 0;) test_of[b.tests[i].import_path] = i;
+        std::size_t reads = 0;
+        for (const cacheprog::RequestRecord* g : loose) {
+            if (g->start_ns < first_id_hit_ns) continue; // go's module index, vet: before any test ran
+            const cacheprog::RequestRecord* out = g->outcome == "hit" ? g : nullptr;
+            if (!out)
+                if (auto p = put_of.find(g->action_id); p != put_of.end()) out = p->second;
+            if (!out || out->output_id.empty() || ++reads > 4 * b.tests.size() + 64) continue;
+            auto dir = log.local_gocache.find(out->session);
+            auto raw = cacheprog::unhex(out->output_id);
+            if (dir == log.local_gocache.end() || !raw) continue;
+            auto t = test_of.find(tested_package(cacheprog::DiskStore(dir->second).output_path(*raw)));
+            if (t == test_of.end()) continue;
+            --a.unattributed_gets;
+            if (g->outcome == "miss") --a.unattributed_misses;
+            TestCacheUse& u = a.tests[t->second];
+            count_test_get(u, *g);
+            merge_outcome(u.result_get, g->outcome);
+            if (g->outcome == "hit") u.source = g->source;
+        }
+    }
+    for (std::size_t i = 0; i < b.tests.size() && run.test_key; ++i) {
+        const model::TestResult& t = b.tests[i];
+        const TestCacheUse& u = a.tests[i];
+        if (t.status != "ok" && t.status != "fail") continue; // not run: no result to look up
+        if (u.gets == 0) {
+            ++a.tests_without_get;
+            continue;
+        }
+        if (u.result_get == "hit") ++a.tests_hit;
+        else if (u.id_get == "hit") ++a.tests_inputs_changed;
+        else ++a.tests_never_passed;
+        // go says "(cached)" exactly when the output was found.
+        if (!u.result_get.empty() && (u.result_get == "hit") != t.cached)
+            a.disagreements.push_back(fmt::format("{} [test result]: get {}, go {}", t.import_path, u.result_get,
+                                                  t.cached ? "(cached)" : "ran the test"));
     }
     for (const auto& p : log.problems) {
         if (p.message.rfind("upstream exited", 0) == 0) causes.add(CacheCause::UpstreamDied, p.message);
@@ -278,6 +378,10 @@ nlohmann::ordered_json cache_program_json(const CacheProgramAnalysis& a) {
                                     {"packages_missed", a.packages_missed},
                                     {"packages_without_get", a.packages_without_get},
                                     {"packages_agree", a.agree},
+                                    {"tests_hit", a.tests_hit},
+                                    {"tests_never_passed", a.tests_never_passed},
+                                    {"tests_inputs_changed", a.tests_inputs_changed},
+                                    {"tests_without_get", a.tests_without_get},
                                     {"disagreements", a.disagreements}});
     auto& causes = j["causes"] = nlohmann::ordered_json::array();
     for (const auto& c : a.causes)
@@ -285,6 +389,15 @@ nlohmann::ordered_json cache_program_json(const CacheProgramAnalysis& a) {
     j["problems"] = a.problems;
     j["bad_lines"] = a.bad_lines;
     return j;
+}
+
+nlohmann::ordered_json test_cache_json(const TestCacheUse& t) {
+    return {{"id_get", or_null(t.id_get)},
+            {"result_get", or_null(t.result_get)},
+            {"source", or_null(t.source)},
+            {"gets", t.gets},
+            {"bytes", t.bytes},
+            {"wait_seconds", t.wait_seconds}};
 }
 
 nlohmann::ordered_json package_cache_json(const PackageCacheUse& p) {
@@ -313,6 +426,15 @@ std::vector<std::string> cache_program_text(const CacheProgramAnalysis& a, std::
                                           a.disagreements.front());
     out.push_back(fmt::format("cache program: packages: {} hits, {} misses, {}; {} gets not attributed to a package's build",
                               a.packages_hit, a.packages_missed, agree, a.unattributed_gets));
+    if (a.tests_hit + a.tests_never_passed + a.tests_inputs_changed + a.tests_without_get > 0) {
+        std::string l = fmt::format("cache program: test results: {} from the cache", a.tests_hit);
+        if (a.tests_never_passed)
+            l += fmt::format(", {} with no passing run of that test binary and flags", a.tests_never_passed);
+        if (a.tests_inputs_changed)
+            l += fmt::format(", {} whose files or env vars read changed since it passed", a.tests_inputs_changed);
+        if (a.tests_without_get) l += fmt::format(", {} not matched to a get", a.tests_without_get);
+        out.push_back(l);
+    }
     for (const auto& c : a.causes) {
         std::string ex;
         for (std::size_t i = 0; i < c.examples.size() && i < max_listed; ++i) ex += (i ? "; " : "") + c.examples[i];

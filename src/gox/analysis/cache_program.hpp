@@ -6,8 +6,13 @@
 // entries go keeps beside a build (its compiler output, "stdout"; a link's
 // output, "link-stdout"; "srcfiles"; "fix.zip"; "_cgo_install.h") are subkeys of that full
 // ID (SHA-256 of "subkey:" + parent + name), so they are attributed too.
-// Gets that match nothing (test results, vet, go list's module index) are
-// counted as not attributed.
+// A test result's gets are tied to its test through the test ID
+// (test_key.hpp: the link's action ID or the binary's content ID, hashed with
+// go test's cacheable flags) and, for the output go looks up under a subkey
+// of the test ID and of what the test read, through that output's last line
+// ("ok  \tP\t...", read from the local tier's GOCACHE). Gets that match
+// nothing (vet, go list's module index, the output lookup of a test that
+// then failed) are counted as not attributed.
 //
 // Per package: hit or miss (and from which tier), bytes, the time go waited
 // and, for a hit, the compile time it saved (the package's last rebuild in
@@ -61,6 +66,11 @@ struct CacheProgramRun {
     const cacheprog::RecordLog* log = nullptr;
     const model::ActionGraph* graph = nullptr;
     std::string upstream;
+    // go test: test_key_text() of its arguments (nullopt: not cacheable, or
+    // not a test) and the cache salts to try (GOVERSION as go env and the
+    // trace gave it).
+    std::optional<std::string> test_key;
+    std::vector<std::string> test_salts;
 };
 
 // What the record says of one package of Build::packages.
@@ -73,6 +83,16 @@ struct PackageCacheUse {
     std::string error;      // the first tier error of its gets
     std::optional<double> compile_seconds; // its last rebuild (hits fetched slowly enough to ask)
     bool negative_savings = false;
+};
+
+// What the record says of one test result of Build::tests.
+struct TestCacheUse {
+    std::string id_get;     // under the test ID (the list of what the last passing run read): hit, miss, error, ""
+    std::string result_get; // the output under the test ID and those inputs: hit, miss, error, "" (not seen)
+    std::string source;     // local or upstream (a result hit)
+    std::int64_t gets = 0;
+    std::int64_t bytes = 0; // of the hits
+    double wait_seconds = 0;
 };
 
 struct CacheCauseFound {
@@ -90,6 +110,11 @@ struct CacheProgramAnalysis {
     std::int64_t attributed_gets = 0, unattributed_gets = 0;
     std::int64_t unattributed_misses = 0; // of the unattributed gets, those that missed
     std::int64_t packages_hit = 0, packages_missed = 0, packages_without_get = 0;
+    std::vector<TestCacheUse> tests;               // one per Build::tests (same order)
+    std::int64_t tests_hit = 0;                    // result served from the cache
+    std::int64_t tests_never_passed = 0;           // test ID missed: no passing run of this binary with these flags
+    std::int64_t tests_inputs_changed = 0;         // test ID hit, output missed: what the test read changed
+    std::int64_t tests_without_get = 0;            // cacheable tests the record has no get for
     std::int64_t agree = 0;                        // packages whose get says what the model says
     std::vector<std::string> disagreements;        // "P: get hit, model rebuilt"
     std::vector<CacheCauseFound> causes;           // in table order
@@ -106,6 +131,7 @@ CacheProgramAnalysis analyse_cache_program(const model::Build& b, const CachePro
 // package's.
 nlohmann::ordered_json cache_program_json(const CacheProgramAnalysis& a);
 nlohmann::ordered_json package_cache_json(const PackageCacheUse& p);
+nlohmann::ordered_json test_cache_json(const TestCacheUse& t);
 // The text summary's lines.
 std::vector<std::string> cache_program_text(const CacheProgramAnalysis& a, std::size_t max_listed);
 

@@ -327,6 +327,8 @@ RecordLog read_record(std::istream& in) {
         std::string event = str(j, "event");
         if (event == "start") {
             log.sessions.push_back(str(j, "session"));
+            if (j.contains("local") && j["local"].is_boolean() && j["local"].get<bool>() && !str(j, "gocache").empty())
+                log.local_gocache[log.sessions.back()] = str(j, "gocache");
         } else if (event == "problem") {
             log.problems.push_back({str(j, "session"), str(j, "message")});
         } else if (event == "request") {
@@ -367,6 +369,7 @@ RecordLog read_record_file(const std::string& path, const std::string& session) 
         if (r.session == session) one.requests.push_back(std::move(r));
     for (auto& s : log.sessions)
         if (s == session) one.sessions.push_back(s);
+    if (auto g = log.local_gocache.find(session); g != log.local_gocache.end()) one.local_gocache.insert(*g);
     for (auto& p : log.problems)
         if (p.session == session) one.problems.push_back(std::move(p));
     return one;

@@ -106,6 +106,7 @@ struct RecordLog {
     std::vector<RequestRecord> requests;
     std::vector<Problem> problems;     // the cache program's own problems
     std::vector<std::string> sessions; // in the order they started
+    std::map<std::string, std::string> local_gocache; // session -> its local tier's GOCACHE (none: --no-local)
     std::size_t bad_lines = 0;         // not JSON, or not a record line
     std::size_t json_lines = 0;        // lines the one-pass reader left to the JSON parser (other events, writers)
     std::size_t newer_lines = 0;       // a later version: skipped

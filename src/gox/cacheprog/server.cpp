@@ -326,7 +326,10 @@ int Server::run(int in_fd) {
         m_record.open(m_o.record, session);
         m_record.start(m_o.gocache, m_o.upstream, m_o.local);
     }
-    if (m_kept) m_record.keep(m_kept, session);
+    if (m_kept) {
+        m_record.keep(m_kept, session);
+        if (m_o.local && !m_o.gocache.empty()) m_kept->local_gocache[m_record.session()] = m_o.gocache;
+    }
     bool have_up = start_upstream();
     Response hello;
     hello.known_commands = {"get", "put", "close"};

@@ -178,7 +178,9 @@ void record_session(const StandaloneSession& s) {
                           "program's gets and puts, packages from the action IDs earlier runs recorded; go's exit "
                           "status is unknown");
         analysis::RunAnalysis a;
-        analysis::CacheProgramRun run{&log, nullptr, s.upstream};
+        analysis::CacheProgramRun run;
+        run.log = &log;
+        run.upstream = s.upstream;
         a.cache_program = analysis::analyse_cache_program(b, run, store.get(), place.compare);
         // The outcomes were read from the same gets: nothing to compare.
         a.cache_program->disagreements.clear();

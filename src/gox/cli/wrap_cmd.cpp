@@ -500,7 +500,9 @@ bool after_go(model::Build& b, Collectors& c, nlohmann::json env, const GoPlan& 
     analysis::CacheProgramRun cacheprog_run;
     if (p.cacheprog) {
         record = cacheprog::read_record_file(p.cacheprog->record);
-        cacheprog_run = {&*record, graph ? &*graph : nullptr, p.cacheprog->upstream};
+        cacheprog_run.log = &*record;
+        cacheprog_run.graph = graph ? &*graph : nullptr;
+        cacheprog_run.upstream = p.cacheprog->upstream;
         timing.step("cache program record");
     }
     analysis::RunAnalysis a =

@@ -81,6 +81,9 @@ std::string doc_string(const Doc& d, const char* key, std::string_view fallback 
 // saved document may hold anything.
 double doc_number(const Doc& d, const char* key);
 bool doc_flag(const Doc& d, const char* key);
+// The cache program's test results in one sentence ("" when it saw none):
+// from the cache, never passed with that binary and flags, inputs changed.
+std::string test_results_line(const Doc& cache_program);
 std::string command_line(const Doc& doc); // "go build ./..." or "" when unknown
 std::string html_escape(std::string_view s);
 // The failure class the diagnosis gave a package ("" when none).

@@ -166,7 +166,11 @@ auto packages_json(const model::Build& b, const analysis::RunAnalysis& a) {
 }
 auto tests_json(const model::Build& b, const analysis::RunAnalysis& a) {
     return [&b, &a](const model::TestResult& t) {
-        return test_json(t, a.test(static_cast<std::size_t>(&t - b.tests.data())));
+        auto i = static_cast<std::size_t>(&t - b.tests.data());
+        auto o = test_json(t, a.test(i));
+        if (a.cache_program && i < a.cache_program->tests.size())
+            o["cache_program"] = analysis::test_cache_json(a.cache_program->tests[i]);
+        return o;
     };
 }
 

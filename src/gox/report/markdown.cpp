@@ -204,9 +204,11 @@ struct Sections {
             if (c.contains(tier)) row(tier, c[tier]);
         out += "\n";
         if (auto un = c.value("unattributed_gets", 0); un > 0)
-            out += fmt::format("{} get(s), {} of them misses, not tied to a package of this run (test results, or "
-                               "actions no earlier run named, such as packages an edit changed).\n\n",
+            out += fmt::format("{} get(s), {} of them misses, not tied to a package of this run (go's module index "
+                               "and vet, the output lookup of a test that then failed, or actions no earlier run "
+                               "named, such as packages an edit changed).\n\n",
                                un, c.value("unattributed_misses", 0));
+        if (auto line = test_results_line(c); !line.empty()) out += line + "\n\n";
         for (const auto& cause : c.value("causes", Doc::array()))
             out += fmt::format("- {} ({}): {}\n", code(doc_string(cause, "id")), cause.value("count", 0),
                                md(doc_string(cause, "detail")));

@@ -8,6 +8,7 @@
 #include <gox/report/document.hpp>
 #include <gox/util/strings.hpp>
 
+#include <fmt/format.h>
 #include <re2/re2.h>
 
 #include <algorithm>
@@ -300,6 +301,17 @@ std::string doc_string(const Doc& d, const char* key, std::string_view fallback)
     if (it == d.end() || it->is_null()) return std::string(fallback);
     if (it->is_string()) return it->get<std::string>();
     return it->dump();
+}
+
+std::string test_results_line(const Doc& c) {
+    const double hit = doc_number(c, "tests_hit"), never = doc_number(c, "tests_never_passed"),
+                 changed = doc_number(c, "tests_inputs_changed"), none = doc_number(c, "tests_without_get");
+    if (hit + never + changed + none <= 0) return {};
+    std::string out = fmt::format("Test results: {:.0f} from the cache", hit);
+    if (never > 0) out += fmt::format(", {:.0f} with no passing run of that test binary and flags", never);
+    if (changed > 0) out += fmt::format(", {:.0f} whose files or env vars read changed since it passed", changed);
+    if (none > 0) out += fmt::format(", {:.0f} not matched to a get", none);
+    return out + ".";
 }
 
 double doc_number(const Doc& d, const char* key) {

@@ -1,5 +1,7 @@
 #include <gox/util/strings.hpp>
 
+#include <fmt/format.h>
+
 #include <algorithm>
 
 namespace gox::util {
@@ -27,6 +29,57 @@ void append_utf8(std::string& out, unsigned long cp) {
         out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
         out += static_cast<char>(0x80 | (cp & 0x3F));
     }
+}
+
+namespace {
+
+// The length of the valid UTF-8 sequence at s[i], or 0.
+unsigned utf8_length(std::string_view s, std::size_t i) {
+    auto c = static_cast<unsigned char>(s[i]);
+    unsigned n = c >= 0xf0 && c < 0xf5 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 && c < 0xe0 ? 2 : 0;
+    if (c >= 0xf5) n = 0;
+    if (n == 0 || i + n > s.size()) return 0;
+    for (unsigned k = 1; k < n; ++k)
+        if ((static_cast<unsigned char>(s[i + k]) & 0xc0) != 0x80) return 0;
+    return n;
+}
+
+} // namespace
+
+std::string go_quote(std::string_view s) {
+    std::string out = "\"";
+    for (std::size_t i = 0; i < s.size();) {
+        auto c = static_cast<unsigned char>(s[i]);
+        if (c >= 0x80) {
+            unsigned n = utf8_length(s, i);
+            if (n) out.append(s.substr(i, n));
+            else out += fmt::format("\\x{:02x}", c);
+            i += n ? n : 1;
+            continue;
+        }
+        switch (c) {
+        case '"': out += "\\\""; break;
+        case '\\': out += "\\\\"; break;
+        case '\a': out += "\\a"; break;
+        case '\b': out += "\\b"; break;
+        case '\f': out += "\\f"; break;
+        case '\n': out += "\\n"; break;
+        case '\r': out += "\\r"; break;
+        case '\t': out += "\\t"; break;
+        case '\v': out += "\\v"; break;
+        default:
+            if (c < 0x20 || c == 0x7f) out += fmt::format("\\x{:02x}", c);
+            else out += static_cast<char>(c);
+        }
+        ++i;
+    }
+    return out + "\"";
+}
+
+std::string go_quote_list(const std::vector<std::string>& v) {
+    std::string out = "[";
+    for (std::size_t i = 0; i < v.size(); ++i) out += (i ? " " : "") + go_quote(v[i]);
+    return out + "]";
 }
 
 std::optional<std::string> go_unquote(std::string_view q) {

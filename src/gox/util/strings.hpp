@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace gox::util {
 
@@ -29,6 +30,11 @@ inline std::string_view base_name(std::string_view path) {
 int hex_val(char c);
 // Appends the UTF-8 encoding of code point cp.
 void append_utf8(std::string& out, unsigned long cp);
+
+// A string as Go's %q prints it (strconv.Quote), and a []string as %q
+// prints it (["a" "b"]; [] when empty).
+std::string go_quote(std::string_view s);
+std::string go_quote_list(const std::vector<std::string>& v);
 
 // Undo Go's strconv.Quote (the %q verb): "a\tb\x00\u00e9". Returns nullopt if
 // the text is not a complete quoted string.
