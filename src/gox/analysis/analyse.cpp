@@ -297,15 +297,12 @@ RunAnalysis analyse(const model::Build& b, const history::Store* store, const Ru
                                                                   : history::Scope(facts.place.compare_root);
         CacheProgramRun run = *in.cacheprog;
         if (facts.verb == "test") {
-            auto env_str = [&](const char* k) {
-                return facts.env.is_object() && facts.env.contains(k) && facts.env[k].is_string()
-                           ? facts.env[k].get<std::string>()
-                           : std::string();
-            };
-            run.test_key = test_key_text(facts.args, env_str("GOFLAGS"));
-            for (const std::string& v : {env_str("GOVERSION"), b.go_version})
-                if (!v.empty() && std::find(run.test_salts.begin(), run.test_salts.end(), cache_salt(v)) == run.test_salts.end())
-                    run.test_salts.push_back(cache_salt(v));
+            run.test_key = test_key_text(facts.args, env_string(facts.env, "GOFLAGS"));
+            for (const std::string& v : {env_string(facts.env, "GOVERSION"), b.go_version}) {
+                std::string salt = cache_salt(v);
+                if (!salt.empty() && std::find(run.test_salts.begin(), run.test_salts.end(), salt) == run.test_salts.end())
+                    run.test_salts.push_back(std::move(salt));
+            }
         }
         out.cache_program = analyse_cache_program(b, run, store, scope);
     }

@@ -410,6 +410,16 @@ nlohmann::ordered_json package_cache_json(const PackageCacheUse& p) {
     return j;
 }
 
+std::string test_results_phrase(std::int64_t hit, std::int64_t never_passed, std::int64_t inputs_changed,
+                                std::int64_t without_get) {
+    if (hit + never_passed + inputs_changed + without_get <= 0) return {};
+    std::string out = fmt::format("{} from the cache", hit);
+    if (never_passed > 0) out += fmt::format(", {} with no passing run of that test binary and flags", never_passed);
+    if (inputs_changed > 0) out += fmt::format(", {} whose files or env vars read changed since it passed", inputs_changed);
+    if (without_get > 0) out += fmt::format(", {} not matched to a get", without_get);
+    return out;
+}
+
 std::vector<std::string> cache_program_text(const CacheProgramAnalysis& a, std::size_t max_listed) {
     std::vector<std::string> out;
     auto all = counts_of(a, "all"), local = counts_of(a, "local"), up = counts_of(a, "upstream");
@@ -426,15 +436,9 @@ std::vector<std::string> cache_program_text(const CacheProgramAnalysis& a, std::
                                           a.disagreements.front());
     out.push_back(fmt::format("cache program: packages: {} hits, {} misses, {}; {} gets not attributed to a package's build",
                               a.packages_hit, a.packages_missed, agree, a.unattributed_gets));
-    if (a.tests_hit + a.tests_never_passed + a.tests_inputs_changed + a.tests_without_get > 0) {
-        std::string l = fmt::format("cache program: test results: {} from the cache", a.tests_hit);
-        if (a.tests_never_passed)
-            l += fmt::format(", {} with no passing run of that test binary and flags", a.tests_never_passed);
-        if (a.tests_inputs_changed)
-            l += fmt::format(", {} whose files or env vars read changed since it passed", a.tests_inputs_changed);
-        if (a.tests_without_get) l += fmt::format(", {} not matched to a get", a.tests_without_get);
-        out.push_back(l);
-    }
+    if (auto t = test_results_phrase(a.tests_hit, a.tests_never_passed, a.tests_inputs_changed, a.tests_without_get);
+        !t.empty())
+        out.push_back("cache program: test results: " + t);
     for (const auto& c : a.causes) {
         std::string ex;
         for (std::size_t i = 0; i < c.examples.size() && i < max_listed; ++i) ex += (i ? "; " : "") + c.examples[i];

@@ -132,6 +132,11 @@ CacheProgramAnalysis analyse_cache_program(const model::Build& b, const CachePro
 nlohmann::ordered_json cache_program_json(const CacheProgramAnalysis& a);
 nlohmann::ordered_json package_cache_json(const PackageCacheUse& p);
 nlohmann::ordered_json test_cache_json(const TestCacheUse& t);
+// What the test results' gets say, as a phrase ("2 from the cache, 1 whose
+// files or env vars read changed since it passed"; "" when there were none):
+// the text summary's and the reports' wording.
+std::string test_results_phrase(std::int64_t hit, std::int64_t never_passed, std::int64_t inputs_changed,
+                                std::int64_t without_get);
 // The text summary's lines.
 std::vector<std::string> cache_program_text(const CacheProgramAnalysis& a, std::size_t max_listed);
 

@@ -84,6 +84,9 @@ bool doc_flag(const Doc& d, const char* key);
 // The cache program's test results in one sentence ("" when it saw none):
 // from the cache, never passed with that binary and flags, inputs changed.
 std::string test_results_line(const Doc& cache_program);
+// How many of its gets the cache program could not tie to a package, and
+// what those usually are ("" when it tied them all).
+std::string unattributed_gets_line(const Doc& cache_program);
 std::string command_line(const Doc& doc); // "go build ./..." or "" when unknown
 std::string html_escape(std::string_view s);
 // The failure class the diagnosis gave a package ("" when none).

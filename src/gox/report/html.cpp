@@ -361,11 +361,8 @@ void cache_program_section(const Doc& doc, std::string& o) {
     for (const char* tier : {"local", "upstream"})
         if (c.contains(tier)) row(tier, c[tier]);
     o += "</table>\n";
-    if (auto un = c.value("unattributed_gets", 0); un > 0)
-        o += fmt::format("<p id=\"cacheprog-unattributed\">{} get(s), {} of them misses, not tied to a package of this "
-                         "run (go's module index and vet, the output lookup of a test that then failed, or actions no "
-                         "earlier run named, such as packages an edit changed).</p>\n",
-                         un, c.value("unattributed_misses", 0));
+    if (auto line = unattributed_gets_line(c); !line.empty())
+        o += "<p id=\"cacheprog-unattributed\">" + h(line) + "</p>\n";
     if (auto line = test_results_line(c); !line.empty()) o += "<p id=\"cacheprog-tests\">" + h(line) + "</p>\n";
     const Doc causes = c.value("causes", Doc::array());
     if (causes.empty()) return;

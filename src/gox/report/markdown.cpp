@@ -203,11 +203,7 @@ struct Sections {
         for (const char* tier : {"local", "upstream"})
             if (c.contains(tier)) row(tier, c[tier]);
         out += "\n";
-        if (auto un = c.value("unattributed_gets", 0); un > 0)
-            out += fmt::format("{} get(s), {} of them misses, not tied to a package of this run (go's module index "
-                               "and vet, the output lookup of a test that then failed, or actions no earlier run "
-                               "named, such as packages an edit changed).\n\n",
-                               un, c.value("unattributed_misses", 0));
+        if (auto line = unattributed_gets_line(c); !line.empty()) out += line + "\n\n";
         if (auto line = test_results_line(c); !line.empty()) out += line + "\n\n";
         for (const auto& cause : c.value("causes", Doc::array()))
             out += fmt::format("- {} ({}): {}\n", code(doc_string(cause, "id")), cause.value("count", 0),

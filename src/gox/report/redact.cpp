@@ -6,6 +6,8 @@
 // variables that hold flags or proxy lists.
 
 #include <gox/report/document.hpp>
+
+#include <gox/analysis/cache_program.hpp>
 #include <gox/util/strings.hpp>
 
 #include <fmt/format.h>
@@ -304,14 +306,19 @@ std::string doc_string(const Doc& d, const char* key, std::string_view fallback)
 }
 
 std::string test_results_line(const Doc& c) {
-    const double hit = doc_number(c, "tests_hit"), never = doc_number(c, "tests_never_passed"),
-                 changed = doc_number(c, "tests_inputs_changed"), none = doc_number(c, "tests_without_get");
-    if (hit + never + changed + none <= 0) return {};
-    std::string out = fmt::format("Test results: {:.0f} from the cache", hit);
-    if (never > 0) out += fmt::format(", {:.0f} with no passing run of that test binary and flags", never);
-    if (changed > 0) out += fmt::format(", {:.0f} whose files or env vars read changed since it passed", changed);
-    if (none > 0) out += fmt::format(", {:.0f} not matched to a get", none);
-    return out + ".";
+    auto count = [&](const char* key) { return static_cast<std::int64_t>(doc_number(c, key)); };
+    std::string t = analysis::test_results_phrase(count("tests_hit"), count("tests_never_passed"),
+                                                  count("tests_inputs_changed"), count("tests_without_get"));
+    return t.empty() ? t : "Test results: " + t + ".";
+}
+
+std::string unattributed_gets_line(const Doc& c) {
+    auto un = c.value("unattributed_gets", 0);
+    if (un <= 0) return {};
+    return fmt::format("{} get(s), {} of them misses, not tied to a package of this run (go's module index and vet, "
+                       "the output lookup of a test that then failed, or actions no earlier run named, such as "
+                       "packages an edit changed).",
+                       un, c.value("unattributed_misses", 0));
 }
 
 double doc_number(const Doc& d, const char* key) {
